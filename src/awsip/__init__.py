@@ -1,0 +1,64 @@
+"""awsip: which AWS service and region owns an IP address.
+
+Quick start::
+
+    >>> import awsip
+    >>> awsip.lookup("52.216.58.42").service
+    'S3'
+
+The common case is one function (:func:`lookup`); :func:`load_ranges` gives a :class:`Ranges`
+value for everything else. Heavy modules (numpy, pyarrow) are imported only by the bulk APIs,
+so ``import awsip`` and single lookups stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AwsipError,
+    FetchError,
+    FlowLogError,
+    InvalidAddressError,
+    RangesError,
+    UsageError,
+)
+from .lookup import Match
+from .ranges import Entry, Origin, Ranges
+from .source import default_ranges, load_ranges
+
+if TYPE_CHECKING:
+    import pyarrow
+
+__version__ = "0.1.0"
+
+
+def lookup(ip: object, ranges: Ranges | None = None) -> Match:
+    """Look up one address in ``ranges`` (default: :func:`default_ranges`)."""
+    return (ranges or default_ranges()).lookup(ip)
+
+
+def classify(ips: Any, ranges: Ranges | None = None) -> pyarrow.Table:
+    """Classify a whole column of addresses; see :func:`awsip.classify.classify`."""
+    from .classify import classify as _classify
+
+    return _classify(ips, ranges)
+
+
+__all__ = [
+    "AwsipError",
+    "Entry",
+    "FetchError",
+    "FlowLogError",
+    "InvalidAddressError",
+    "Match",
+    "Origin",
+    "Ranges",
+    "RangesError",
+    "UsageError",
+    "__version__",
+    "classify",
+    "default_ranges",
+    "load_ranges",
+    "lookup",
+]

@@ -1,0 +1,59 @@
+"""The ``awsip`` command line: a thin shell over the public API.
+
+Each sub-command lives in its own module of this package and exposes
+``register(subparsers) -> argparse.ArgumentParser``; the parser's ``func`` default is called with
+the parsed arguments and returns the exit status. Modules are imported when the parser is built,
+so they must not import numpy or pyarrow at module level (``awsip lookup`` stays light).
+
+Exit status: 0 success; 1 an input or data problem (named on stderr); 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import AwsipError
+
+#: Sub-command modules, in the order ``awsip --help`` lists them.
+COMMANDS = ("lookup", "info", "update")
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="awsip",
+        description="Which AWS service and region owns an IP address; classify and report on "
+        "VPC flow logs.",
+    )
+    parser.add_argument("--version", action="version", version=f"awsip {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``awsip`` console script and ``python -m awsip``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except AwsipError as exc:
+        print(f"awsip: error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        print("awsip: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output closed early (e.g. piped into `head`): not an error worth a traceback.
+        sys.stderr.close()
+        return EXIT_OK
+    return status
