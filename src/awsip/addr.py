@@ -12,7 +12,6 @@ import socket
 from .errors import InvalidAddressError
 
 
-
 def parse_cidr(text: str) -> tuple[int, int, int]:
     """Parse ``'a.b.c.d/n'`` or ``'x:y::/n'`` into ``(version, network_int, prefixlen)``.
 

@@ -121,7 +121,8 @@ class Ranges:
                 doc = json.loads(data)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 head = data[:60] if isinstance(data, str) else data[:60].decode("utf-8", "replace")
-                raise RangesError(f"{where}: not valid JSON ({exc}); starts with {head!r}") from None
+                raise RangesError(
+                    f"{where}: not valid JSON ({exc}); starts with {head!r}") from None
         else:
             doc = data
         if not isinstance(doc, Mapping):
@@ -140,7 +141,8 @@ class Ranges:
         for version, (list_key, prefix_key) in _FAMILY_KEYS.items():
             items = doc[list_key]
             if not isinstance(items, list):
-                raise RangesError(f"{where}: {list_key}: expected a list, got {type(items).__name__}")
+                raise RangesError(
+                    f"{where}: {list_key}: expected a list, got {type(items).__name__}")
             for i, item in enumerate(items):
                 entry, p = _parse_item(item, version, f"{where}: {list_key}[{i}]", prefix_key)
                 entries.append(entry)
@@ -157,7 +159,8 @@ class Ranges:
         return iter(self.entries)
 
     def __repr__(self) -> str:
-        return (f"<Ranges syncToken={self.sync_token} createDate={self.create_date:%Y-%m-%d %H:%M:%S}"
+        return (f"<Ranges syncToken={self.sync_token}"
+                f" createDate={self.create_date:%Y-%m-%d %H:%M:%S}"
                 f" ipv4={len(self.ipv4)} ipv6={len(self.ipv6)} source={self.origin.kind}>")
 
     @property

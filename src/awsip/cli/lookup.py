@@ -1,0 +1,84 @@
+"""``awsip lookup IP...``: which AWS service and region owns each address."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import InvalidAddressError
+from ..lookup import Match
+from . import EXIT_DATA, EXIT_OK
+from .common import add_ranges_options, print_json, ranges_from_args
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "lookup",
+        help="which AWS service and region owns each address",
+        description="Look up IPv4/IPv6 addresses in AWS's published ranges. The service shown is "
+        "the primary one: the most specific covering prefix decides, and among its services the "
+        "narrowest (fewest addresses) wins. Exit status: 0 when every input is an address "
+        "(AWS or not), 1 when any is not, 2 on usage errors.",
+    )
+    parser.add_argument("ips", nargs="+", metavar="IP",
+                        help="addresses to look up; '-' reads one per line from stdin")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON array, one object per input, in input order")
+    add_ranges_options(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _inputs(args: list[str]) -> Iterator[str]:
+    for arg in args:
+        if arg == "-":
+            for line in sys.stdin:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    yield line
+        else:
+            yield arg
+
+
+def run(args: argparse.Namespace) -> int:
+    ranges = ranges_from_args(args)
+    results: list[Match | InvalidAddressError] = []
+    inputs = list(_inputs(args.ips))
+    for text in inputs:
+        try:
+            results.append(ranges.lookup(text))
+        except InvalidAddressError as exc:
+            results.append(exc)
+            print(f"awsip: {exc}", file=sys.stderr)
+    if args.json:
+        print_json([_json_row(text, r) for text, r in zip(inputs, results, strict=True)])
+    else:
+        _print_table(inputs, results)
+    bad = any(isinstance(r, InvalidAddressError) for r in results)
+    return EXIT_DATA if bad else EXIT_OK
+
+
+def _json_row(text: str, result: Match | InvalidAddressError) -> dict[str, Any]:
+    if isinstance(result, Match):
+        return result.to_dict()
+    row = Match(ip=text, aws=False).to_dict()
+    row["error"] = str(result)
+    return row
+
+
+def _print_table(inputs: list[str], results: list[Match | InvalidAddressError]) -> None:
+    header = ("IP", "SERVICE", "REGION", "BORDER GROUP", "PREFIX", "ALSO TAGGED")
+    rows: list[tuple[str, ...]] = []
+    for text, r in zip(inputs, results, strict=True):
+        if isinstance(r, InvalidAddressError):
+            rows.append((text, "(invalid)", "", "", "", ""))
+        elif not r.aws:
+            rows.append((r.ip, "not AWS", "", "", "", ""))
+        else:
+            rows.append((r.ip, r.service or "", r.region or "", r.network_border_group or "",
+                         r.prefix or "", ",".join(r.services[1:])))
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
