@@ -29,6 +29,7 @@ from .errors import RangesError
 if TYPE_CHECKING:
     import pyarrow
 
+    from .diff import RangesDiff
     from .lookup import Match, ScalarIndex
 
 SourceKind = Literal["network", "cache", "bundled", "file", "memory"]
@@ -303,6 +304,19 @@ class Ranges:
         from .export import ranges_to_arrow
 
         return ranges_to_arrow(self)
+
+    def collapse(self) -> list[str]:
+        """The minimal CIDR set covering the same addresses (tags dropped), IPv4 first."""
+        from .collapse import collapse_networks
+
+        return [f"{format_address(v, n)}/{p}" for v, n, p in collapse_networks(
+            (q.version, q.network, q.prefixlen) for q in map(self.parsed, self.prefixes))]
+
+    def diff(self, other: Ranges) -> RangesDiff:
+        """What changed from this publication (old) to ``other`` (new); see :mod:`awsip.diff`."""
+        from .diff import diff_ranges
+
+        return diff_ranges(self, other)
 
     # ----------------------------------------------------------------- serialisation
     def to_document(self) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""``awsip diff OLD NEW``: prefixes added, removed and retagged between two publications."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..diff import RangesDiff
+from ..ranges import Entry, Ranges
+from . import EXIT_DATA, EXIT_OK
+from .common import print_json
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "diff",
+        help="what changed between two publications of ip-ranges.json",
+        description="Compare two publications: prefixes added, removed, and changed (same "
+        "prefix, different set of service/region/border-group tags), summarised by service, "
+        "region and family with address counts. OLD and NEW are files or URLs (or a cached "
+        "publication's syncToken or date, when the cache keeps history). Exit status: 0, even "
+        "when they differ; with --exit-code, 0 when identical and 1 when they differ (like "
+        "git diff --exit-code); errors also exit 1 with a message on stderr.",
+    )
+    parser.add_argument("old", metavar="OLD", help="the older publication")
+    parser.add_argument("new", metavar="NEW", help="the newer publication")
+    parser.add_argument("--json", action="store_true",
+                        help="print {old, new, added, removed, changed} as JSON")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also list every added, removed and changed prefix")
+    parser.add_argument("--exit-code", action="store_true",
+                        help="exit 1 when the publications differ, 0 when they do not")
+    parser.add_argument("--offline", action="store_true", default=None,
+                        help="never touch the network (URLs then fail)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def load_publication(source: str, offline: bool | None = None) -> Ranges:
+    """A publication named by path or URL, or by syncToken/date when the cache keeps history.
+
+    History lookup is delegated to ``awsip.source.load_history_entry`` when that exists
+    (the cache-history feature); otherwise the argument is passed to ``load_ranges``.
+    """
+    from .. import source as src
+
+    history = getattr(src, "load_history_entry", None)
+    if history is not None and _looks_like_history_key(source):
+        found: Ranges | None = history(source)
+        if found is not None:
+            return found
+    return src.load_ranges(source, offline=offline)
+
+
+def _looks_like_history_key(text: str) -> bool:
+    """A syncToken (digits) or a date such as 2026-08-22, not an existing file or a URL."""
+    import os
+
+    if "://" in text or os.path.exists(text):
+        return False
+    return text.isdigit() or (len(text) >= 10 and text[:4].isdigit() and text[4] == "-")
+
+
+def run(args: argparse.Namespace) -> int:
+    old = load_publication(args.old, args.offline)
+    new = load_publication(args.new, args.offline)
+    diff = old.diff(new)
+    if args.json:
+        print_json(diff.to_dict())
+    else:
+        _print_human(diff, args.verbose)
+    return EXIT_DATA if args.exit_code and diff else EXIT_OK
+
+
+def format_addresses(version: int, count: int) -> str:
+    """IPv4 counts in full; IPv6 counts as a power of two (``2^72`` or ``~2^72.6``)."""
+    if version == 4:
+        return f"{count:,}"
+    exact = count & (count - 1) == 0
+    if exact:
+        return f"2^{count.bit_length() - 1}"
+    import math
+
+    return f"~2^{math.log2(count):.1f}"
+
+
+def _table(rows: Sequence[Sequence[str]], right: set[int]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        print("  " + "  ".join(cells).rstrip())
+
+
+def _tags(entries: Sequence[Entry]) -> str:
+    groups: dict[str, list[str]] = {}
+    for e in entries:
+        where = e.region if e.network_border_group == e.region else (
+            f"{e.region}/{e.network_border_group}")
+        groups.setdefault(where, []).append(e.service)
+    return "; ".join(f"{','.join(s)} {w}" for w, s in groups.items()) or "-"
+
+
+def _print_human(diff: RangesDiff, verbose: bool) -> None:
+    for name, pub in (("old", diff.old), ("new", diff.new)):
+        print(f"{name}: syncToken {pub.sync_token}  createDate {pub.create_date:%Y-%m-%d %H:%M:%S}")
+    if not diff:
+        print("no differences")
+        return
+    print(f"{len(diff.added_prefixes)} prefixes added, {len(diff.removed_prefixes)} removed, "
+          f"{len(diff.changed)} changed")
+    titles = {"added": "Added prefixes", "removed": "Removed prefixes",
+              "gained": "Changed prefixes: tags gained", "lost": "Changed prefixes: tags lost"}
+    summary = diff.summary()
+    for kind, title in titles.items():
+        rows = [r for r in summary if r.kind == kind]
+        if not rows:
+            continue
+        print(f"\n{title}:")
+        _table([("SERVICE", "REGION", "FAMILY", "PREFIXES", "ADDRESSES")] + [
+            (r.service, r.region, f"IPv{r.version}", str(r.prefixes),
+             format_addresses(r.version, r.addresses)) for r in rows], right={3, 4})
+    if verbose:
+        for title, entries in (("Added", diff.added), ("Removed", diff.removed)):
+            by_prefix: dict[str, list[Entry]] = {}
+            for e in entries:
+                by_prefix.setdefault(e.prefix, []).append(e)
+            if by_prefix:
+                print(f"\n{title}:")
+                for prefix, es in by_prefix.items():
+                    print(f"  {prefix}  {_tags(es)}")
+        if diff.changed:
+            print("\nChanged:")
+            for c in diff.changed:
+                print(f"  {c.prefix}  {_tags(c.before)}  ->  {_tags(c.after)}")
+    sys.stdout.flush()

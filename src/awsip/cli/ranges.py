@@ -1,0 +1,103 @@
+"""``awsip ranges``: export the entries matching filters as CIDR lines, JSON, CSV or Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import EXIT_DATA, EXIT_OK, EXIT_USAGE
+from .common import add_ranges_options, ranges_from_args
+
+_FORMATS = ("cidr", "json", "csv", "parquet")
+_SUFFIXES = {".txt": "cidr", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "ranges",
+        help="export prefixes matching filters (CIDR list, JSON, CSV, Parquet)",
+        description="Export the entries of ip-ranges.json that match the filters. Values of one "
+        "filter are OR-ed, different filters AND-ed, case-insensitively; repeat a flag or give a "
+        "comma list. Formats: cidr (default; each prefix once, IPv4 first, numerically), json "
+        "(entry objects), csv and parquet (tags, service_rank, label and integer bounds for SQL "
+        "range joins; see docs/recipes.md). --collapse merges overlapping and adjacent prefixes "
+        "into the minimal CIDR set per family and drops the tags: cidr/json then list blocks, "
+        "csv/parquet hold only prefix, family, prefixlen and bounds. Exit status: 0 when "
+        "something matched, 1 when nothing did (or on a data error), 2 on usage errors.",
+    )
+    filters = parser.add_argument_group("filters")
+    filters.add_argument("--service", "-s", action="append", metavar="S",
+                         help="service name, e.g. S3, EC2, CLOUDFRONT")
+    filters.add_argument("--region", "-r", action="append", metavar="R",
+                         help="region, e.g. us-east-1, GLOBAL")
+    filters.add_argument("--nbg", "--network-border-group", action="append", metavar="N",
+                         dest="nbg", help="network border group, e.g. us-west-2-lax-1")
+    family = filters.add_mutually_exclusive_group()
+    family.add_argument("-4", dest="version", action="store_const", const=4,
+                        help="IPv4 prefixes only")
+    family.add_argument("-6", dest="version", action="store_const", const=6,
+                        help="IPv6 prefixes only")
+    out = parser.add_argument_group("output")
+    out.add_argument("--collapse", action="store_true",
+                     help="merge into the minimal CIDR set (tags are dropped)")
+    out.add_argument("--format", "-f", choices=_FORMATS,
+                     help="output format (default: from the -o suffix, else cidr)")
+    out.add_argument("-o", "--output", metavar="FILE",
+                     help="write to FILE atomically (temp file, then rename) instead of stdout")
+    add_ranges_options(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def split_values(values: Iterable[str] | None) -> list[str] | None:
+    """Repeated flags and comma lists, flattened; None when the flag was not given."""
+    if values is None:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        fmt: str = args.format
+        return fmt
+    if args.output:
+        return _SUFFIXES.get(Path(args.output).suffix.lower(), "cidr")
+    return "cidr"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..export import atomic_output, render
+
+    fmt = _format(args)
+    if fmt == "parquet" and not args.output and sys.stdout.isatty():
+        print("awsip: error: parquet is binary: give -o FILE or redirect stdout",
+              file=sys.stderr)
+        return EXIT_USAGE
+    ranges = ranges_from_args(args)
+    wanted = {"service": split_values(args.service), "region": split_values(args.region),
+              "network_border_group": split_values(args.nbg)}
+    known = {"service": ranges.services, "region": ranges.regions,
+             "network_border_group": ranges.network_border_groups}
+    for kind, values in wanted.items():
+        upper = {k.upper() for k in known[kind]}
+        for v in values or ():
+            if v.upper() not in upper:
+                print(f"awsip: warning: no {kind} {v!r} in this publication", file=sys.stderr)
+    selected = ranges.filter(service=wanted["service"], region=wanted["region"],
+                             network_border_group=wanted["network_border_group"],
+                             version=args.version)
+    data = render(selected, fmt, collapse=args.collapse)
+    if args.output:
+        with atomic_output(args.output) as fh:
+            fh.write(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    if not selected.entries:
+        print("awsip: no entries match the filters", file=sys.stderr)
+        return EXIT_DATA
+    return EXIT_OK
