@@ -1,0 +1,221 @@
+"""Diffing publications: the real pairs in tests/data against plain set arithmetic, `awsip diff`."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from awsip import Ranges
+from awsip.cli import main
+from awsip.diff import RangesDiff
+from oracle import DATA
+
+Tag = tuple[str, str, str, str]  # (prefix, service, region, border group)
+
+PAIRS = [("2026-08-22T115705", "2026-08-22T151705"),
+         ("2025-03-10T135318", "2025-03-10T165320"),
+         ("2026-03-27", "2026-08-22T151705")]
+
+
+def path(name: str) -> Path:
+    return DATA / f"ip-ranges-{name}.json.gz"
+
+
+def load(name: str) -> Ranges:
+    return Ranges.from_json(gzip.decompress(path(name).read_bytes()))
+
+
+def tags(name: str) -> set[Tag]:
+    """Every entry as a tuple, straight from the JSON (prefixes canonicalised by ipaddress)."""
+    doc = json.loads(gzip.decompress(path(name).read_bytes()))
+    return {(str(ipaddress.ip_network(i.get("ip_prefix") or i["ipv6_prefix"])), i["service"],
+             i["region"], i["network_border_group"])
+            for i in doc["prefixes"] + doc["ipv6_prefixes"]}
+
+
+def by_prefix(entries: set[Tag]) -> dict[str, set[Tag]]:
+    out: dict[str, set[Tag]] = defaultdict(set)
+    for t in entries:
+        out[t[0]].add(t)
+    return out
+
+
+def expected(old: str, new: str) -> tuple[set[Tag], set[Tag], dict[str, tuple[set[Tag], ...]]]:
+    """Independent answer: added, removed entries and changed prefixes with before/after."""
+    a, b = by_prefix(tags(old)), by_prefix(tags(new))
+    added = {t for p in b.keys() - a.keys() for t in b[p]}
+    removed = {t for p in a.keys() - b.keys() for t in a[p]}
+    changed = {p: (a[p], b[p]) for p in a.keys() & b.keys() if a[p] != b[p]}
+    return added, removed, changed
+
+
+def as_tuples(entries: Any) -> set[Tag]:
+    return {(e.prefix, e.service, e.region, e.network_border_group) for e in entries}
+
+
+@pytest.fixture(scope="module", params=PAIRS, ids=[f"{a}..{b}" for a, b in PAIRS])
+def pair(request: pytest.FixtureRequest) -> tuple[str, str, RangesDiff]:
+    old, new = request.param
+    return old, new, load(old).diff(load(new))
+
+
+def test_diff_matches_set_arithmetic_on_the_json(pair: tuple[str, str, RangesDiff]) -> None:
+    old, new, diff = pair
+    added, removed, changed = expected(old, new)
+    assert as_tuples(diff.added) == added
+    assert as_tuples(diff.removed) == removed
+    assert {c.prefix: (as_tuples(c.before), as_tuples(c.after))
+            for c in diff.changed} == changed
+    assert len(diff.added) == len(added)  # no entry listed twice
+    assert bool(diff) == bool(added or removed or changed)
+
+
+def test_one_slash_24_appears_between_two_august_publications() -> None:
+    diff = load("2026-08-22T115705").diff(load("2026-08-22T151705"))
+    added, _, _ = expected("2026-08-22T115705", "2026-08-22T151705")
+    assert diff.added_prefixes == sorted({t[0] for t in added})
+    (prefix,) = diff.added_prefixes
+    assert ipaddress.ip_network(prefix).prefixlen == 24
+    assert not diff.removed and not diff.changed
+
+
+def test_fifty_three_prefixes_added_in_march_2025() -> None:
+    diff = load("2025-03-10T135318").diff(load("2025-03-10T165320"))
+    added, _, _ = expected("2025-03-10T135318", "2025-03-10T165320")
+    assert len(diff.added_prefixes) == len({t[0] for t in added}) == 53
+    assert not diff.removed and not diff.changed
+
+
+def test_slash_24_moved_from_us_east_1_to_us_west_1() -> None:
+    _, _, changed = expected("2026-03-27", "2026-08-22T151705")
+    moved = sorted(p for p, (before, after) in changed.items()
+                   if ipaddress.ip_network(p).prefixlen == 24
+                   and {t[2] for t in before} == {"us-east-1"}
+                   and {t[2] for t in after} == {"us-west-1"})
+    assert "64.73.195.0/24" in moved
+    diff = load("2026-03-27").diff(load("2026-08-22T151705"))
+    change = next(c for c in diff.changed if c.prefix == "64.73.195.0/24")
+    assert {e.region for e in change.before} == {"us-east-1"}
+    assert {e.region for e in change.after} == {"us-west-1"}
+    assert {e.service for e in change.before} == {e.service for e in change.after}
+    assert as_tuples(change.gained) == as_tuples(change.after)
+    moved_in_diff = {c.prefix for c in diff.changed
+                     if {e.region for e in c.before} == {"us-east-1"}
+                     and {e.region for e in c.after} == {"us-west-1"}
+                     and c.prefix.endswith("/24")}
+    assert moved_in_diff == set(moved)
+
+
+def test_reversed_diff_swaps_added_and_removed() -> None:
+    old, new = load("2026-03-27"), load("2026-08-22T151705")
+    forward, backward = old.diff(new), new.diff(old)
+    assert as_tuples(forward.added) == as_tuples(backward.removed)
+    assert as_tuples(forward.removed) == as_tuples(backward.added)
+    assert {c.prefix for c in forward.changed} == {c.prefix for c in backward.changed}
+    assert not old.diff(old)
+
+
+def test_summary_counts_prefixes_and_union_of_addresses(
+        pair: tuple[str, str, RangesDiff]) -> None:
+    old, new, diff = pair
+    added, removed, _ = expected(old, new)
+    for kind, entries in (("added", added), ("removed", removed)):
+        groups: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        for p, s, r, _ in entries:
+            groups[(s, r, ipaddress.ip_network(p).version)].add(p)
+        rows = {(r.service, r.region, r.version): r for r in diff.summary() if r.kind == kind}
+        assert rows.keys() == groups.keys()
+        for key, prefixes in groups.items():
+            nets = [ipaddress.ip_network(p) for p in prefixes]
+            union = sum(n.num_addresses
+                        for n in ipaddress.collapse_addresses(nets))  # type: ignore[misc]
+            assert (rows[key].prefixes, rows[key].addresses) == (len(prefixes), union)
+
+
+def test_to_dict_has_the_documented_shape() -> None:
+    old, new = load("2026-03-27"), load("2026-08-22T151705")
+    d = json.loads(json.dumps(old.diff(new).to_dict()))
+    assert set(d) == {"old", "new", "added", "removed", "changed"}
+    for key, doc in (("old", "2026-03-27"), ("new", "2026-08-22T151705")):
+        raw = json.loads(gzip.decompress(path(doc).read_bytes()))
+        assert d[key] == {"syncToken": raw["syncToken"], "createDate": raw["createDate"]}
+    assert set(d["added"][0]) == {"prefix", "service", "region", "network_border_group"}
+    assert set(d["changed"][0]) == {"prefix", "before", "after"}
+    assert set(d["changed"][0]["before"][0]) == {"prefix", "service", "region",
+                                                 "network_border_group"}
+
+
+# --------------------------------------------------------------------------- CLI
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The publications as plain JSON files, as a user would pass them."""
+    root = tmp_path_factory.mktemp("pubs")
+    out = {}
+    for name in {n for p in PAIRS for n in p}:
+        target = root / f"{name}.json"
+        target.write_bytes(gzip.decompress(path(name).read_bytes()))
+        out[name] = str(target)
+    return out
+
+
+def test_cli_json_is_the_library_diff(capsys: pytest.CaptureFixture[str],
+                                      files: dict[str, str]) -> None:
+    status = main(["diff", files["2026-03-27"], files["2026-08-22T151705"], "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert status == 0
+    lib = load("2026-03-27").diff(load("2026-08-22T151705")).to_dict()
+    assert out == json.loads(json.dumps(lib))
+
+
+def test_cli_human_output_groups_by_service_and_region(capsys: pytest.CaptureFixture[str],
+                                                       files: dict[str, str]) -> None:
+    status = main(["diff", files["2026-08-22T115705"], files["2026-08-22T151705"]])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "1 prefixes added, 0 removed, 0 changed" in out
+    lines = [line.split() for line in out.splitlines()]
+    assert ["EC2", "ap-southeast-3", "IPv4", "1", "256"] in lines
+    assert ["AMAZON", "ap-southeast-3", "IPv4", "1", "256"] in lines
+
+
+def test_cli_verbose_lists_moved_prefixes(capsys: pytest.CaptureFixture[str],
+                                          files: dict[str, str]) -> None:
+    main(["diff", "-v", files["2026-03-27"], files["2026-08-22T151705"]])
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("64.73.195.0/24"))
+    before, after = line.split("->")
+    assert "us-east-1" in before and "us-west-1" in after
+    assert "Removed prefixes:" in out and "Changed prefixes: tags gained:" in out
+
+
+def test_exit_code_flag_reports_differences(capsys: pytest.CaptureFixture[str],
+                                            files: dict[str, str]) -> None:
+    old, new = files["2025-03-10T135318"], files["2025-03-10T165320"]
+    assert main(["diff", "--exit-code", old, new]) == 1
+    assert main(["diff", "--exit-code", old, old]) == 0
+    assert main(["diff", old, new]) == 0
+    assert "no differences" in capsys.readouterr().out
+
+
+def test_history_keys_go_to_the_cache_history_when_available(
+        capsys: pytest.CaptureFixture[str], files: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import awsip.source
+
+    asked: list[str] = []
+
+    def fake_history(key: str) -> Ranges:
+        asked.append(key)
+        return load("2026-08-22T115705")
+
+    monkeypatch.setattr(awsip.source, "load_history_entry", fake_history, raising=False)
+    status = main(["diff", "1787399825", files["2026-08-22T151705"], "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert status == 0 and asked == ["1787399825"]
+    assert {a["prefix"] for a in out["added"]} == {"1.178.86.0/24"}
