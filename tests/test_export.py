@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from awsip import Ranges
 from awsip.cli import main
 from awsip.collapse import collapse_prefixes
+from awsip.export import atomic_output
 from oracle import NEWEST, Doc, load_document
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -256,3 +257,22 @@ def test_no_match_exits_1_and_names_unknown_values(capsys: pytest.CaptureFixture
     assert status == 1
     assert out == ""
     assert "'NOSUCH'" in err
+
+
+def test_parquet_goes_to_stdout_when_redirected(capsysbinary: pytest.CaptureFixture[bytes],
+                                                ranges_file: Path, ranges: Ranges) -> None:
+    status = main(["ranges", "--ranges", str(ranges_file), "-f", "parquet", "-s", "S3"])
+    out = capsysbinary.readouterr().out
+    assert status == 0
+    table = pq.read_table(io.BytesIO(out))
+    assert table.equals(ranges.filter(service="S3").to_arrow())
+
+
+def test_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_output(target) as fh:
+        fh.write(b"half")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
