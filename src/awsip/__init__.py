@@ -28,7 +28,12 @@ from .ranges import Entry, Origin, Ranges
 from .source import default_ranges, load_ranges
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable
+
     import pyarrow
+
+    from .flowlogs import FlowLogReader
 
 __version__ = "0.1.0"
 
@@ -39,10 +44,24 @@ def lookup(ip: object, ranges: Ranges | None = None) -> Match:
 
 
 def classify(ips: Any, ranges: Ranges | None = None) -> pyarrow.Table:
-    """Classify a whole column of addresses; see :func:`awsip.classify.classify`."""
-    from .classify import classify as _classify
+    """Classify a whole column of addresses; see :func:`awsip.bulk.classify`."""
+    from .bulk import classify as _classify
 
     return _classify(ips, ranges)
+
+
+def read_flow_logs(
+    source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    format: str | list[str] | tuple[str, ...] | None = None,
+    strict: bool = False,
+    **options: Any,
+) -> FlowLogReader:
+    """Read VPC / Transit Gateway flow logs as pyarrow batches; see
+    :func:`awsip.flowlogs.read_flow_logs`."""
+    from .flowlogs import read_flow_logs as _read
+
+    return _read(source, format=format, strict=strict, **options)
 
 
 __all__ = [
@@ -61,4 +80,5 @@ __all__ = [
     "default_ranges",
     "load_ranges",
     "lookup",
+    "read_flow_logs",
 ]

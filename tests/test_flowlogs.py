@@ -1,0 +1,407 @@
+"""Reading flow logs: every format AWS writes, values and types, bad input, stats."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import awsip
+from awsip import FlowLogError
+from awsip.flowlogs import (
+    DEFAULT_FIELDS,
+    FIELDS,
+    TGW_DEFAULT_FIELDS,
+    parse_format,
+    read_flow_logs,
+    region_from_path,
+    traffic_only,
+)
+from awsip.flowlogs import reader as reader_mod
+from flowlog_factory import (
+    ACCOUNT,
+    T0,
+    hive_key,
+    line,
+    nodata,
+    record,
+    s3_key,
+    skipdata,
+    text,
+    truncate,
+    write,
+    write_parquet,
+)
+
+UTC = timezone.utc
+
+
+def ts(x: int) -> datetime:
+    return datetime.fromtimestamp(x, tz=UTC)
+
+
+def rows(source: object, **kw: object) -> list[dict[str, object]]:
+    return read_flow_logs(source, progress=False, **kw).read_all().to_pylist()  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- default format, S3 layout
+
+
+def test_s3_gzip_file_with_header_gives_typed_values(tmp_path: Path) -> None:
+    recs = [record(), record(srcaddr="52.216.58.42", dstaddr="10.0.1.5", srcport=443,
+                             dstport=49152, packets=3, bytes=9_000_000_000, action="REJECT")]
+    path = write(s3_key(tmp_path), text(recs))
+    table = read_flow_logs(path, progress=False).read_all()
+    assert table.schema == pa.schema([
+        ("version", pa.int32()), ("account_id", pa.string()), ("interface_id", pa.string()),
+        ("srcaddr", pa.string()), ("dstaddr", pa.string()), ("srcport", pa.int32()),
+        ("dstport", pa.int32()), ("protocol", pa.int32()), ("packets", pa.int64()),
+        ("bytes", pa.int64()), ("start", pa.timestamp("s", tz="UTC")),
+        ("end", pa.timestamp("s", tz="UTC")), ("action", pa.string()),
+        ("log_status", pa.string()),
+    ])
+    got = table.to_pylist()
+    assert got[0] == {
+        "version": 2, "account_id": ACCOUNT, "interface_id": "eni-0a1b2c3d4e5f60718",
+        "srcaddr": "10.0.1.5", "dstaddr": "52.216.58.42", "srcport": 49152, "dstport": 443,
+        "protocol": 6, "packets": 20, "bytes": 4000, "start": ts(T0), "end": ts(T0 + 60),
+        "action": "ACCEPT", "log_status": "OK",
+    }
+    assert got[1]["bytes"] == 9_000_000_000 and got[1]["action"] == "REJECT"
+    assert got[1]["srcport"] == 443
+
+
+def test_plain_text_without_header_uses_default_format(tmp_path: Path) -> None:
+    path = write(tmp_path / "flows.txt", text([record(bytes=77)], header=False), gz=False)
+    (got,) = rows(path)
+    assert got["bytes"] == 77 and got["dstaddr"] == "52.216.58.42"
+
+
+def test_gzip_is_detected_from_content_not_name(tmp_path: Path) -> None:
+    gz_named_txt = write(tmp_path / "a.txt", text([record(bytes=1)]))
+    plain_named_gz = write(tmp_path / "b.log.gz", text([record(bytes=2)]), gz=False)
+    assert [r["bytes"] for r in rows([gz_named_txt, plain_named_gz])] == [1, 2]
+
+
+def test_multi_member_gzip_is_read_completely(tmp_path: Path) -> None:
+    recs = [record(bytes=i) for i in range(300)]
+    path = write(tmp_path / "multi.log.gz", text(recs), members=3)
+    assert [r["bytes"] for r in rows(path)] == list(range(300))
+
+
+def test_ipv6_records_keep_their_addresses(tmp_path: Path) -> None:
+    rec = record(srcaddr="2600:1f18:aaaa:bb01::5", dstaddr="2606:4700:4700::1111")
+    (got,) = rows(write(tmp_path / "v6.gz", text([rec])))
+    assert got["srcaddr"] == "2600:1f18:aaaa:bb01::5"
+    assert got["dstaddr"] == "2606:4700:4700::1111"
+
+
+# ---------------------------------------------------------------- custom formats
+
+
+def test_custom_field_order_from_format_string(tmp_path: Path) -> None:
+    fmt = "${srcaddr} ${dstaddr} ${bytes} ${vpc-id} ${tcp-flags} ${flow-direction}"
+    fields = parse_format(fmt)
+    rec = record(vpc_id="vpc-0abc", tcp_flags=19, flow_direction="egress", bytes=123)
+    path = write(tmp_path / "custom.log", text([rec], fields, header=False), gz=False)
+    table = read_flow_logs(path, format=fmt, progress=False).read_all()
+    assert table.column_names == ["srcaddr", "dstaddr", "bytes", "vpc_id", "tcp_flags",
+                                  "flow_direction"]
+    assert table.to_pylist() == [{"srcaddr": "10.0.1.5", "dstaddr": "52.216.58.42",
+                                  "bytes": 123, "vpc_id": "vpc-0abc", "tcp_flags": 19,
+                                  "flow_direction": "egress"}]
+    assert table.schema.field("tcp_flags").type == pa.int32()
+
+
+def test_header_line_wins_over_format_argument(tmp_path: Path) -> None:
+    fields = ("dstaddr", "srcaddr", "bytes")
+    path = write(tmp_path / "h.gz", text([record(bytes=5)], fields))
+    (got,) = rows(path, format="${version} ${srcaddr}")
+    assert got == {"dstaddr": "52.216.58.42", "srcaddr": "10.0.1.5", "bytes": 5}
+
+
+def test_all_vpc_fields_v3_to_v8_are_read_with_their_types(tmp_path: Path) -> None:
+    fields = tuple(f for f in FIELDS if not FIELDS[f].tgw)
+    rec = record(
+        vpc_id="vpc-1", subnet_id="subnet-1", instance_id="i-1", tcp_flags=18, type="IPv4",
+        pkt_srcaddr="10.0.9.9", pkt_dstaddr="3.5.16.209", region="us-east-1",
+        az_id="use1-az4", sublocation_type="-", sublocation_id="-",
+        pkt_src_aws_service="-", pkt_dst_aws_service="S3", flow_direction="egress",
+        traffic_path=8, ecs_cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/c",
+        ecs_cluster_name="c", ecs_container_instance_arn="-", ecs_container_instance_id="-",
+        ecs_container_id="abc123", ecs_second_container_id="-", ecs_service_name="web",
+        ecs_task_definition_arn="arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+        ecs_task_arn="arn:aws:ecs:us-east-1:123456789012:task/c/0f1e",
+        ecs_task_id="0f1e", reject_reason="BPA", version=8,
+    )
+    (got,) = rows(write(tmp_path / "v8.gz", text([rec], fields)))
+    assert got["traffic_path"] == 8 and got["tcp_flags"] == 18 and got["version"] == 8
+    assert got["pkt_dst_aws_service"] == "S3" and got["pkt_dstaddr"] == "3.5.16.209"
+    assert got["sublocation_type"] is None and got["reject_reason"] == "BPA"
+    assert got["ecs_task_id"] == "0f1e" and got["ecs_service_name"] == "web"
+    assert got["az_id"] == "use1-az4" and got["region"] == "us-east-1"
+
+
+def test_transit_gateway_flow_logs(tmp_path: Path) -> None:
+    rec = record(version=6, resource_type="TransitGateway", tgw_id="tgw-0123",
+                 tgw_attachment_id="tgw-attach-1", tgw_src_vpc_account_id=ACCOUNT,
+                 tgw_dst_vpc_account_id="210987654321", tgw_src_vpc_id="vpc-a",
+                 tgw_dst_vpc_id="vpc-b", tgw_src_subnet_id="subnet-a",
+                 tgw_dst_subnet_id="subnet-b", tgw_src_eni="eni-a", tgw_dst_eni="eni-b",
+                 tgw_src_az_id="use1-az1", tgw_dst_az_id="use1-az2",
+                 tgw_pair_attachment_id="tgw-attach-2", type="IPv4",
+                 packets_lost_no_route=0, packets_lost_blackhole=7,
+                 packets_lost_mtu_exceeded=0, packets_lost_ttl_expired=0, tcp_flags=2,
+                 region="us-east-1", flow_direction="ingress", pkt_src_aws_service="-",
+                 pkt_dst_aws_service="-")
+    path = write(s3_key(tmp_path, service="transitgatewayflowlogs"),
+                 text([rec], TGW_DEFAULT_FIELDS))
+    table = read_flow_logs(path, progress=False).read_all()
+    (got,) = table.to_pylist()
+    assert got["tgw_id"] == "tgw-0123" and got["packets_lost_blackhole"] == 7
+    assert table.schema.field("packets_lost_blackhole").type == pa.int64()
+    assert got["tgw_dst_vpc_account_id"] == "210987654321" and got["srcport"] == 49152
+    assert region_from_path(str(path)) == "us-east-1"
+
+
+def test_unknown_field_in_format_is_an_error_listing_known_names() -> None:
+    with pytest.raises(FlowLogError) as err:
+        parse_format("${version} ${srcaddr} ${dst-addr}")
+    assert "'dst-addr'" in str(err.value) and "pkt-dstaddr" in str(err.value)
+    with pytest.raises(FlowLogError):
+        read_flow_logs("-", format="${nope}")
+
+
+def test_format_accepts_header_style_and_underscore_names() -> None:
+    assert parse_format("version srcaddr log_status") == ("version", "srcaddr", "log-status")
+    assert parse_format(["account_id", "tcp-flags"]) == ("account-id", "tcp-flags")
+
+
+# ---------------------------------------------------------------- other deliveries
+
+
+def test_parquet_with_hive_partitions_in_a_directory(tmp_path: Path) -> None:
+    write_parquet(hive_key(tmp_path, "eu-west-1", "01"), [record(bytes=10)])
+    write_parquet(hive_key(tmp_path, "eu-west-1", "02"),
+                  [record(bytes=20, srcaddr="2600:1f18::1"), nodata(T0, T0 + 60)])
+    reader = read_flow_logs(tmp_path, progress=False)
+    table = reader.read_all()
+    assert table.column("bytes").to_pylist() == [10, 20, None]
+    assert table.schema.field("start").type == pa.timestamp("s", tz="UTC")
+    assert table.column("start")[0].as_py() == ts(T0)
+    assert table.column("srcaddr")[1].as_py() == "2600:1f18::1"
+    assert reader.stats.nodata == 1 and reader.stats.files == 2
+    assert [region_from_path(f) for f in reader.files] == ["eu-west-1", "eu-west-1"]
+
+
+def test_cloudwatch_logs_export_timestamp_is_stripped(tmp_path: Path) -> None:
+    lines = [f"2026-03-27T01:38:05.000Z {line(record(bytes=b))}" for b in (11, 12)]
+    path = write(tmp_path / "000000.gz", ("\n".join(lines) + "\n").encode())
+    got = rows(path)
+    assert [r["bytes"] for r in got] == [11, 12]
+    assert got[0]["version"] == 2 and got[0]["log_status"] == "OK"
+    assert "__cw_timestamp" not in got[0]
+
+
+def test_logs_insights_csv_columns_are_mapped_to_canonical_fields(tmp_path: Path) -> None:
+    csv = ("srcAddr,dstAddr,dstPort,interfaceId,totalBytes,sum(packets)\n"
+           "10.0.1.5,52.216.58.42,443,eni-1,123456,7\n"
+           "10.0.1.6,3.5.16.209,443,eni-2,99,1\n")
+    path = write(tmp_path / "logs-insights-results.csv", csv.encode(), gz=False)
+    reader = read_flow_logs(path, progress=False)
+    table = reader.read_all()
+    assert table.column_names == ["srcaddr", "dstaddr", "dstport", "interface_id", "bytes",
+                                  "packets"]
+    assert table.to_pylist()[0] == {"srcaddr": "10.0.1.5", "dstaddr": "52.216.58.42",
+                                    "dstport": 443, "interface_id": "eni-1", "bytes": 123456,
+                                    "packets": 7}
+    assert table.schema.field("bytes").type == pa.int64()
+
+
+def test_logs_insights_json_list_and_get_query_results(tmp_path: Path) -> None:
+    listing = [{"@timestamp": "2026-03-27 01:38:05.000", "srcAddr": "10.0.1.5",
+                "dstAddr": "52.216.58.42", "bytes_sum": "5000"}]
+    p1 = write(tmp_path / "a.json", json.dumps(listing).encode(), gz=False)
+    api = {"status": "Complete", "results": [[{"field": "dstaddr", "value": "3.5.16.209"},
+                                                {"field": "sum(bytes)", "value": "42"}]]}
+    p2 = write(tmp_path / "b.json", json.dumps(api).encode(), gz=False)
+    reader = read_flow_logs([p1, p2], progress=False)
+    got = reader.read_all().to_pylist()
+    assert got[0]["srcaddr"] == "10.0.1.5" and got[0]["bytes"] == 5000
+    assert got[1]["dstaddr"] == "3.5.16.209" and got[1]["bytes"] == 42
+    assert got[1]["srcaddr"] is None
+    assert "@timestamp" in reader.stats.ignored_columns
+
+
+def test_logs_insights_message_column_is_parsed_as_records(tmp_path: Path) -> None:
+    listing = [{"@timestamp": "2026-03-27 01:38:05.000",
+                "@message": line(record(bytes=31))}]
+    (got,) = rows(write(tmp_path / "m.json", json.dumps(listing).encode(), gz=False))
+    assert got["bytes"] == 31 and got["dstport"] == 443
+
+
+def test_logs_insights_without_address_column_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "agg.csv", b"interfaceId,totalBytes\neni-1,5\n", gz=False)
+    with pytest.raises(FlowLogError, match="no address column"):
+        rows(path)
+
+
+# ---------------------------------------------------------------- NODATA / SKIPDATA
+
+
+def test_nodata_and_skipdata_are_kept_counted_with_time_span(tmp_path: Path) -> None:
+    recs = [record(), nodata(T0 - 600, T0 - 540), skipdata(T0 + 100, T0 + 160),
+            nodata(T0 + 1000, T0 + 1060), record(bytes=1)]
+    reader = read_flow_logs(write(tmp_path / "n.gz", text(recs)), progress=False)
+    table = reader.read_all()
+    assert table.column("log_status").to_pylist() == ["OK", "NODATA", "SKIPDATA", "NODATA",
+                                                      "OK"]
+    s = reader.stats
+    assert (s.records, s.nodata, s.skipdata, s.skipped) == (5, 2, 1, 0)
+    assert s.nodata_span == (ts(T0 - 600), ts(T0 + 1060))
+    assert s.skipdata_span == (ts(T0 + 100), ts(T0 + 160))
+    traffic = traffic_only(table)
+    assert traffic.column("bytes").to_pylist() == [4000, 1]
+
+
+# ---------------------------------------------------------------- bad input
+
+
+GARBAGE = [
+    ("2 123456789012 eni-1 10.0.1.5 52.216.58.42 443", "expected 14 fields"),
+    (line(record(packets="lots")), "packets is not a number"),
+    (line(record(dstaddr="not-an-ip")), "dstaddr is not an IP address"),
+]
+
+
+def test_bad_lines_are_skipped_and_reported_with_line_numbers(tmp_path: Path) -> None:
+    lines = [line(record(bytes=1)), *(g for g, _ in GARBAGE), line(record(bytes=2))]
+    data = ("\n".join(["version " + " ".join(DEFAULT_FIELDS[1:]), *lines]) + "\n").encode()
+    data += b"\xff\xfe\x00binary\x01garbage\n" + line(record(bytes=3)).encode() + b"\n"
+    path = write(tmp_path / "bad.gz", data)
+    reader = read_flow_logs(path, progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [1, 2, 3]
+    s = reader.stats
+    assert s.skipped == 4 and s.records == 3
+    assert [(x.line, x.file) for x in s.skipped_lines] == [(3, str(path)), (4, str(path)),
+                                                           (5, str(path)), (7, str(path))]
+    for x, (_, reason) in zip(s.skipped_lines[:3], GARBAGE, strict=True):
+        assert reason in x.reason
+
+
+def test_strict_mode_raises_at_first_bad_line_naming_file_line_value(tmp_path: Path) -> None:
+    data = text([record(), line(record(packets="lots")), record()])
+    path = write(tmp_path / "bad.log", data, gz=False)
+    with pytest.raises(FlowLogError) as err:
+        rows(path, strict=True)
+    assert str(path) in str(err.value) and "line 3" in str(err.value)
+    assert "'lots'" in str(err.value)
+
+
+def test_bad_line_in_a_later_block_has_the_right_line_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_mod, "BLOCK_SIZE", 4096)
+    recs: list[dict[str, object] | str] = [record(bytes=i) for i in range(500)]
+    recs[400] = "garbage here"
+    reader = read_flow_logs(write(tmp_path / "x.gz", text(recs)), progress=False)
+    got = reader.read_all().column("bytes").to_pylist()
+    assert got == [i for i in range(500) if i != 400]
+    assert [x.line for x in reader.stats.skipped_lines] == [402]  # header is line 1
+
+
+def test_truncated_gzip_yields_readable_records_then_raises(tmp_path: Path) -> None:
+    recs = [record(bytes=i) for i in range(20000)]
+    path = truncate(write(tmp_path / "cut.log.gz", text(recs)), 0.5)
+    reader = read_flow_logs(path, progress=False)
+    got: list[int] = []
+    with pytest.raises(FlowLogError) as err:
+        for batch in reader:
+            got.extend(batch.column("bytes").to_pylist())
+    assert str(path) in str(err.value) and "truncated or corrupt" in str(err.value)
+    assert "byte" in str(err.value)
+    assert len(got) > 1000 and got == list(range(len(got)))
+
+
+def test_empty_and_header_only_files_give_no_rows(tmp_path: Path) -> None:
+    a = write(tmp_path / "empty.gz", b"")
+    b = write(tmp_path / "header.gz", text([]))
+    reader = read_flow_logs([a, b], progress=False)
+    assert reader.read_all().num_rows == 0 and reader.stats.files == 2
+
+
+# ---------------------------------------------------------------- sources
+
+
+def test_directory_recursion_and_glob_and_lists(tmp_path: Path) -> None:
+    write(s3_key(tmp_path, "us-east-1", "20260327T0135Z"), text([record(bytes=1)]))
+    write(s3_key(tmp_path, "eu-west-1", "20260327T0140Z"), text([record(bytes=2)]))
+    write(tmp_path / "AWSLogs" / ".hidden.gz", b"junk")
+    reader = read_flow_logs(tmp_path, progress=False)
+    assert sorted(reader.read_all().column("bytes").to_pylist()) == [1, 2]
+    assert sorted(region_from_path(f) or "" for f in reader.files) == ["eu-west-1",
+                                                                        "us-east-1"]
+    by_glob = rows(str(tmp_path / "AWSLogs" / "**" / "*_us-east-1_*.log.gz"))
+    assert [r["bytes"] for r in by_glob] == [1]
+
+
+def test_batches_carry_their_file_path(tmp_path: Path) -> None:
+    p = write(s3_key(tmp_path, "ap-southeast-2"), text([record()]))
+    (batch,) = list(read_flow_logs(p, progress=False))
+    assert batch.schema.metadata[b"awsip.file"].decode() == str(p)
+    assert region_from_path(str(p)) == "ap-southeast-2"
+
+
+def test_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FlowLogError, match="no such file"):
+        read_flow_logs(tmp_path / "nope.gz")
+    with pytest.raises(FlowLogError, match="no files match"):
+        read_flow_logs(str(tmp_path / "*.nothing"))
+
+
+def test_stdin_gzip(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = gzip.compress(text([record(bytes=9)]))
+
+    class FakeStdin:
+        buffer = io.BytesIO(data)
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    assert [r["bytes"] for r in rows("-")] == [9]
+
+
+def test_files_with_different_formats_are_unified_by_read_all(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.gz", text([record(bytes=1)]))
+    b = write(tmp_path / "b.gz", text([record(bytes=2, vpc_id="vpc-9")],
+                                      (*DEFAULT_FIELDS, "vpc-id")))
+    table = read_flow_logs([a, b], progress=False).read_all()
+    assert table.column("vpc_id").to_pylist() == [None, "vpc-9"]
+    assert table.column("bytes").to_pylist() == [1, 2]
+
+
+def test_progress_bar_goes_to_stderr_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = write(tmp_path / "a.gz", text([record()]))
+    assert len(read_flow_logs(p, progress=True).read_all()) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "flow logs" in err
+
+
+def test_import_awsip_does_not_import_pyarrow() -> None:
+    code = ("import sys, awsip; awsip.read_flow_logs; import awsip.flowlogs; "
+            "print('pyarrow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_public_api_reads(tmp_path: Path) -> None:
+    p = write(tmp_path / "a.gz", text([record(bytes=5)]))
+    assert awsip.read_flow_logs(p, progress=False).read_all().column("bytes").to_pylist() == [5]
