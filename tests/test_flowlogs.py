@@ -405,3 +405,37 @@ def test_import_awsip_does_not_import_pyarrow() -> None:
 def test_public_api_reads(tmp_path: Path) -> None:
     p = write(tmp_path / "a.gz", text([record(bytes=5)]))
     assert awsip.read_flow_logs(p, progress=False).read_all().column("bytes").to_pylist() == [5]
+
+
+def test_header_with_a_field_unknown_to_the_catalogue_reads_it_as_string(tmp_path: Path) -> None:
+    fields = (*DEFAULT_FIELDS, "future-field")
+    data = text([line(record(bytes=8)) + " some-value"], fields)
+    reader = read_flow_logs(write(tmp_path / "f.gz", data), progress=False)
+    (got,) = reader.read_all().to_pylist()
+    assert got["future_field"] == "some-value" and got["bytes"] == 8
+    assert reader.stats.unknown_fields == ["future-field"]
+
+
+def test_values_stay_intact_across_reused_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_mod, "BLOCK_SIZE", 1000)
+    recs = [record(srcaddr=f"10.0.{i // 256}.{i % 256}", interface_id=f"eni-{i:08x}", bytes=i)
+            for i in range(2000)]
+    recs.append(record(srcaddr="10.9.9.9", action="X" * 5000))  # longer than the buffer
+    table = read_flow_logs(write(tmp_path / "r.gz", text(recs)), progress=False).read_all()
+    assert table.column("srcaddr").to_pylist()[:2000] == [f"10.0.{i // 256}.{i % 256}"
+                                                         for i in range(2000)]
+    assert table.column("interface_id").to_pylist()[1999] == "eni-000007cf"
+    assert table.column("action").to_pylist()[-1] == "X" * 5000
+
+
+def test_last_line_without_newline_and_crlf_endings(tmp_path: Path) -> None:
+    data = text([record(bytes=1), record(bytes=2)]).rstrip(b"\n")
+    crlf = text([record(bytes=3), line(record(packets="x")), record(bytes=4)]).replace(
+        b"\n", b"\r\n")
+    a = write(tmp_path / "a.log", data, gz=False)
+    b = write(tmp_path / "b.gz", crlf)
+    reader = read_flow_logs([a, b], progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [1, 2, 3, 4]
+    assert [x.line for x in reader.stats.skipped_lines] == [3]

@@ -61,14 +61,20 @@ def parse_format(spec: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(names)
 
 
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
 def header_fields(line: bytes) -> tuple[str, ...] | None:
     """The fields of an S3 header line (``version account-id ...``), or None if ``line`` is not
-    one (a header holds only known field names, at least two of them)."""
+    one. A header holds only lowercase field names, at least two of them known; names this
+    catalogue does not know yet (AWS adds fields) are kept and read as strings."""
     try:
         tokens = line.decode("ascii").split()
     except UnicodeDecodeError:
         return None
-    if len(tokens) < 2 or any(_canonical(t) is None for t in tokens):
+    if len(tokens) < 2 or not all(_NAME.match(t) for t in tokens):
+        return None
+    if sum(_canonical(t) is not None for t in tokens) < 2 or len(set(tokens)) != len(tokens):
         return None
     return tuple(_canonical(t) or t for t in tokens)
 

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import FlowLogError
-from .fields import ADDRESS_COLUMNS, FIELDS, arrow_type
+from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
 from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
 from .sources import SourceFile, expand
 
@@ -62,6 +62,7 @@ class FlowLogStats:
     nodata_span: tuple[datetime, datetime] | None = None
     skipdata_span: tuple[datetime, datetime] | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    unknown_fields: list[str] = field(default_factory=list)
 
     def _skip(self, file: str, line: int, reason: str, text: bytes | str) -> None:
         self.skipped += 1
@@ -170,8 +171,8 @@ class _Parser:
 
         self.fields = fields
         self.cloudwatch = cloudwatch
-        self.columns = [FIELDS[f].column for f in fields]
-        self.kinds = [FIELDS[f].kind for f in fields]
+        self.columns = [f.replace("-", "_") for f in fields]
+        self.kinds: list[Kind] = [FIELDS[f].kind if f in FIELDS else "string" for f in fields]
         names = (["__cw_timestamp"] if cloudwatch else []) + self.columns
         types: dict[str, Any] = {}
         for c, k in zip(self.columns, self.kinds, strict=True):
@@ -192,7 +193,7 @@ class _Parser:
         self.int_idx = [(i, _INT_LIMIT[k]) for i, k in enumerate(self.kinds) if k != "string"]
         self.ntok = len(names)
 
-    def fast(self, block: bytes) -> pa.Table | None:
+    def fast(self, block: Any) -> pa.Table | None:
         """Parse ``block``; None if it holds any line the fast path cannot take."""
         import pyarrow as pa
         from pyarrow import csv
@@ -360,48 +361,58 @@ class FlowLogReader:
             if src.path != "-":
                 raw_stream.close()
 
-    def _blocks(self, src: SourceFile, stream: Any, raw: _Counting) -> Iterator[bytes]:
-        """Blocks of whole lines; raises FlowLogError after the last readable block when the
-        data is truncated or corrupt."""
-        rest = b""
+    def _blocks(self, src: SourceFile, stream: Any, raw: _Counting) -> Iterator[memoryview]:
+        """Blocks of whole lines, as views of one reused buffer (each view is valid until the
+        next one is produced; a flat memory profile needs no per-block allocation). Raises
+        FlowLogError after the last readable block when the data is truncated or corrupt."""
+        buf = bytearray(BLOCK_SIZE)
+        view = memoryview(buf)
+        filled = 0
+        eof = False
         error: Exception | None = None
-        # read1: one decompressed piece per call, so an error loses only the broken piece
-        read = getattr(stream, "read1", stream.read)
+        # readinto1: one decompressed piece per call, so an error loses only the broken piece
+        readinto = getattr(stream, "readinto1", None) or stream.readinto
         while True:
-            pieces: list[bytes] = []
-            size = 0
-            while size < BLOCK_SIZE:
+            while filled < len(buf) and not eof:
                 try:
-                    piece = read(BLOCK_SIZE - size)
+                    n = readinto(view[filled:])
                 except (EOFError, OSError, ValueError) as exc:  # truncated / corrupt gzip
-                    error = exc
-                    piece = b""
-                if not piece:
+                    error, n = exc, 0
+                if not n:
+                    eof = True
                     break
-                pieces.append(piece)
-                size += len(piece)
-            chunk = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-            if not chunk:
+                filled += n
+            if filled == 0:
                 break
-            buf = rest + chunk if rest else chunk
-            cut = buf.rfind(b"\n")
-            if cut < 0:
-                rest = buf
+            cut = buf.rfind(b"\n", 0, filled)
+            if cut < 0 and not eof:  # one line longer than the buffer: grow it
+                bigger = bytearray(2 * len(buf))
+                bigger[:filled] = view[:filled]
+                buf, view = bigger, memoryview(bigger)
+                continue
+            if cut < 0 or (eof and error is None and cut + 1 < filled):
                 if error is not None:
                     break
-                continue
-            yield buf[: cut + 1]
-            rest = buf[cut + 1:]
-            if error is not None:
+                if len(buf) == filled:  # room for the missing final newline
+                    bigger = bytearray(len(buf) + 1)
+                    bigger[:filled] = view[:filled]
+                    buf, view = bigger, memoryview(bigger)
+                buf[filled] = 0x0A
+                filled += 1
+                cut = filled - 1
+            yield view[: cut + 1]
+            tail = filled - (cut + 1)
+            buf[:tail] = buf[cut + 1: filled]
+            filled = tail
+            if eof and (error is not None or filled == 0):
                 break
         if error is not None:
-            tail = f"; an incomplete last line of {len(rest)} bytes was not read" if rest else ""
+            tail_note = (f"; an incomplete last line of {filled} bytes was not read"
+                         if filled else "")
             raise FlowLogError(
                 f"{src.path}: compressed data is truncated or corrupt near byte {raw.pos} "
-                f"({type(error).__name__}: {error}); the records before it were read{tail}"
+                f"({type(error).__name__}: {error}); the records before it were read{tail_note}"
             )
-        if rest:
-            yield rest + b"\n"
 
     def _read_text(
         self, src: SourceFile, stream: Any, raw: _Counting, bar: Any
@@ -409,21 +420,25 @@ class FlowLogReader:
         state = _FileState(src.path)
         parser: _Parser | None = None
         last_pos = 0
-        for block in self._blocks(src, stream, raw):
+        for view in self._blocks(src, stream, raw):
+            block: Any = view
+            nlines = view.obj.count(b"\n", 0, len(view))  # type: ignore[attr-defined]
             if parser is None:
-                kind, payload = self._sniff(block)
-                if kind == "insights-json":
-                    yield from self._read_insights(src, self._rest_of(block, stream, raw), True)
-                    return
-                if kind == "insights-csv":
-                    yield from self._read_insights(src, self._rest_of(block, stream, raw), False)
+                kind, payload = self._sniff(bytes(view[:65536]))
+                if kind in ("insights-json", "insights-csv"):
+                    data = self._rest_of(bytes(view), stream, raw)
+                    yield from self._read_insights(src, data, kind == "insights-json")
                     return
                 fields, header_len, cloudwatch = payload
+                self.stats.unknown_fields.extend(
+                    f for f in fields if f not in FIELDS and f not in self.stats.unknown_fields
+                )
                 parser = _Parser(fields, cloudwatch, self.use_threads)
                 if header_len:
-                    block = block[header_len:]
+                    block = view[header_len:]
+                    nlines -= 1
                     state.line = 1
-            yield from self._parse_block(parser, block, state)
+            yield from self._parse_block(parser, block, state, nlines)
             if bar is not None:
                 bar.update(raw.pos - last_pos)
                 last_pos = raw.pos
@@ -453,9 +468,8 @@ class FlowLogReader:
         return "text", (fields, 0, False)
 
     def _parse_block(
-        self, parser: _Parser, block: bytes, state: _FileState
+        self, parser: _Parser, block: Any, state: _FileState, nlines: int
     ) -> Iterator[pa.RecordBatch]:
-        nlines = block.count(b"\n")
         table = parser.fast(block)
         if table is None:
             table = self._exact(parser, block, state)
@@ -463,10 +477,10 @@ class FlowLogReader:
         if table is not None:
             yield from self._emit(table, state.path)
 
-    def _exact(self, parser: _Parser, block: bytes, state: _FileState) -> pa.Table | None:
+    def _exact(self, parser: _Parser, block: Any, state: _FileState) -> pa.Table | None:
         """Line-by-line path for a block with bad lines: report each, parse the rest."""
         good: list[bytes] = []
-        for i, line in enumerate(block.split(b"\n")):
+        for i, line in enumerate(bytes(block).split(b"\n")):
             line = line.rstrip(b"\r")
             if not line.strip():
                 continue
@@ -563,7 +577,8 @@ class FlowLogReader:
             fields = self._format or DEFAULT
             cw = any(is_cloudwatch_line(ln) for ln in text.split(b"\n")[:1])
             parser = _Parser(fields, cw, self.use_threads)
-            yield from self._parse_block(parser, text, _FileState(src.path, 1))
+            yield from self._parse_block(parser, text, _FileState(src.path, 1),
+                                         text.count(b"\n"))
             return
         self.stats.ignored_columns.extend(c for c in columns if c not in mapping)
         fields = tuple(dict.fromkeys(mapping.values()))
@@ -580,7 +595,8 @@ class FlowLogReader:
                 toks.append(s.replace(" ", "_"))
             lines.append(" ".join(toks).encode())
         block = b"\n".join(lines) + b"\n"
-        yield from self._parse_block(parser, block, _FileState(src.path, 1))
+        yield from self._parse_block(parser, block, _FileState(src.path, 1),
+                                     block.count(b"\n"))
 
 
 def _insights_rows(path: str, data: bytes, is_json: bool) -> tuple[list[dict[str, Any]], list[str]]:

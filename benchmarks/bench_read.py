@@ -1,0 +1,175 @@
+"""Reading flow logs: awsip vs zcat vs flowlogs-reader vs pyarrow's CSV reader, one run.
+
+    python benchmarks/bench_read.py [--records 1000000] [--rss-records 10000000]
+
+Generates (once, cached in --dir) default-format S3-style gzip files with gen_flowlogs.py, then
+times, on the same 1M-record file: `zcat file > /dev/null`; awsip.read_flow_logs to Arrow
+batches (in-process after a warm-up, and a fresh `python -c` process including imports);
+flowlogs-reader's FlowRecord over each line; pyarrow.csv.read_csv used directly. Finally the
+peak RSS (ru_maxrss of a child process) of awsip reading 1M and 10M records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import gen_flowlogs  # noqa: E402
+
+FIELDS = gen_flowlogs.HEADER.replace("-", "_").split()
+
+
+def ensure(path: Path, records: int) -> Path:
+    if not path.exists():
+        t = time.perf_counter()
+        gen_flowlogs.write(str(path), records)
+        print(f"generated {path} ({records:,} records) in {time.perf_counter() - t:.1f}s",
+              file=sys.stderr)
+    return path
+
+
+def best(fn: object, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def zcat(path: Path) -> None:
+    with open(os.devnull, "wb") as out:
+        subprocess.run(["zcat", str(path)], stdout=out, check=True)
+
+
+def awsip_read(path: Path) -> int:
+    import awsip
+
+    n = 0
+    for batch in awsip.read_flow_logs(path, progress=False):
+        n += batch.num_rows
+    return n
+
+
+CHILD = """
+import resource, sys, time
+t = time.perf_counter()
+import awsip
+n = 0
+for b in awsip.read_flow_logs(sys.argv[1], progress=False):
+    n += b.num_rows
+print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def awsip_child(path: Path) -> tuple[int, float, float, int]:
+    """Rows, wall time of the whole process, in-process time, peak RSS in KiB."""
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return int(out[0]), time.perf_counter() - t, float(out[1]), int(out[2])
+
+
+def flowlogs_reader(path: Path, limit: int) -> int:
+    from flowlogs_reader import FlowRecord
+
+    n = 0
+    with gzip.open(path, "rt") as f:
+        next(f)
+        for line in f:
+            FlowRecord(dict(zip(FIELDS, line.split(), strict=True)))
+            n += 1
+            if n >= limit:
+                break
+    return n
+
+
+def pyarrow_csv(path: Path) -> int:
+    import pyarrow as pa
+    from pyarrow import csv
+
+    with pa.input_stream(str(path), compression="gzip") as f:
+        t = csv.read_csv(f, read_options=csv.ReadOptions(skip_rows=1, column_names=FIELDS),
+                         parse_options=csv.ParseOptions(delimiter=" "))
+    return int(t.num_rows)
+
+
+def machine() -> str:
+    import flowlogs_reader
+    import isal
+    import numpy
+    import pyarrow
+
+    model = next((ln.split(":", 1)[1].strip() for ln in
+                  subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+                  if ln.startswith("Model name")), platform.processor())
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    fr_version = getattr(flowlogs_reader, "__version__", "5.0.1")
+    return (f"{model}, {os.cpu_count()} cores, {ram:.0f} GiB RAM, Linux "
+            f"{platform.release()}, CPython {platform.python_version()}, pyarrow "
+            f"{pyarrow.__version__}, numpy {numpy.__version__}, isal {isal.__version__}, "
+            f"flowlogs-reader {fr_version}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--rss-records", type=int, default=10_000_000)
+    ap.add_argument("--flr-records", type=int, default=1_000_000,
+                    help="records parsed by flowlogs-reader (it is slow)")
+    ap.add_argument("--dir", default="/tmp/awsip-bench")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    d = Path(args.dir)
+    small = ensure(d / f"flow-{args.records}.log.gz", args.records)
+    print(f"machine: {machine()}")
+    print(f"file: {small} ({small.stat().st_size / 2**20:.1f} MiB gzip, {args.records:,} "
+          "records)")
+    awsip_read(small)  # warm-up: imports, pyarrow.compute initialisation
+    results: dict[str, float] = {}
+    results["zcat file > /dev/null"] = best(lambda: zcat(small), args.repeat)
+    results["awsip.read_flow_logs -> Arrow (in process)"] = best(
+        lambda: awsip_read(small), args.repeat)
+    walls = [awsip_child(small) for _ in range(args.repeat)]
+    results["awsip, fresh `python -c` process (imports included)"] = min(w[1] for w in walls)
+    results["pyarrow.csv.read_csv (gzip stream, inferred types)"] = best(
+        lambda: pyarrow_csv(small), args.repeat)
+    n = min(args.flr_records, args.records)
+    t = time.perf_counter()
+    flowlogs_reader(small, n)
+    results["flowlogs-reader FlowRecord per line"] = (time.perf_counter() - t) * args.records / n
+    base = results["zcat file > /dev/null"]
+    print(f"\n| reader ({args.records:,} records) | seconds | vs zcat | records/s |")
+    print("|---|---:|---:|---:|")
+    for name, secs in results.items():
+        print(f"| {name} | {secs:.2f} | {secs / base:.2f}x | {args.records / secs / 1e6:.2f} M |")
+    fr = results["flowlogs-reader FlowRecord per line"]
+    aw = results["awsip.read_flow_logs -> Arrow (in process)"]
+    print(f"\nawsip is {fr / aw:.0f}x faster than flowlogs-reader's per-record parsing")
+    print("\n| peak RSS of a process reading | records | RSS |")
+    print("|---|---:|---:|")
+    _, _, _, rss_small = walls[0]
+    print(f"| awsip | {args.records:,} | {rss_small / 1024:.0f} MiB |")
+    if args.rss_records:
+        big = ensure(d / f"flow-{args.rss_records}.log.gz", args.rss_records)
+        rows, _wall, inproc, rss = awsip_child(big)
+        assert rows == args.rss_records, rows
+        print(f"| awsip | {args.rss_records:,} | {rss / 1024:.0f} MiB |")
+        print(f"\n{args.rss_records:,} records read in {inproc:.2f}s in process "
+              f"({rows / inproc / 1e6:.2f} M records/s)")
+    _ = resource
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
