@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FlowLogError
 from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
@@ -71,6 +71,27 @@ class FlowLogStats:
             self.skipped_lines.append(SkippedLine(file, line, reason, t[:200]))
 
 
+def _string_scalar(text: str) -> Any:
+    """A pyarrow string scalar built from buffers: converting Python objects makes pyarrow
+    import pandas (~0.2 s), which a reader never needs."""
+    import pyarrow as pa
+
+    data = text.encode()
+    offsets = len(data).to_bytes(8, "little")[:4]
+    arr = pa.Array.from_buffers(
+        pa.string(), 1, [None, pa.py_buffer(b"\0\0\0\0" + offsets), pa.py_buffer(data)]
+    )
+    return arr[0]
+
+
+def _seconds(scalar: Any) -> datetime | None:
+    """A timestamp scalar as an aware UTC datetime (via int64: no pandas import)."""
+    import pyarrow as pa
+
+    v = scalar.cast(pa.int64()).as_py()
+    return None if v is None else datetime.fromtimestamp(v, tz=timezone.utc)
+
+
 def _widen(span: tuple[datetime, datetime] | None, lo: Any, hi: Any) -> Any:
     if lo is None or hi is None:
         return span
@@ -104,8 +125,8 @@ def addresses_look_valid(col: Any) -> bool:
         n = len(chunk)
         if n == 0 or chunk.null_count == n:
             continue
-        lo, hi = pc.min_max(pc.binary_length(chunk)).values()
-        if lo.as_py() < 2 or hi.as_py() > 45:
+        mm = pc.min_max(pc.binary_length(chunk))
+        if mm["min"].as_py() < 2 or mm["max"].as_py() > 45:
             return False
         bufs = chunk.buffers()
         offs = np.frombuffer(bufs[1], dtype=np.int32)
@@ -318,18 +339,17 @@ class FlowLogReader:
         if "log_status" in table.column_names:
             status = table.column("log_status")
             for value, attr in (("NODATA", "nodata"), ("SKIPDATA", "skipdata")):
-                mask = pc.equal(status, value)
+                mask = pc.equal(status, _string_scalar(value))
                 n = pc.sum(mask).as_py() or 0
                 if n:
                     setattr(self.stats, attr, getattr(self.stats, attr) + n)
                     sub = table.filter(mask)
-                    lo = hi = None
-                    if "start" in sub.column_names:
-                        lo = pc.min(sub.column("start")).as_py()
-                    if "end" in sub.column_names:
-                        hi = pc.max(sub.column("end")).as_py()
-                    lo = lo or hi
-                    hi = hi or lo
+                    lo = _seconds(pc.min(sub.column("start"))) if "start" in sub.column_names \
+                        else None
+                    hi = _seconds(pc.max(sub.column("end"))) if "end" in sub.column_names \
+                        else None
+                    lo = lo if lo is not None else hi
+                    hi = hi if hi is not None else lo
                     span_attr = f"{attr}_span"
                     setattr(self.stats, span_attr, _widen(getattr(self.stats, span_attr), lo, hi))
         meta = {b"awsip.file": path.encode()}
@@ -353,6 +373,8 @@ class FlowLogReader:
             head = bytes(head)
             if head.startswith(b"PAR1"):
                 yield from self._read_parquet(src, raw_stream, head)
+                if bar is not None and src.size:
+                    bar.update(src.size)
                 return
             raw = _Counting(raw_stream, head)
             stream: Any = _gzip_reader(raw) if head.startswith(b"\x1f\x8b") else raw
@@ -681,13 +703,8 @@ def traffic_only(data: Any) -> Any:
     if "log_status" not in data.schema.names:
         return data
     status = data.column("log_status")
-    keep = pc.or_kleene(pc.is_null(status), pc.equal(status, "OK"))
+    keep = pc.or_kleene(pc.is_null(status), pc.equal(status, _string_scalar("OK")))
     return data.filter(pc.fill_null(keep, True))
 
 
-def _utc(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)
-
-
 __all__ = ["FlowLogReader", "FlowLogStats", "SkippedLine", "read_flow_logs", "traffic_only"]
-_ = BinaryIO
