@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import awsip
 import awsip.bulk as classify_module
 from awsip import InvalidAddressError, Ranges
-from awsip.bulk import COLUMNS, classify, invalid_count
+from awsip.bulk import COLUMNS, classify, dotted, invalid_count
 from oracle import NEWEST, Doc, boundary_addresses, load_document
 
 INVESTIGATION = ["52.216.58.42", "16.15.207.229", "16.15.191.63", "52.216.12.24", "3.5.16.209",
@@ -74,7 +74,8 @@ def test_boundaries_as_uint32_agree_with_lookup(ranges: Ranges, doc: Doc) -> Non
     v4 = [a for a in boundary_addresses(doc) if ":" not in a]
     numbers = np.array([int(ipaddress.IPv4Address(a)) for a in v4], dtype=np.uint32)
     table = classify(numbers, ranges)
-    assert table["ip"].to_pylist() == v4  # dotted form of the integers
+    assert table["ip"].to_pylist() == numbers.tolist()  # the input, unchanged
+    assert dotted(table["ip"]).to_pylist() == v4
     assert_agrees(ranges, v4, table)
 
 
@@ -135,9 +136,9 @@ def test_digit_and_dot_strings_are_judged_like_inet_pton(ranges: Ranges,
 def test_random_integers_agree_with_lookup_of_their_dotted_form(ranges: Ranges,
                                                                 numbers: list[int]) -> None:
     table = classify(np.array(numbers, dtype=np.uint32), ranges)
-    dotted = [str(ipaddress.IPv4Address(n)) for n in numbers]
-    assert table["ip"].to_pylist() == dotted
-    assert_agrees(ranges, dotted, table)
+    text = [str(ipaddress.IPv4Address(n)) for n in numbers]
+    assert dotted(table["ip"]).to_pylist() == text
+    assert_agrees(ranges, text, table)
 
 
 def test_invalid_inputs_are_flagged_not_raised(ranges: Ranges, path: str) -> None:
@@ -198,7 +199,9 @@ def test_integer_inputs_outside_ipv4_are_invalid(ranges: Ranges, dtype: Any) -> 
     table = classify(np.array(values, dtype=dtype), ranges)
     assert table["valid"].to_pylist() == [True, True, True] + [False] * (len(values) - 3)
     assert table["service"][0].as_py() == "S3"
-    assert table["ip"].to_pylist()[:3] == ["52.216.58.42", "0.0.0.0", "255.255.255.255"]
+    assert table["ip"].to_pylist() == values
+    assert dotted(table["ip"]).to_pylist() == ["52.216.58.42", "0.0.0.0", "255.255.255.255"] + \
+        [None] * (len(values) - 3)
     assert classify(pd.Series(values, dtype=dtype), ranges).equals(table)
 
 
