@@ -439,3 +439,27 @@ def test_last_line_without_newline_and_crlf_endings(tmp_path: Path) -> None:
     reader = read_flow_logs([a, b], progress=False)
     assert reader.read_all().column("bytes").to_pylist() == [1, 2, 3, 4]
     assert [x.line for x in reader.stats.skipped_lines] == [3]
+
+
+@pytest.mark.parametrize("exact_bytes", [64, 1 << 20])
+def test_bisection_to_bad_lines_keeps_every_good_line_and_line_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exact_bytes: int
+) -> None:
+    monkeypatch.setattr(reader_mod, "EXACT_BYTES", exact_bytes)
+    bad_at = {7, 500, 501, 2999}
+    recs: list[dict[str, object] | str] = [
+        line(record(bytes="NaN")) if i in bad_at else record(bytes=i) for i in range(3000)
+    ]
+    reader = read_flow_logs(write(tmp_path / "b.gz", text(recs)), progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [
+        i for i in range(3000) if i not in bad_at]
+    assert [x.line for x in reader.stats.skipped_lines] == sorted(i + 2 for i in bad_at)
+
+
+def test_concatenated_s3_files_repeat_their_header_which_is_not_a_bad_line(
+    tmp_path: Path,
+) -> None:
+    data = text([record(bytes=1)]) + text([record(bytes=2)]) + text([record(bytes=3)])
+    reader = read_flow_logs(write(tmp_path / "cat.log", data, gz=False), progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [1, 2, 3]
+    assert (reader.stats.skipped, reader.stats.repeated_headers) == (0, 2)

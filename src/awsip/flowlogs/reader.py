@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 BLOCK_SIZE = 8 << 20  # bytes of decompressed text parsed at a time
+EXACT_BYTES = 16 << 10  # a failing range this small goes line by line
 MAX_SKIPPED_KEPT = 20
 _ADDRESS_RE = r"^[0-9A-Fa-f:.]{2,45}$"  # IPv4, IPv6 (incl. mapped); '-' is null
 _ADDRESS_LINE = re.compile(rb"^(?:-|[0-9A-Fa-f:.]{2,45})$")
@@ -63,6 +64,7 @@ class FlowLogStats:
     skipdata_span: tuple[datetime, datetime] | None = None
     ignored_columns: list[str] = field(default_factory=list)
     unknown_fields: list[str] = field(default_factory=list)
+    repeated_headers: int = 0
 
     def _skip(self, file: str, line: int, reason: str, text: bytes | str) -> None:
         self.skipped += 1
@@ -213,6 +215,7 @@ class _Parser:
         self.addr_idx = [i for i, c in enumerate(self.columns) if c in ADDRESS_COLUMNS]
         self.int_idx = [(i, _INT_LIMIT[k]) for i, k in enumerate(self.kinds) if k != "string"]
         self.ntok = len(names)
+        self.header: bytes | None = None  # the file's header line, skipped where repeated
 
     def fast(self, block: Any) -> pa.Table | None:
         """Parse ``block``; None if it holds any line the fast path cannot take."""
@@ -443,13 +446,13 @@ class FlowLogReader:
         parser: _Parser | None = None
         last_pos = 0
         for view in self._blocks(src, stream, raw):
-            block: Any = view
-            nlines = view.obj.count(b"\n", 0, len(view))  # type: ignore[attr-defined]
+            data: Any = view.obj  # the reused bytearray; the block is data[0:len(view)]
+            start = 0
             if parser is None:
                 kind, payload = self._sniff(bytes(view[:65536]))
                 if kind in ("insights-json", "insights-csv"):
-                    data = self._rest_of(bytes(view), stream, raw)
-                    yield from self._read_insights(src, data, kind == "insights-json")
+                    whole = self._rest_of(bytes(view), stream, raw)
+                    yield from self._read_insights(src, whole, kind == "insights-json")
                     return
                 fields, header_len, cloudwatch = payload
                 self.stats.unknown_fields.extend(
@@ -457,10 +460,10 @@ class FlowLogReader:
                 )
                 parser = _Parser(fields, cloudwatch, self.use_threads)
                 if header_len:
-                    block = view[header_len:]
-                    nlines -= 1
+                    parser.header = bytes(view[:header_len]).rstrip(b"\r\n")
+                    start = header_len
                     state.line = 1
-            yield from self._parse_block(parser, block, state, nlines)
+            yield from self._parse_block(parser, data, start, len(view), state)
             if bar is not None:
                 bar.update(raw.pos - last_pos)
                 last_pos = raw.pos
@@ -490,32 +493,53 @@ class FlowLogReader:
         return "text", (fields, 0, False)
 
     def _parse_block(
-        self, parser: _Parser, block: Any, state: _FileState, nlines: int
+        self, parser: _Parser, data: Any, start: int, end: int, state: _FileState
     ) -> Iterator[pa.RecordBatch]:
-        table = parser.fast(block)
-        if table is None:
-            table = self._exact(parser, block, state)
-        state.line += nlines
-        if table is not None:
+        """Parse the lines in ``data[start:end]`` (bytes or bytearray) and emit them."""
+        for table in self._parse_range(parser, data, start, end, state.path, state.line):
             yield from self._emit(table, state.path)
+        state.line += data.count(b"\n", start, end)
 
-    def _exact(self, parser: _Parser, block: Any, state: _FileState) -> pa.Table | None:
-        """Line-by-line path for a block with bad lines: report each, parse the rest."""
+    def _parse_range(
+        self, parser: _Parser, data: Any, start: int, end: int, path: str, line0: int
+    ) -> Iterator[pa.Table]:
+        """Fast path on the whole range; if it fails, bisect at a line boundary so only the
+        small pieces that hold bad lines go through the exact (per-line Python) path."""
+        table = parser.fast(memoryview(data)[start:end])
+        if table is not None:
+            yield table
+            return
+        mid = data.find(b"\n", (start + end) // 2, end) if end - start > EXACT_BYTES else -1
+        if mid < 0 or mid + 1 >= end:
+            exact = self._exact(parser, bytes(data[start:end]), path, line0)
+            if exact is not None:
+                yield exact
+            return
+        yield from self._parse_range(parser, data, start, mid + 1, path, line0)
+        yield from self._parse_range(
+            parser, data, mid + 1, end, path, line0 + data.count(b"\n", start, mid + 1)
+        )
+
+    def _exact(self, parser: _Parser, block: bytes, path: str, line0: int) -> pa.Table | None:
+        """Line-by-line path for lines holding bad ones: report each, parse the rest."""
         good: list[bytes] = []
-        for i, line in enumerate(bytes(block).split(b"\n")):
+        for i, line in enumerate(block.split(b"\n")):
             line = line.rstrip(b"\r")
             if not line.strip():
+                continue
+            if line == parser.header:  # files concatenated with their header lines
+                self.stats.repeated_headers += 1
                 continue
             reason = parser.check_line(line)
             if reason is None:
                 good.append(line)
             else:
-                self._bad(state.path, state.line + i + 1, reason, line)
+                self._bad(path, line0 + i + 1, reason, line)
         if not good:
             return None
         table = parser.fast(b"\n".join(good) + b"\n")
         if table is None:  # pragma: no cover - check_line accepts only what fast() takes
-            raise FlowLogError(f"{state.path}: internal error re-reading checked lines")
+            raise FlowLogError(f"{path}: internal error re-reading checked lines")
         return table
 
     # ------------------------------------------------------------------ Parquet
@@ -599,8 +623,7 @@ class FlowLogReader:
             fields = self._format or DEFAULT
             cw = any(is_cloudwatch_line(ln) for ln in text.split(b"\n")[:1])
             parser = _Parser(fields, cw, self.use_threads)
-            yield from self._parse_block(parser, text, _FileState(src.path, 1),
-                                         text.count(b"\n"))
+            yield from self._parse_block(parser, text, 0, len(text), _FileState(src.path, 1))
             return
         self.stats.ignored_columns.extend(c for c in columns if c not in mapping)
         fields = tuple(dict.fromkeys(mapping.values()))
@@ -617,8 +640,7 @@ class FlowLogReader:
                 toks.append(s.replace(" ", "_"))
             lines.append(" ".join(toks).encode())
         block = b"\n".join(lines) + b"\n"
-        yield from self._parse_block(parser, block, _FileState(src.path, 1),
-                                     block.count(b"\n"))
+        yield from self._parse_block(parser, block, 0, len(block), _FileState(src.path, 1))
 
 
 def _insights_rows(path: str, data: bytes, is_json: bool) -> tuple[list[dict[str, Any]], list[str]]:
