@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     import pyarrow
 
+    from .advise import Report
     from .flowlogs import FlowLogReader
 
 __version__ = "0.1.0"
@@ -64,6 +65,21 @@ def read_flow_logs(
     return _read(source, format=format, strict=strict, **options)
 
 
+def summarize(source: Any, by: Any = ("service", "region"), **options: Any) -> pyarrow.Table:
+    """Bytes, packets and flows per peer service, region, ...; see
+    :func:`awsip.aggregate.summarize`."""
+    from .aggregate import summarize as _summarize
+
+    return _summarize(source, by, **options)
+
+
+def report(source: Any, **options: Any) -> Report:
+    """Traffic summary, NAT gateway cost and endpoint advice; see :func:`awsip.advise.report`."""
+    from .advise import report as _report
+
+    return _report(source, **options)
+
+
 __all__ = [
     "AwsipError",
     "Entry",
@@ -81,4 +97,6 @@ __all__ = [
     "load_ranges",
     "lookup",
     "read_flow_logs",
+    "report",
+    "summarize",
 ]

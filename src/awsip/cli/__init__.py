@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from ..errors import AwsipError
 
 #: Sub-command modules, in the order ``awsip --help`` lists them.
-COMMANDS = ("lookup", "classify", "info", "update", "ranges", "diff")
+COMMANDS = ("lookup", "classify", "info", "update", "ranges", "diff", "report")
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 

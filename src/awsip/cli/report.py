@@ -1,0 +1,105 @@
+"""``awsip report PATH...``: traffic by AWS service and region, NAT cost, endpoint advice."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from . import EXIT_OK, EXIT_USAGE
+from .common import add_ranges_options
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or () for v in item.split(",") if v.strip()]
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "report",
+        help="summarize VPC flow logs by AWS service and region; NAT gateway cost and advice",
+        description="Read VPC flow logs (files, directories, globs, s3://, '-') and report the "
+        "traffic by peer AWS service and region. With --nat-eni/--nat-ip, count the bytes the "
+        "NAT gateway processed once (its public-facing leg), estimate their cost and recommend "
+        "free gateway endpoints for S3/DynamoDB traffic in the VPC's region. Exit status: 0; "
+        "1 on unreadable input (named on stderr); 2 on a usage error.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="flow-log files or prefixes")
+    parser.add_argument("--by", metavar="FIELD,...", action="append",
+                        help="group by these keys (default: service,region); any of service, "
+                        "region, network_border_group, prefix, peer, direction, interface_id, "
+                        "local, port, local_port, protocol, action, hour, day")
+    parser.add_argument("--top", type=int, metavar="N", default=None,
+                        help="show the N biggest groups (default: 20 in the table, all in "
+                        "json/csv)")
+    nat = parser.add_argument_group("NAT gateway")
+    nat.add_argument("--nat-eni", action="append", metavar="ENI", default=[],
+                     help="the NAT gateway's network interface id (repeatable)")
+    nat.add_argument("--nat-ip", action="append", metavar="PRIVATE_IP", default=[],
+                     help="the NAT gateway's private IP (repeatable)")
+    nat.add_argument("--price-per-gb", type=float, default=None, metavar="USD",
+                     help="NAT data processing price (default 0.045, us-east-1)")
+    nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
+                     help="bytes per billed GB (default 1073741824 = 2^30; 1000000000 for "
+                     "decimal GB)")
+    vpc = parser.add_argument_group("VPC")
+    vpc.add_argument("--vpc-region", metavar="REGION",
+                     help="the VPC's region (default: from the records or the S3 path)")
+    vpc.add_argument("--vpc-cidr", action="append", metavar="CIDR", default=[],
+                     help="address block inside the VPC (repeatable; needed for IPv6)")
+    when = parser.add_argument_group("time window (UTC, by record start)")
+    when.add_argument("--since", metavar="T", help="from this time, e.g. 2026-03-21T06:00Z")
+    when.add_argument("--until", metavar="T", help="before this time")
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=("table", "json", "csv", "markdown"), default=None)
+    out.add_argument("--json", action="store_true", help="same as --format json")
+    out.add_argument("--plot", metavar="FILE", help="bytes per hour by peer service, .png/.svg "
+                     "(needs awsip[plot])")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--log-format", metavar="FIELDS", default=None,
+                        help="flow-log format string for files without a header line")
+    add_ranges_options(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
+
+    try:
+        return _run(args)
+    except UsageError as exc:
+        print(f"awsip report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..advise import DEFAULT_PRICE_PER_GB, GB_BYTES, report
+    from ..errors import UsageError
+    from ..render import plot, render
+    from .common import ranges_from_args
+
+    fmt = "json" if args.json else (args.format or "table")
+    if args.top is not None and args.top < 0:
+        raise UsageError("--top must be >= 0")
+    top = args.top if args.top is not None else (20 if fmt in ("table", "markdown") else None)
+    by = _split(args.by) if args.by else ["service", "region"]
+    ranges = ranges_from_args(args)
+    if args.plot and not str(args.plot).lower().endswith((".png", ".svg")):
+        raise UsageError(f"--plot {args.plot!r}: the file name must end in .png or .svg")
+    result = report(
+        args.paths if len(args.paths) > 1 else args.paths[0],
+        by=by, top=top, ranges=ranges, vpc_cidrs=_split(args.vpc_cidr),
+        vpc_region=args.vpc_region, nat_enis=_split(args.nat_eni), nat_ips=_split(args.nat_ip),
+        since=args.since, until=args.until,
+        price_per_gb=DEFAULT_PRICE_PER_GB if args.price_per_gb is None else args.price_per_gb,
+        gb_bytes=GB_BYTES if args.gb_bytes is None else args.gb_bytes,
+        hourly=bool(args.plot), format=args.log_format,
+        progress=False if args.quiet else None,
+    )
+    sys.stdout.write(render(result, fmt))
+    if args.plot:
+        plot(result, args.plot)
+        if not args.quiet:
+            print(f"awsip: wrote {args.plot}", file=sys.stderr)
+    return EXIT_OK
