@@ -463,3 +463,14 @@ def test_concatenated_s3_files_repeat_their_header_which_is_not_a_bad_line(
     reader = read_flow_logs(write(tmp_path / "cat.log", data, gz=False), progress=False)
     assert reader.read_all().column("bytes").to_pylist() == [1, 2, 3]
     assert (reader.stats.skipped, reader.stats.repeated_headers) == (0, 2)
+
+
+def test_corrupt_gzip_raises_naming_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.log.gz", text([record(bytes=i) for i in range(20000)]))
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 50):
+        data[i] ^= 0x55
+    path.write_bytes(bytes(data))
+    with pytest.raises(FlowLogError, match="truncated or corrupt") as err:
+        rows(path)
+    assert str(path) in str(err.value)

@@ -1,11 +1,13 @@
 """Stream flow-log files into pyarrow RecordBatches.
 
-Design: the raw bytes of each file are decompressed (isal when installed, else zlib; chosen by
-the gzip magic bytes, not the name) into blocks of whole lines. Each block goes to pyarrow's
-CSV parser in space-delimited mode (fast path, multi-threaded, typed columns). Address columns
-get a cheap vectorised check. A block that the fast path rejects (wrong field count,
-non-numeric count, bad address, invalid UTF-8) is re-read line by line in Python (exact path)
-so every bad line is reported with its file and line number and every good one is kept.
+Design: the raw bytes of each file are decompressed (isal in a thread when installed, else
+zlib; chosen by the gzip magic bytes, not the name) into one reused buffer of whole lines.
+Each block goes to pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded,
+typed columns); address columns get a cheap vectorised check. A block the fast path rejects
+(wrong field count, non-numeric count, bad address, invalid UTF-8) is bisected at line
+boundaries until the failing pieces are small (16 KiB), and only those are re-read line by
+line in Python (exact path), so every bad line is reported with its file and line number and
+every good one is kept.
 """
 
 from __future__ import annotations
@@ -436,7 +438,8 @@ class FlowLogReader:
                          if filled else "")
             raise FlowLogError(
                 f"{src.path}: compressed data is truncated or corrupt near byte {raw.pos} "
-                f"({type(error).__name__}: {error}); the records before it were read{tail_note}"
+                f"({type(error).__name__}: {error}); the records before that point were "
+                f"produced{tail_note}"
             )
 
     def _read_text(
