@@ -30,6 +30,19 @@ class FetchError(AwsipError):
     """ip-ranges.json could not be obtained from the network, the cache or the bundled snapshot."""
 
 
+class HistoryError(AwsipError, LookupError):
+    """The cache's publication history does not hold the publication asked for."""
+
+
+class RangesWarning(UserWarning):
+    """awsip used older data than asked for: a refresh failed or was rejected, the cached copy
+    (or the bundled snapshot) answers instead. The message names the problem and what to do."""
+
+
+class BundledRangesWarning(RangesWarning):
+    """The snapshot shipped inside the package answers (no cache, offline or no network)."""
+
+
 class FlowLogError(AwsipError):
     """A flow-log source could not be read (missing file, corrupt data, unknown field)."""
 

@@ -152,6 +152,35 @@ class Ranges:
         ranges._cache["parsed"] = parsed
         return ranges
 
+    #: Version of the :meth:`to_compact` layout; bump when it changes.
+    COMPACT_FORMAT = 1
+
+    def to_compact(self) -> tuple[Any, ...]:
+        """A marshal-friendly tuple of this publication's validated state (:meth:`from_compact`).
+
+        The on-disk cache stores it next to the JSON so a warm start skips parsing and validation.
+        """
+        prefixes = self.prefixes
+        parsed = tuple((p, *_astuple(self.parsed(p))) for p in prefixes)
+        breadth = tuple((v, s, n) for (v, s), n in self.breadth_table().items())
+        rows = tuple((e.prefix, e.service, e.region, e.network_border_group) for e in self.entries)
+        created = self.create_date.strftime(_CREATE_DATE_FORMAT)
+        return (self.COMPACT_FORMAT, self.sync_token, created, rows, parsed, breadth)
+
+    @classmethod
+    def from_compact(cls, state: tuple[Any, ...], *, origin: Origin | None = None) -> Ranges:
+        """Rebuild from :meth:`to_compact` output without re-validating (trusted input only).
+
+        Raises ``ValueError`` when ``state`` has another layout version or shape.
+        """
+        if not isinstance(state, tuple) or len(state) != 6 or state[0] != cls.COMPACT_FORMAT:
+            raise ValueError("not a compact Ranges state of this version")
+        _, token, created, rows, parsed, breadth = state
+        ranges = cls(str(token), parse_create_date(created), tuple(Entry(*r) for r in rows),
+                     origin or Origin("memory"), {(v, s): n for v, s, n in breadth})
+        ranges._cache["parsed"] = {p: _Parsed(v, n, n_len) for p, v, n, n_len in parsed}
+        return ranges
+
     # ----------------------------------------------------------------- basic views
     def __len__(self) -> int:
         return len(self.entries)
@@ -355,6 +384,10 @@ def _parse_item(item: object, version: int, where: str, prefix_key: str) -> tupl
         raise RangesError(f"{where}.{prefix_key}: {text!r} is not an IPv{version} prefix")
     canonical = f"{format_address(version, network)}/{plen}"
     return Entry(canonical, values[1], values[2], values[3]), _Parsed(version, network, plen)
+
+
+def _astuple(p: _Parsed) -> tuple[int, int, int]:
+    return (p.version, p.network, p.prefixlen)
 
 
 def _union_size(intervals: list[tuple[int, int]]) -> int:
