@@ -474,3 +474,17 @@ def test_corrupt_gzip_raises_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(FlowLogError, match="truncated or corrupt") as err:
         rows(path)
     assert str(path) in str(err.value)
+
+
+def test_stopping_early_closes_the_file_and_decompression_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    monkeypatch.setattr(reader_mod, "BLOCK_SIZE", 1 << 16)
+    path = write(tmp_path / "big.gz", text([record(bytes=i) for i in range(50000)]))
+    before = threading.active_count()
+    it = iter(read_flow_logs(path, progress=False))
+    next(it)
+    it.close()  # type: ignore[attr-defined]
+    assert threading.active_count() == before

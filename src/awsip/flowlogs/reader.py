@@ -373,18 +373,23 @@ class FlowLogReader:
             raw_stream = src.opener()
         except OSError as exc:
             raise FlowLogError(f"cannot open {src.path}: {exc}") from exc
+        stream: Any = None
         try:
-            head = raw_stream.read(4) or b""
-            head = bytes(head)
+            try:
+                head = bytes(raw_stream.read(4) or b"")
+            except OSError as exc:
+                raise FlowLogError(f"cannot read {src.path}: {exc}") from exc
             if head.startswith(b"PAR1"):
                 yield from self._read_parquet(src, raw_stream, head)
                 if bar is not None and src.size:
                     bar.update(src.size)
                 return
             raw = _Counting(raw_stream, head)
-            stream: Any = _gzip_reader(raw) if head.startswith(b"\x1f\x8b") else raw
+            stream = _gzip_reader(raw) if head.startswith(b"\x1f\x8b") else raw
             yield from self._read_text(src, stream, raw, bar)
         finally:
+            if stream is not None and stream is not raw_stream:
+                stream.close()  # stops isal's decompression thread if we stopped early
             if src.path != "-":
                 raw_stream.close()
 
