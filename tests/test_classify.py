@@ -245,7 +245,11 @@ def test_nested_prefixes_follow_the_most_specific_label() -> None:
     assert classify(["10.1.2.3"], ranges)["service"][0].as_py() == "AMAZON"
 
 
-def test_default_ranges_are_used_when_none_given() -> None:
+def test_default_ranges_are_used_when_none_given(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Any) -> None:
+    monkeypatch.setenv("AWSIP_OFFLINE", "1")  # no network in tests: empty cache -> bundled
+    monkeypatch.setenv("AWSIP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("awsip.source._default", None)
     table = awsip.classify(["52.216.58.42"])
     assert table["service"][0].as_py() == "S3"
     assert callable(awsip.classify)  # the engine module does not shadow the function

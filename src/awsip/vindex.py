@@ -17,8 +17,8 @@ the function the scalar lookup uses, so both answer the same.
   on ``hi`` plus a short fix-up for starts that share the query's ``hi``.
 
 **Parsing.** IPv4 text is parsed without a per-address Python loop: strings of at most 15 bytes
-are cut from Arrow's data buffer into a ``(16, chunk)`` byte matrix (16k strings at a time, so
-the work stays in cache) and checked/parsed with numpy, following
+are cut from Arrow's data buffer into 16-byte rows (16k strings at a time, so the work stays in
+cache) and checked/parsed with whole-chunk numpy operations, following
 glibc's ``inet_pton(AF_INET)`` exactly (4 decimal octets 0-255, no empty octet, no leading zero,
 nothing else). Every other string (IPv6, surrounding whitespace, zone ids, garbage) goes through
 :func:`awsip.addr.parse_address`, the scalar parser itself, once per *distinct* string.
@@ -320,61 +320,81 @@ def parse_ipv4_padded(arr: pa.Array, lengths: NDArray[np.int64]
 
 
 _CHUNK = 16384
-_ROWS = np.arange(16, dtype=np.uint8)[:, None]
+#: per string length L (0..16): 16 bytes, 0x00 for the first L and 0xFF after (as two uint64)
+_PAST_END = np.array([[0] * n + [0xFF] * (16 - n) for n in range(17)], dtype=np.uint8
+                     ).view(np.uint64)
 
 
 def _parse_chunk(raw: NDArray[np.uint8], offsets: NDArray[np.int64], lengths: NDArray[np.uint8]
                  ) -> tuple[NDArray[np.bool_], NDArray[np.uint32], NDArray[np.bool_]]:
-    """One chunk of :func:`parse_ipv4_padded` (same-dtype numpy ops only: mixed ones are slow)."""
+    """One chunk of :func:`parse_ipv4_padded`.
+
+    Each string becomes a 16-byte row (character minus '0', so digits are 0..9 and '.' is 254;
+    bytes past the end are 0xFF). Rows are handled as one flat byte array: shifting by one
+    character never mixes two strings because byte 15 of a row is always past the end. Per-row
+    "any"/"count" use the row's two uint64 words. Only same-dtype numpy operations: mixed ones
+    (and casts) cost several times more.
+    """
     c = len(lengths)
     first, last = int(offsets[0]), int(offsets[-1])
-    data = np.empty(last - first + 16, dtype=np.uint8)
+    data = np.zeros(last - first + 16, dtype=np.uint8)
     data[:last - first] = raw[first:last]
-    data[last - first:] = ord("/")
-    window = np.lib.stride_tricks.sliding_window_view(data, 16)[offsets[:-1] - first]
-    # (16, c): row j holds character j of every string, minus '0' ('.' -> 254)
-    m = np.ascontiguousarray(window.T)
-    m -= np.uint8(ord("0"))
-    inside = lengths > _ROWS
+    rows = np.lib.stride_tricks.sliding_window_view(data, 16)[offsets[:-1] - first]
+    rows -= np.uint8(ord("0"))
+    words = rows.view(np.uint64)
+    words |= _PAST_END[lengths]
+    m = rows.reshape(-1)
     digit = m < 10
-    digit &= inside
     dot = m == _DOT
-    dot &= inside
-    ndot = dot.sum(axis=0, dtype=np.uint8)
-    eligible = (digit.sum(axis=0, dtype=np.uint8) + ndot) == lengths
+
+    def any_per_row(flags: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        w = flags.view(np.uint64).reshape(c, 2)
+        found: NDArray[np.bool_] = (w[:, 0] | w[:, 1]) != 0
+        return found
+
+    def count_per_row(flags: NDArray[np.bool_]) -> NDArray[Any]:
+        w = flags.view(np.uint64).reshape(c, 2)
+        return np.bitwise_count(w[:, 0]) + np.bitwise_count(w[:, 1])
+
+    ndot = count_per_row(dot)
+    eligible: NDArray[np.bool_] = (count_per_row(digit) + ndot) == lengths
     # glibc inet_pton4: exactly three dots, each followed by a digit; the first char a digit;
     # octets of at most three digits, no leading zero, at most 255.
-    bad = (ndot != 3) | ~digit[0]
-    bad |= (dot[:-1] & ~digit[1:]).any(axis=0)
-    run3 = digit[:-2] & digit[1:-1] & digit[2:]
-    bad |= (run3[:-1] & digit[3:]).any(axis=0)
+    bad = (ndot != 3) | ~digit[::16]
+    flags = np.zeros_like(digit)
+    np.greater(dot[:-1], digit[1:], out=flags[:-1])  # a dot not followed by a digit
+    bad |= any_per_row(flags)
+    run2 = digit[:-1] & digit[1:]
+    run3 = run2[:-1] & digit[2:]
+    np.logical_and(run3[:-1], digit[3:], out=flags[:-3])  # four digits in a row
+    flags[-3:] = False
+    bad |= any_per_row(flags)
     zero = m == 0
-    bad |= zero[0] & digit[1]
-    bad |= (dot[:-2] & zero[1:-1] & digit[2:]).any(axis=0)
-    a, b, d = m[:-2], m[1:-1], m[2:]
+    bad |= zero[::16] & digit[1::16]  # leading zero in the first octet
+    np.logical_and(zero[1:-1], digit[2:], out=flags[1:-1])
+    flags[1:-1] &= dot[:-2]  # ...in a later octet
+    flags[0] = flags[-1] = False
+    bad |= any_per_row(flags)
+    a, b, d = m[:-2], m[1:-1], m[2:]  # a three-digit octet above 255
     over = (b > 5) | ((b == 5) & (d > 5))
     over &= a == 2
     over |= a > 2
     over &= run3
-    bad |= over.any(axis=0)
-    # value: Horner per octet; at a dot the finished octet is shifted into the result
-    dig8 = digit.view(np.uint8)
-    mul = (dig8 * np.uint8(10) | (~inside).view(np.uint8)).astype(np.uint32)
-    add = (m * dig8).astype(np.uint32)
-    shift = (dot.view(np.uint8) << np.uint8(3)).astype(np.uint32)
-    keep = np.negative(dot.astype(np.uint32))
-    acc = np.zeros(c, dtype=np.uint32)
+    flags[:-2] = over
+    flags[-2:] = False
+    bad |= any_per_row(flags)
+    ok: NDArray[np.bool_] = eligible & ~bad
+    # value of the digit run ending at each position (uint8 holds every valid octet)
+    run_value = m * digit.view(np.uint8)
+    run_value[1:] += (m[:-1] * np.uint8(10)) * run2.view(np.uint8)
+    run_value[2:] += (m[:-2] * np.uint8(100)) * run3.view(np.uint8)
+    np.greater(digit[:-1], digit[1:], out=flags[:-1])  # run ends: a digit, then not
+    flags[-1] = False
+    flags.reshape(c, 16)[~ok] = False
+    octets = run_value[np.flatnonzero(flags)].reshape(-1, 4).astype(np.uint32)
     value = np.zeros(c, dtype=np.uint32)
-    tmp = np.empty(c, dtype=np.uint32)
-    for j in range(16):
-        np.left_shift(value, shift[j], out=value)
-        np.bitwise_and(acc, keep[j], out=tmp)
-        value |= tmp
-        acc *= mul[j]
-        acc += add[j]
-    value <<= np.uint32(8)
-    value |= acc
-    return eligible & ~bad, value, eligible
+    value[ok] = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+    return ok, value, eligible
 
 
 _HALVES: list[pa.Array] = []
