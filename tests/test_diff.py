@@ -214,8 +214,24 @@ def test_history_keys_go_to_the_cache_history_when_available(
         asked.append(key)
         return load("2026-08-22T115705")
 
-    monkeypatch.setattr(awsip.source, "load_history_entry", fake_history, raising=False)
+    monkeypatch.setattr(awsip.source, "load_history_entry", fake_history)
     status = main(["diff", "1787399825", files["2026-08-22T151705"], "--json"])
     out = json.loads(capsys.readouterr().out)
     assert status == 0 and asked == ["1787399825"]
     assert {a["prefix"] for a in out["added"]} == {"1.178.86.0/24"}
+
+
+def test_diff_by_sync_token_and_date_reads_the_cache_history(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import awsip.source
+
+    for name in ("2026-03-27", "2026-08-22T115705", "2026-08-22T151705"):
+        awsip.source.update(str(path(name)))  # imports into this test's private cache history
+    old, new = load("2026-03-27"), load("2026-08-22T151705")
+    status = main(["diff", old.sync_token, "2026-08-22", "--json"])  # a day: its last one
+    out = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert out == json.loads(json.dumps(old.diff(new).to_dict()))
+    status = main(["diff", "1", new.sync_token])
+    assert status == 1
+    assert "syncToken 1 is not in the history" in capsys.readouterr().err

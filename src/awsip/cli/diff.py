@@ -19,8 +19,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
         help="what changed between two publications of ip-ranges.json",
         description="Compare two publications: prefixes added, removed, and changed (same "
         "prefix, different set of service/region/border-group tags), summarised by service, "
-        "region and family with address counts. OLD and NEW are files or URLs (or a cached "
-        "publication's syncToken or date, when the cache keeps history). Exit status: 0, even "
+        "region and family with address counts. OLD and NEW are files (plain or .gz), URLs, "
+        "or a syncToken or date of a publication kept in the cache's history (see awsip "
+        "update; a bare date means that day's last publication). Exit status: 0, even "
         "when they differ; with --exit-code, 0 when identical and 1 when they differ (like "
         "git diff --exit-code); errors also exit 1 with a message on stderr.",
     )
@@ -39,18 +40,16 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def load_publication(source: str, offline: bool | None = None) -> Ranges:
-    """A publication named by path or URL, or by syncToken/date when the cache keeps history.
+    """A publication named by path or URL, or by syncToken/date from the cache's history.
 
-    History lookup is delegated to ``awsip.source.load_history_entry`` when that exists
-    (the cache-history feature); otherwise the argument is passed to ``load_ranges``.
+    A syncToken (digits) or a date (``2026-08-22``: that day's last publication;
+    ``2026-08-22T15:17``: the one in force then) that is not an existing file goes to
+    :func:`awsip.source.load_history_entry`; anything else to :func:`awsip.source.load_ranges`.
     """
     from .. import source as src
 
-    history = getattr(src, "load_history_entry", None)
-    if history is not None and _looks_like_history_key(source):
-        found: Ranges | None = history(source)
-        if found is not None:
-            return found
+    if _looks_like_history_key(source):
+        return src.load_history_entry(source)
     return src.load_ranges(source, offline=offline)
 
 
