@@ -235,3 +235,17 @@ def test_diff_by_sync_token_and_date_reads_the_cache_history(
     status = main(["diff", "1", new.sync_token])
     assert status == 1
     assert "syncToken 1 is not in the history" in capsys.readouterr().err
+
+
+def test_new_publication_from_a_url(capsys: pytest.CaptureFixture[str], files: dict[str, str],
+                                    ranges_server: Any) -> None:
+    from conftest import Reply, document
+
+    ranges_server.serve(Reply(document("2025-03-10T165320")))
+    status = main(["diff", "--exit-code", "--json", files["2025-03-10T135318"],
+                   ranges_server.url])
+    out = json.loads(capsys.readouterr().out)
+    assert status == 1
+    added, _, _ = expected("2025-03-10T135318", "2025-03-10T165320")
+    assert {(a["prefix"], a["service"], a["region"], a["network_border_group"])
+            for a in out["added"]} == added
