@@ -246,6 +246,21 @@ def advise(by_service: list[dict[str, Any]], vpc_region: str | None, *,
     return avoid + other
 
 
+def _totals(groups: pa.Table) -> dict[str, Any]:
+    """Sums over a summary's groups (first/last seen: min/max)."""
+    import pyarrow.compute as pc
+
+    def scalar(value: Any, default: Any) -> Any:
+        got = value.as_py()
+        return default if got is None else got
+
+    return {"bytes": scalar(pc.sum(groups.column("bytes")), 0),
+            "packets": scalar(pc.sum(groups.column("packets")), 0),
+            "flows": scalar(pc.sum(groups.column("flows")), 0),
+            "first_seen": scalar(pc.min(groups.column("first_seen")), None),
+            "last_seen": scalar(pc.max(groups.column("last_seen")), None)}
+
+
 def report(
     source: Any,
     *,
@@ -281,7 +296,11 @@ def report(
     nat_ips = tuple(dict.fromkeys(nat_ips))
     ctx = Context.build(ranges, vpc_cidrs, since, until, nat_enis, nat_ips)
     main = Aggregator(keys)
-    total = Aggregator([])
+    need = set(keys)
+    if nat_enis or nat_ips:
+        need |= {"service", "region", "day", "direction"}
+    if hourly:
+        need |= {"hour", "service"}
     nat_service = Aggregator(["service", "region"])
     nat_day = Aggregator(["day"])
     nat_dir = Aggregator(["direction"])
@@ -309,9 +328,8 @@ def report(
                 status = batch.column("log_status")
                 nodata += pc.sum(pc.equal(status, "NODATA")).as_py() or 0
                 skipdata += pc.sum(pc.equal(status, "SKIPDATA")).as_py() or 0
-        t = enrich(batch, ctx)
+        t = enrich(batch, ctx, need)
         main.add(t)
-        total.add(t)
         if hours is not None:
             hours.add(t)
         if nat_enis or nat_ips:
@@ -326,9 +344,10 @@ def report(
             stats.records, stats.skipped, stats.nodata, stats.skipdata, stats.files)
     else:
         files = len(seen_files)
-    tot = total.result().to_pylist()
-    first = tot[0]["first_seen"] if tot else None
-    last = tot[0]["last_seen"] if tot else None
+    groups = main.result()
+    tot = _totals(groups)
+    first = tot["first_seen"]
+    last = tot["last_seen"]
     notes: list[str] = []
     region_source: str | None = None
     if vpc_region:
@@ -347,9 +366,9 @@ def report(
         notes.append("the VPC's region is unknown (no region field, no S3 delivery path); "
                      "pass --vpc-region to get endpoint advice")
     report_ = Report(
-        by=keys, groups=main.result(), records=records, skipped=skipped, nodata=nodata,
-        skipdata=skipdata, files=files, flows=tot[0]["flows"] if tot else 0,
-        bytes=tot[0]["bytes"] if tot else 0, packets=tot[0]["packets"] if tot else 0,
+        by=keys, groups=groups, records=records, skipped=skipped, nodata=nodata,
+        skipdata=skipdata, files=files, flows=tot["flows"], bytes=tot["bytes"],
+        packets=tot["packets"],
         first_seen=first, last_seen=last, vpc_region=vpc_region,
         vpc_region_source=region_source, regions_seen=sorted(region_field | region_path),
         nat=None, recommendations=[], hourly=hours.result() if hours else None, notes=notes,

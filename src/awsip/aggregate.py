@@ -149,8 +149,17 @@ class LocalNets:
             addresses = addresses.combine_chunks()
         encoded = addresses.dictionary_encode()
         uniques = encoded.dictionary
-        parsed = parse_strings(uniques)
-        out = np.zeros(len(uniques), dtype=bool)
+        out = self.mask(parse_strings(uniques))
+        indices = encoded.indices
+        if indices.null_count:
+            out = np.append(out, False)
+            indices = indices.fill_null(len(uniques))
+        result: NDArray[np.bool_] = out[indices.to_numpy(zero_copy_only=False)]
+        return result
+
+    def mask(self, parsed: Any) -> NDArray[np.bool_]:
+        """The same test on addresses already parsed by :func:`awsip.vindex.parse_strings`."""
+        out = np.zeros(len(parsed.version), dtype=bool)
         is4 = parsed.version == 4
         if is4.any():
             v = parsed.v4
@@ -163,12 +172,7 @@ class LocalNets:
             for network, mask in self.v6:
                 out |= (is6 & ((hi & np.uint64(mask >> 64)) == np.uint64(network >> 64))
                         & ((lo & np.uint64(mask & m64)) == np.uint64(network & m64)))
-        indices = encoded.indices
-        if indices.null_count:
-            out = np.append(out, False)
-            indices = indices.fill_null(len(uniques))
-        result: NDArray[np.bool_] = out[indices.to_numpy(zero_copy_only=False)]
-        return result
+        return out
 
 
 # --------------------------------------------------------------------- per-batch enrichment
@@ -205,10 +209,18 @@ def _column(t: pa.Table, name: str, type_: Any) -> Any:
     return pa.nulls(t.num_rows, type_)
 
 
-def enrich(data: pa.Table | pa.RecordBatch, ctx: Context) -> pa.Table:
-    """Traffic records of ``data`` with peer-view columns: every key of :data:`GROUP_KEYS`,
-    ``bytes``, ``packets``, ``start``, ``end``, ``peer_local`` and ``nat`` (the record is a
-    NAT gateway's public-facing leg; see :mod:`awsip.advise`)."""
+def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
+           need: Iterable[str] | None = None) -> pa.Table:
+    """Traffic records of ``data`` with peer-view columns: the keys of :data:`GROUP_KEYS` named
+    in ``need`` (default: all), ``bytes``, ``packets``, ``start``, ``end``, ``peer_local`` and
+    ``nat`` (the record is a NAT gateway's public-facing leg; see :mod:`awsip.advise`).
+
+    Both address columns are dictionary-encoded together and each distinct address is parsed
+    once, for both the inside-the-VPC test and the AWS lookup (the engine of
+    :func:`awsip.classify`, so the same primary service rule)."""
+    from .vindex import bulk_index, parse_strings
+
+    want = set(GROUP_KEYS if need is None else need)
     t = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
     if "srcaddr" not in t.column_names or "dstaddr" not in t.column_names:
         raise UsageError("flow-log records need srcaddr and dstaddr fields to be summarized")
@@ -229,10 +241,21 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context) -> pa.Table:
             keep = pc.and_(keep, pc.fill_null(pc.less(start, pa.scalar(ctx.until, _TS)), False))
     t = t.filter(keep)
     n = t.num_rows
-    src = t.column("srcaddr").combine_chunks() if n else pa.array([], pa.string())
-    dst = t.column("dstaddr").combine_chunks() if n else pa.array([], pa.string())
-    src_local = ctx.local.contains(src) if n else np.zeros(0, dtype=bool)
-    dst_local = ctx.local.contains(dst) if n else np.zeros(0, dtype=bool)
+    src = _string_array(t.column("srcaddr"))
+    dst = _string_array(t.column("dstaddr"))
+    encoded = pa.concat_arrays([src, dst]).dictionary_encode()
+    parsed = parse_strings(encoded.dictionary)
+    local_u = ctx.local.mask(parsed)
+    index = bulk_index(ctx.ranges)
+    codes_u = np.zeros(len(local_u), dtype=np.int32)
+    is4, is6 = parsed.version == 4, parsed.version == 6
+    if is4.any():
+        codes_u[is4] = index.lookup4(parsed.v4[is4])
+    if is6.any():
+        codes_u[is6] = index.lookup6(parsed.hi[is6], parsed.lo[is6])
+    rows = encoded.indices.to_numpy(zero_copy_only=False)
+    si, di = rows[:n], rows[n:]
+    src_local, dst_local = local_u[si], local_u[di]
     both = src_local & dst_local
     peer_is_src = ~src_local & dst_local
     known = src_local ^ dst_local
@@ -243,57 +266,77 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context) -> pa.Table:
         fd_out = (fd == "egress") & ~both
         peer_is_src = np.where(fd_in, True, np.where(fd_out, False, peer_is_src))
         known = known | fd_in | fd_out
-    direction = np.where(both, 2, np.where(~known, 3, np.where(peer_is_src, 0, 1))).astype(
-        np.int8)
-    dir_dict = pa.array([INGRESS, EGRESS, INTERNAL, UNKNOWN])
-    direction_arr = pa.DictionaryArray.from_arrays(pa.array(direction), dir_dict).cast(
-        pa.string())
-    peer_src = pa.array(peer_is_src, type=pa.bool_())
-    peer = pc.if_else(peer_src, src, dst)
-    local = pc.if_else(peer_src, dst, src)
-    peer_local_np = np.where(peer_is_src, src_local, dst_local)
+    peer_u = np.where(peer_is_src, si, di)
+    peer_local_np = local_u[peer_u]
+    codes = codes_u[peer_u]
+    aws = (codes != 0) & ~peer_local_np
     peer_local = pa.array(peer_local_np, type=pa.bool_())
+    peer_src = pa.array(peer_is_src, type=pa.bool_())
 
-    from .bulk import classify
+    def label(name: str, private: str | None = None, internet: str | None = None) -> Any:
+        column = index.columns[name]
+        dictionary = column.dictionary
+        indices = column.codes[codes].astype(np.int32)
+        if private is None:
+            arr = pa.DictionaryArray.from_arrays(pa.array(indices, mask=~aws), dictionary)
+        else:
+            size = len(dictionary)
+            indices = np.where(peer_local_np, size, np.where(aws, indices, size + 1))
+            dictionary = pa.concat_arrays(
+                [dictionary.cast(pa.string()), pa.array([private, internet], pa.string())])
+            arr = pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), dictionary)
+        return arr.cast(pa.string())
 
-    labels = classify(peer, ctx.ranges) if n else None
-    null_str = pa.scalar(None, pa.string())
-
-    def label(name: str) -> Any:
-        if labels is None:
-            return pa.array([], pa.string())
-        col = labels.column(name).combine_chunks().cast(pa.string())
-        return pc.if_else(peer_local, null_str, col)
-
-    service = pc.if_else(peer_local, PRIVATE, pc.fill_null(label("service"), INTERNET))
-    srcport = _column(t, "srcport", pa.int32())
-    dstport = _column(t, "dstport", pa.int32())
+    out: dict[str, Any] = {}
+    if "service" in want:
+        out["service"] = label("service", PRIVATE, INTERNET)
+    for name in ("region", "network_border_group", "prefix"):
+        if name in want:
+            out[name] = label(name)
+    if "peer" in want:
+        out["peer"] = pc.if_else(peer_src, src, dst)
+    if "direction" in want:
+        direction = np.where(both, 2, np.where(~known, 3, np.where(peer_is_src, 0, 1)))
+        out["direction"] = pa.DictionaryArray.from_arrays(
+            pa.array(direction.astype(np.int8)),
+            pa.array([INGRESS, EGRESS, INTERNAL, UNKNOWN])).cast(pa.string())
+    interface_id = _column(t, "interface_id", pa.string())
+    if "interface_id" in want:
+        out["interface_id"] = interface_id
+    if "local" in want:
+        out["local"] = pc.if_else(peer_src, dst, src)
+    if want & {"port", "local_port"}:
+        srcport = _column(t, "srcport", pa.int32())
+        dstport = _column(t, "dstport", pa.int32())
+        if "port" in want:
+            out["port"] = pc.if_else(peer_src, srcport, dstport)
+        if "local_port" in want:
+            out["local_port"] = pc.if_else(peer_src, dstport, srcport)
+    if "protocol" in want:
+        out["protocol"] = _column(t, "protocol", pa.int32())
+    action = _column(t, "action", pa.string())
+    if "action" in want:
+        out["action"] = action
     start = _column(t, "start", _TS)
-    end = _column(t, "end", _TS)
-    out: dict[str, Any] = {
-        "service": service,
-        "region": label("region"),
-        "network_border_group": label("network_border_group"),
-        "prefix": label("prefix"),
-        "peer": peer,
-        "direction": direction_arr,
-        "interface_id": _column(t, "interface_id", pa.string()),
-        "local": local,
-        "port": pc.if_else(peer_src, srcport, dstport),
-        "local_port": pc.if_else(peer_src, dstport, srcport),
-        "protocol": _column(t, "protocol", pa.int32()),
-        "action": _column(t, "action", pa.string()),
-        "hour": pc.floor_temporal(start, unit="hour"),
-        "day": pc.floor_temporal(start, unit="day").cast(pa.date32()) if n
-        else pa.array([], pa.date32()),
-        "bytes": pc.fill_null(_column(t, "bytes", pa.int64()), 0),
-        "packets": pc.fill_null(_column(t, "packets", pa.int64()), 0),
-        "start": start,
-        "end": end,
-        "peer_local": peer_local,
-    }
-    out["nat"] = nat_mask(out["interface_id"], src, dst, peer_local, ctx, out["action"])
+    if "hour" in want:
+        out["hour"] = pc.floor_temporal(start, unit="hour")
+    if "day" in want:
+        out["day"] = pc.floor_temporal(start, unit="day").cast(pa.date32()) if n \
+            else pa.array([], pa.date32())
+    out["bytes"] = pc.fill_null(_column(t, "bytes", pa.int64()), 0)
+    out["packets"] = pc.fill_null(_column(t, "packets", pa.int64()), 0)
+    out["start"] = start
+    out["end"] = _column(t, "end", _TS)
+    out["peer_local"] = peer_local
+    out["nat"] = nat_mask(interface_id, src, dst, peer_local, ctx, action)
     return pa.table(out)
+
+
+def _string_array(column: Any) -> pa.Array:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    return arr
 
 
 def nat_mask(interface_id: Any, src: Any, dst: Any, peer_local: Any, ctx: Context,
@@ -397,7 +440,53 @@ def batches_of(source: Any, *, format: Any = None, progress: bool | None = None,
         source = read_flow_logs(source, format=format, progress=progress)
     if reader_out is not None and hasattr(source, "stats"):
         reader_out.append(source)
-    yield from source
+    if hasattr(source, "stats"):  # a reader: decompress and parse ahead while we aggregate
+        yield from prefetch(source)
+    else:
+        yield from source
+
+
+def prefetch(items: Iterable[Any], depth: int = 2) -> Iterator[Any]:
+    """Iterate ``items`` in a background thread, up to ``depth`` ahead (the reader and the
+    aggregation mostly run outside the GIL, so they overlap); exceptions are re-raised here."""
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put((0, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((1, None))
+        except BaseException as exc:  # handed to the consumer
+            q.put((2, exc))
+
+    thread = threading.Thread(target=work, name="awsip-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == 1:
+                return
+            if kind == 2:
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def summarize(
@@ -425,7 +514,7 @@ def summarize(
     ctx = Context.build(ranges, vpc_cidrs, since, until)
     agg = Aggregator(keys)
     for batch in batches_of(source, format=format, progress=progress):
-        agg.add(enrich(batch, ctx))
+        agg.add(enrich(batch, ctx, keys))
     return agg.result()
 
 

@@ -1,0 +1,158 @@
+"""``awsip report`` vs DuckDB doing the same work in SQL vs just reading, in one run.
+
+    python benchmarks/bench_report.py [--file /tmp/awsip-bench/flow-1000000.log.gz]
+                                      [--big /tmp/awsip-bench/flow-10000000.log.gz] [--repeat 3]
+
+Each contender runs as a fresh process (imports, ranges loading and all), timed by wall clock,
+with its peak RSS (ru_maxrss of that child alone):
+
+- ``awsip report FILE --by service,region --json --offline --quiet`` (the whole command);
+- ``read``: a ``python -c`` that iterates ``awsip.read_flow_logs(FILE)`` and does nothing else;
+- ``duckdb``: a ``python -c`` that runs benchmarks/report_duckdb.sql with the duckdb module: read
+  the gzip CSV, pick the peer side by the same private-address rule, classify the distinct public
+  peers with a range join against the same publication exported by ``Ranges.to_arrow()``
+  (label rows, longest prefix wins), group by service and region.
+
+The file is the 1M-record one from benchmarks/gen_flowlogs.py (generated here when absent). The
+script checks that awsip and DuckDB give the same bytes per (service, region) before timing.
+With ``--big``, also the peak RSS of awsip report on the bigger file (memory flat?).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import gen_flowlogs  # noqa: E402
+
+PY = sys.executable
+# Runs a command and prints its own peak RSS (KiB), so each number is one child's alone.
+_MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+            "w = time.perf_counter() - t; "
+            "print(r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+_REPORT_ONLY = ("import sys; from awsip import cli; cli.COMMANDS = ('report',); "
+                "sys.exit(cli.main(sys.argv[1:]))")
+
+
+def measure(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MiB) of ``cmd`` run as a child process."""
+    out = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True)
+    code, wall, rss = out.stdout.split()
+    if code != "0":
+        raise SystemExit(f"failed ({code}): {' '.join(cmd)}")
+    return float(wall), int(rss) // 1024
+
+
+def duckdb_cmd(sql_path: Path) -> list[str]:
+    code = ("import duckdb, sys; con = duckdb.connect(); "
+            "sql = open(sys.argv[1]).read(); "
+            "stmts = [s for s in sql.split(';') if s.strip()]; "
+            "[con.execute(s) for s in stmts[:-1]]; rows = con.execute(stmts[-1]).fetchall(); "
+            "print(len(rows))")
+    return [PY, "-c", code, str(sql_path)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--file", default="/tmp/awsip-bench/flow-1000000.log.gz")
+    ap.add_argument("--records", type=int, default=1_000_000, help="when generating --file")
+    ap.add_argument("--big", help="a bigger file for the memory check (skipped when absent)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+
+    flows = Path(args.file)
+    if not flows.exists():
+        flows.parent.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        gen_flowlogs.write(str(flows), args.records)
+        print(f"generated {flows} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from awsip.source import load_ranges
+
+    ranges = load_ranges(None, offline=True)  # what `awsip report --offline` uses
+    work = Path(tempfile.mkdtemp(prefix="awsip-bench-report-"))
+    ranges_file = work / "ranges.parquet"
+    pq.write_table(ranges.to_arrow(), ranges_file)
+    sql = (HERE / "report_duckdb.sql").read_text().replace("{flows}", str(flows)).replace(
+        "{ranges}", str(ranges_file))
+    sql = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())  # comments out
+    sql_path = work / "report.sql"
+    sql_path.write_text(sql)
+
+    entry = [PY, "-m", "awsip"]
+    if subprocess.run([*entry, "--version"], capture_output=True).returncode != 0:
+        # Another sub-command module is missing in this checkout: run `report` alone through
+        # the same CLI frame (same code path below the frame).
+        entry = [PY, "-c", _REPORT_ONLY]
+        print("note: `python -m awsip` fails here; using the CLI frame with `report` only",
+              file=sys.stderr)
+    report_cmd = [*entry, "report", str(flows), "--by", "service,region", "--json",
+                  "--offline", "--quiet"]
+    read_cmd = [PY, "-c", "import awsip, sys\nfor b in awsip.read_flow_logs(sys.argv[1], "
+                "progress=False): pass", str(flows)]
+
+    # Same answer first.
+    doc = json.loads(subprocess.run(report_cmd, capture_output=True, text=True,
+                                    check=True).stdout)
+    ours = {(g["service"], g["region"]): g["bytes"] for g in doc["groups"]}
+    con = duckdb.connect()
+    stmts = [s for s in sql.split(";") if s.strip()]
+    for s in stmts[:-1]:
+        con.execute(s)
+    theirs = {(r[0], r[1]): int(r[2]) for r in con.execute(stmts[-1]).fetchall()}
+    same = ours == theirs
+    print(f"same bytes per (service, region) as DuckDB: {same} ({len(ours)} groups, "
+          f"{doc['flows']:,} traffic records of {doc['records']:,})")
+    if not same:
+        for k in sorted(set(ours) | set(theirs), key=str):
+            if ours.get(k) != theirs.get(k):
+                print(f"  {k}: awsip {ours.get(k)} duckdb {theirs.get(k)}")
+
+    results: dict[str, list[tuple[float, int]]] = {"report": [], "read": [], "duckdb": []}
+    cmds = {"report": report_cmd, "read": read_cmd, "duckdb": duckdb_cmd(sql_path)}
+    for _ in range(args.repeat):  # interleaved, so background load hits all alike
+        for name, cmd in cmds.items():
+            results[name].append(measure(cmd))
+    wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
+    rss = {k: max(r for _, r in v) for k, v in results.items()}
+
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, duckdb {duckdb.__version__}; file {flows.name} "
+          f"({flows.stat().st_size / 2**20:.1f} MiB gzip); median of {args.repeat}")
+    print(f"{'contender':<34} {'wall s':>8} {'peak RSS MiB':>13}")
+    labels = {"report": "awsip report (whole process)", "read": "read_flow_logs only",
+              "duckdb": "DuckDB SQL (report_duckdb.sql)"}
+    for k in ("report", "read", "duckdb"):
+        print(f"{labels[k]:<34} {wall[k]:>8.2f} {rss[k]:>13,}")
+    print(f"\nDuckDB / report: {wall['duckdb'] / wall['report']:.2f}x (target >= 3x)")
+    print(f"report / read:   {wall['report'] / wall['read']:.2f}x (target <= 1.5x)")
+    if args.big and Path(args.big).exists():
+        at = report_cmd.index(str(flows))
+        big_cmd = [*report_cmd[:at], args.big, *report_cmd[at + 1:]]
+        w, r = measure(big_cmd)
+        rw, rr = measure([*read_cmd[:-1], args.big])
+        print(f"\n{Path(args.big).name}: awsip report {w:.2f} s, peak RSS {r:,} MiB "
+              f"(vs {rss['report']:,} MiB on {flows.name}); read only {rw:.2f} s, {rr:,} MiB; "
+              f"report / read {w / rw:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
