@@ -239,13 +239,17 @@ def parse_strings(arr: pa.Array) -> Parsed:
         if arr.null_count else np.ones(n, dtype=bool)
     short = np.flatnonzero((lengths >= 1) & (lengths <= 15) & notnull)
     fast = np.zeros(n, dtype=bool)
-    if len(short):
-        sub = arr if len(short) == n else arr.take(pa.array(short))
-        ok, values, eligible = parse_ipv4_padded(sub, lengths[short])
+    if len(short) == n:  # the common case: no index juggling
+        ok, v4, fast = parse_ipv4_padded(arr, lengths)
+        version = ok.view(np.uint8) * np.uint8(4)
+    elif len(short):
+        ok, values, eligible = parse_ipv4_padded(arr.take(pa.array(short)), lengths[short])
         fast[short] = eligible
         good = short[ok]
         version[good] = 4
         v4[good] = values[ok]
+    if fast.all():
+        return Parsed(version, v4, hi, lo, 0)
     slow = np.flatnonzero(~fast & notnull)
     if len(slow):
         texts = arr.take(pa.array(slow)).to_pylist()
