@@ -26,6 +26,7 @@ are derived, disposable and rebuilt whenever they do not match.
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import hashlib
 import json
@@ -191,6 +192,9 @@ class Slot:
 
 def read_compact(path: Path, key: str, origin: Origin) -> Ranges | None:
     """Ranges from a compact file written for ``key``; None when missing, stale or foreign."""
+    # ~50,000 acyclic objects are created here: pausing the cyclic GC saves about a third.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         data = path.read_bytes()
         tag, stored_key, state = marshal.loads(data)
@@ -199,6 +203,9 @@ def read_compact(path: Path, key: str, origin: Origin) -> Ranges | None:
         return Ranges.from_compact(state, origin=origin)
     except (OSError, EOFError, ValueError, TypeError, RangesError):
         return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_compact(path: Path, key: str, ranges: Ranges) -> None:
