@@ -136,7 +136,7 @@ class Report:
     regions_seen: list[str]
     nat: NatReport | None
     recommendations: list[Recommendation]
-    hourly: pa.Table | None = None
+    hourly: pa.Table | None = None  # hour, service, bytes...: NAT bytes when NAT given
     notes: list[str] = field(default_factory=list)
     top: int | None = None
 
@@ -281,7 +281,8 @@ def report(
 ) -> Report:
     """Read flow logs once and build a :class:`Report`: the traffic summary grouped ``by``
     (see :func:`awsip.summarize`), NAT attribution when ``nat_enis``/``nat_ips`` are given, and
-    recommendations. ``hourly``: also bytes per hour and peer service (for plots)."""
+    recommendations. ``hourly``: also bytes per hour and peer service (for plots; the NAT's
+    bytes, counted once, when a NAT is given, else all traffic as logged)."""
     import pyarrow.compute as pc
 
     from .aggregate import Aggregator, Context, batches_of, enrich, normalize_keys
@@ -330,10 +331,12 @@ def report(
                 skipdata += pc.sum(pc.equal(status, "SKIPDATA")).as_py() or 0
         t = enrich(batch, ctx, need)
         main.add(t)
-        if hours is not None:
+        if hours is not None and not (nat_enis or nat_ips):
             hours.add(t)
         if nat_enis or nat_ips:
             nt = t.filter(t.column("nat"))
+            if hours is not None:
+                hours.add(nt)
             nat_service.add(nt)
             nat_day.add(nt)
             nat_dir.add(nt)

@@ -218,8 +218,9 @@ def render(report: Report, fmt: str = "table") -> str:
 
 
 def plot(report: Report, path: str, *, max_services: int = 8) -> None:
-    """Bytes per hour stacked by peer service, to ``path`` (.png or .svg); needs matplotlib
-    (``pip install 'awsip[plot]'``). The report must have been built with ``hourly=True``."""
+    """Bytes per hour stacked by peer service, to ``path`` (.png or .svg): the NAT's bytes when
+    the report has a NAT section, else all traffic. Needs matplotlib (``pip install
+    'awsip[plot]'``); the report must have been built with ``hourly=True``."""
     if not str(path).lower().endswith((".png", ".svg")):
         raise UsageError(f"--plot {path!r}: the file name must end in .png or .svg")
     try:
@@ -254,7 +255,11 @@ def plot(report: Report, path: str, *, max_services: int = 8) -> None:
         ax.legend(loc="upper left", fontsize="small")
     ax.set_ylabel(f"GB per hour (GB = {_gb_rule(gb)})")
     ax.set_xlabel("hour (UTC)")
-    ax.set_title("Traffic by peer service (bytes as logged)")
+    if report.nat is not None:
+        who = ", ".join((*report.nat.enis, *report.nat.ips))
+        ax.set_title(f"NAT gateway {who}: bytes processed per hour by peer service")
+    else:
+        ax.set_title("Traffic per hour by peer service (bytes as logged)")
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path)
