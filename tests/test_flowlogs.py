@@ -488,3 +488,23 @@ def test_stopping_early_closes_the_file_and_decompression_thread(
     next(it)
     it.close()  # type: ignore[attr-defined]
     assert threading.active_count() == before
+
+
+def test_threaded_parser_failure_without_reason_is_retried_serially(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyarrow import csv
+
+    real = csv.read_csv
+    calls = {"threaded": 0}
+
+    def flaky(data: object, read_options: csv.ReadOptions, **kw: object) -> pa.Table:
+        if read_options.use_threads:
+            calls["threaded"] += 1
+            raise pa.ArrowException("a chunk failed converting for an unknown reason")
+        return real(data, read_options=read_options, **kw)
+
+    monkeypatch.setattr(csv, "read_csv", flaky)
+    reader = read_flow_logs(write(tmp_path / "a.gz", text([record(bytes=3)])), progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [3]
+    assert calls["threaded"] == 1 and reader.stats.skipped == 0

@@ -205,6 +205,9 @@ class _Parser:
         self.read_options = csv.ReadOptions(
             column_names=names, use_threads=threads, block_size=1 << 20
         )
+        self.serial_options = csv.ReadOptions(
+            column_names=names, use_threads=False, block_size=1 << 20
+        )
         self.parse_options = csv.ParseOptions(
             delimiter=" ", quote_char=False, double_quote=False, escape_char=False,
             newlines_in_values=False, ignore_empty_lines=True,
@@ -224,13 +227,25 @@ class _Parser:
         import pyarrow as pa
         from pyarrow import csv
 
+        buffer = pa.py_buffer(block)
         try:
             table = csv.read_csv(
-                pa.py_buffer(block), read_options=self.read_options,
+                buffer, read_options=self.read_options,
                 parse_options=self.parse_options, convert_options=self.convert_options,
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
+        except pa.ArrowException:
+            # The multi-threaded reader can report a failed conversion as "Unknown error: a
+            # chunk failed converting for an unknown reason" (seen once under heavy load, on
+            # pyarrow 26); the serial reader gives the real answer.
+            try:
+                table = csv.read_csv(
+                    buffer, read_options=self.serial_options,
+                    parse_options=self.parse_options, convert_options=self.convert_options,
+                )
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return None
         for i in self.addr_idx:
             if not addresses_look_valid(table.column(i)):
                 return None
