@@ -352,3 +352,24 @@ def test_max_age_accepts_a_timedelta(ranges_server: RangesServer) -> None:
     _prime(ranges_server)
     source.load_ranges(ranges_server.url, max_age=timedelta(hours=1))
     assert len(ranges_server.requests) == 1
+
+
+def test_a_failed_refresh_is_not_retried_at_once(ranges_server: RangesServer,
+                                                 cache_path: Path) -> None:
+    good = _prime(ranges_server)
+    slot = Cache(cache_path).slot(ranges_server.url)
+    meta = json.loads(slot.meta_path.read_text())
+    meta["checked_at"] = "2026-01-01T00:00:00+00:00"  # stale under the default max_age
+    slot.meta_path.write_text(json.dumps(meta))
+    ranges_server.serve(Reply(b"down for maintenance", 503))
+    with pytest.warns(RangesWarning, match="HTTP 503"):
+        source.load_ranges(ranges_server.url)
+    assert len(ranges_server.requests) == 2
+    with pytest.warns(RangesWarning, match=r"the last attempt, \d+ s ago, failed.*HTTP 503"):
+        got = source.load_ranges(ranges_server.url)
+    assert got.sync_token == good.sync_token
+    assert len(ranges_server.requests) == 2, "a failure just now must not be retried"
+    # max_age=0 (revalidate now) and update() do retry; success clears the failure.
+    ranges_server.serve(Reply(document(NEW)))
+    assert source.load_ranges(ranges_server.url, max_age=0).origin.kind == "network"
+    assert json.loads(slot.meta_path.read_text())["failed_at"] is None

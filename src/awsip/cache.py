@@ -4,7 +4,8 @@ Layout of a cache directory (``platformdirs.user_cache_dir("awsip")`` unless ove
 
     .lock                         inter-process lock, held only by writers
     current/<key>/ip-ranges.json  the last good document fetched from one URL, byte for byte
-    current/<key>/meta.json       url, ETag, Last-Modified, checked_at, syncToken, sha256, counts
+    current/<key>/meta.json       url, ETag, Last-Modified, checked_at, syncToken, sha256, counts,
+                                  when and why the last refresh failed
     current/<key>/compact.marshal the validated entries in marshal form (fast warm start)
     bundled.marshal               the same compact form of the snapshot shipped in the package
     history/<syncToken>.json.gz   every publication seen, newest N kept (``AWSIP_HISTORY``)
@@ -111,6 +112,9 @@ class CacheMeta:
     ipv6: int
     etag: str | None = None
     last_modified: str | None = None
+    #: When the last refresh attempt failed (cleared by a successful one), and why.
+    failed_at: datetime | None = None
+    failure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,7 +122,8 @@ class CacheMeta:
             "create_date": _iso(self.create_date), "checked_at": _iso(self.checked_at),
             "fetched_at": _iso(self.fetched_at), "sha256": self.sha256, "size": self.size,
             "ipv4": self.ipv4, "ipv6": self.ipv6, "etag": self.etag,
-            "last_modified": self.last_modified,
+            "last_modified": self.last_modified, "failed_at": _iso(self.failed_at),
+            "failure": self.failure,
         }
 
     @classmethod
@@ -131,7 +136,8 @@ class CacheMeta:
                 return None
             return cls(str(d["url"]), str(d["sync_token"]), create_date, checked_at, fetched_at,
                        str(d["sha256"]), int(d["size"]), int(d["ipv4"]), int(d["ipv6"]),
-                       d.get("etag") or None, d.get("last_modified") or None)
+                       d.get("etag") or None, d.get("last_modified") or None,
+                       _from_iso(d.get("failed_at")), d.get("failure") or None)
         except (KeyError, TypeError, ValueError):
             return None
 

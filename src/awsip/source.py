@@ -10,7 +10,9 @@
   :data:`MAX_DOCUMENT_BYTES`, is an HTML page, is not JSON, fails validation or carries an older
   syncToken than the cached copy leaves the cache untouched; a :class:`~awsip.errors.RangesWarning`
   names the problem and the cached copy answers. With no cached copy the bundled snapshot answers
-  with a :class:`~awsip.errors.BundledRangesWarning` stating its date and age.
+  with a :class:`~awsip.errors.BundledRangesWarning` stating its date and age. A failed refresh
+  is not retried for :data:`RETRY_AFTER` (5 minutes, or ``max_age`` if shorter), so a dead
+  network costs one timeout rather than one per command.
 * **Offline** (``offline=True`` or ``AWSIP_OFFLINE=1``): the cache only, else the bundled snapshot.
 * **Explicit sources**: a path (plain or gzipped; origin ``file``) is read as is, never cached. A
   URL (``http``/``https``, e.g. a mirror) is fetched and cached under its own key, with the same
@@ -28,6 +30,7 @@ HTTP goes through :mod:`requests` (imported only when fetching): TLS verified, `
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -67,6 +70,9 @@ DEFAULT_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json"
 DEFAULT_MAX_AGE = timedelta(hours=12)
 #: (connect, read) timeouts in seconds (``AWSIP_TIMEOUT`` sets both).
 DEFAULT_TIMEOUT = (10.0, 30.0)
+#: After a failed refresh, the cached copy is used (with a warning) without retrying for this
+#: long (or ``max_age``, if shorter), so a dead network costs one timeout, not one per call.
+RETRY_AFTER = timedelta(minutes=5)
 #: Downloads larger than this are abandoned (the real document is about 2.6 MB).
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
@@ -342,52 +348,81 @@ def _fresh(meta: CacheMeta, max_age: timedelta, now: datetime) -> bool:
     return timedelta(0) <= age < max_age
 
 
+def _backing_off(meta: CacheMeta, max_age: timedelta, now: datetime) -> bool:
+    """True while a recent failed refresh should not be retried (see :data:`RETRY_AFTER`)."""
+    if meta.failed_at is None or meta.failed_at < meta.checked_at:
+        return False
+    return timedelta(0) <= now - meta.failed_at < min(RETRY_AFTER, max_age)
+
+
 def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
              timeout: tuple[float, float], keep: int) -> UpdateResult:
-    """Revalidate or fetch ``slot.url`` under the lock; raise on any failure, cache untouched."""
+    """Revalidate or fetch ``slot.url`` under the lock; raise on any failure, cache untouched
+    (except that the failure is noted in its metadata, for :data:`RETRY_AFTER`)."""
     with cache.lock():
         meta = slot.read_meta()
         cached = slot.load(meta)
         if cached is None:
             meta = None
-        old = PublicationSummary.of(cached) if cached else None
         now = utcnow()
         if not force and meta is not None and cached is not None and _fresh(meta, max_age, now):
             # Another process refreshed while this one waited for the lock.
-            return UpdateResult(slot.url, old, PublicationSummary.of(cached), False, True, cached)
-        resp = _download(slot.url, etag=meta.etag if meta else None,
-                         last_modified=meta.last_modified if meta else None,
-                         timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES)
-        now = utcnow()
-        if resp.status == 304:
-            if meta is None or cached is None:
-                raise FetchError(f"{slot.url}: the server answered 304 Not Modified to an "
-                                 "unconditional request")
-            meta = replace(meta, checked_at=now, etag=resp.etag,
-                           last_modified=resp.last_modified)
-            slot.write_meta(meta)
-            ranges = replace(cached, origin=Origin("cache", str(slot.json_path), now))
-            return UpdateResult(slot.url, old, PublicationSummary.of(ranges), False, True, ranges)
-        ranges = _decode(resp.body, slot.url, content_type=resp.content_type,
-                         origin=Origin("network", slot.url, now))
-        if cached is not None and int(ranges.sync_token) < int(cached.sync_token):
-            raise RangesError(
-                f"{slot.url}: served syncToken {ranges.sync_token} (created "
-                f"{ranges.create_date:%Y-%m-%d %H:%M} UTC), older than the cached "
-                f"{cached.sync_token} ({cached.create_date:%Y-%m-%d %H:%M} UTC); a stale mirror "
-                "or cache in between? The cached copy is kept")
-        digest = sha256(resp.body)
-        new_meta = CacheMeta(slot.url, ranges.sync_token, ranges.create_date, now, now, digest,
-                             len(resp.body), len(ranges.ipv4), len(ranges.ipv6), resp.etag,
-                             resp.last_modified)
-        if meta is not None and meta.sha256 == digest:
-            slot.write_meta(replace(new_meta, fetched_at=meta.fetched_at))
-        else:
-            slot.store(resp.body, ranges, new_meta)
-        added = cache.add_history(resp.body, ranges, slot.url, "network", keep)
-        same = cached is not None and cached.sync_token == ranges.sync_token
-        return UpdateResult(slot.url, old, PublicationSummary.of(ranges), not same, same,
-                            ranges, added)
+            summary = PublicationSummary.of(cached)
+            return UpdateResult(slot.url, summary, summary, False, True, cached)
+        try:
+            return _fetch_into(cache, slot, meta, cached, timeout=timeout, keep=keep)
+        except (FetchError, RangesError) as exc:
+            if meta is not None:
+                with contextlib.suppress(OSError):
+                    slot.write_meta(replace(meta, failed_at=utcnow(), failure=str(exc)))
+            raise
+
+
+def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges | None, *,
+                timeout: tuple[float, float], keep: int) -> UpdateResult:
+    """One conditional GET; store the result if it is acceptable (caller holds the lock)."""
+    old = PublicationSummary.of(cached) if cached else None
+    resp = _download(slot.url, etag=meta.etag if meta else None,
+                     last_modified=meta.last_modified if meta else None,
+                     timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES)
+    now = utcnow()
+    if resp.status == 304:
+        if meta is None or cached is None:
+            raise FetchError(f"{slot.url}: the server answered 304 Not Modified to an "
+                             "unconditional request")
+        meta = replace(meta, checked_at=now, etag=resp.etag, last_modified=resp.last_modified,
+                       failed_at=None, failure=None)
+        slot.write_meta(meta)
+        ranges = replace(cached, origin=Origin("cache", str(slot.json_path), now))
+        return UpdateResult(slot.url, old, PublicationSummary.of(ranges), False, True, ranges)
+    ranges = _decode(resp.body, slot.url, content_type=resp.content_type,
+                     origin=Origin("network", slot.url, now))
+    if cached is not None and int(ranges.sync_token) < int(cached.sync_token):
+        raise RangesError(
+            f"{slot.url}: served syncToken {ranges.sync_token} (created "
+            f"{ranges.create_date:%Y-%m-%d %H:%M} UTC), older than the cached "
+            f"{cached.sync_token} ({cached.create_date:%Y-%m-%d %H:%M} UTC); a stale mirror "
+            "or cache in between? The cached copy is kept")
+    digest = sha256(resp.body)
+    new_meta = CacheMeta(slot.url, ranges.sync_token, ranges.create_date, now, now, digest,
+                         len(resp.body), len(ranges.ipv4), len(ranges.ipv6), resp.etag,
+                         resp.last_modified)
+    if meta is not None and meta.sha256 == digest:
+        slot.write_meta(replace(new_meta, fetched_at=meta.fetched_at))
+    else:
+        slot.store(resp.body, ranges, new_meta)
+    added = cache.add_history(resp.body, ranges, slot.url, "network", keep)
+    same = cached is not None and cached.sync_token == ranges.sync_token
+    return UpdateResult(slot.url, old, PublicationSummary.of(ranges), not same, same,
+                        ranges, added)
+
+
+def _warn_cached(problem: str, cached: Ranges) -> None:
+    checked = cached.origin.checked_at
+    when = f"last confirmed {_ago(utcnow() - checked)} ago" if checked else "cached"
+    warnings.warn(
+        f"{problem}; using the cached copy (syncToken {cached.sync_token}, published "
+        f"{cached.create_date:%Y-%m-%d %H:%M} UTC, {when})", RangesWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- public API
@@ -467,9 +502,17 @@ def load_ranges(
     slot = cache.slot(url, default=url == DEFAULT_URL)
     meta = slot.read_meta()
     age = _max_age(max_age)
-    if meta is not None and (off or _fresh(meta, age, utcnow())):
+    now = utcnow()
+    if meta is not None and (off or _fresh(meta, age, now)):
         ranges = slot.load(meta)
         if ranges is not None:
+            return ranges
+    if not off and meta is not None and _backing_off(meta, age, now):
+        ranges = slot.load(meta)
+        if ranges is not None and meta.failed_at is not None:
+            _warn_cached(f"not refreshing {url}: the last attempt, "
+                         f"{_ago(now - meta.failed_at)} ago, failed ({meta.failure}); next try "
+                         f"after {_ago(RETRY_AFTER)}", ranges)
             return ranges
     if off:
         ranges = slot.load(meta)
@@ -486,13 +529,7 @@ def load_ranges(
         problem = _problem(exc, url)
         cached = slot.load()
         if cached is not None:
-            checked = cached.origin.checked_at
-            when = f"last confirmed {_ago(utcnow() - checked)} ago" if checked else "cached"
-            warnings.warn(
-                f"could not refresh ip-ranges.json: {problem}; using the cached copy "
-                f"(syncToken {cached.sync_token}, published "
-                f"{cached.create_date:%Y-%m-%d %H:%M} UTC, {when})",
-                RangesWarning, stacklevel=2)
+            _warn_cached(f"could not refresh ip-ranges.json: {problem}", cached)
             return cached
         if explicit:
             raise
@@ -630,6 +667,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_URL",
     "MAX_DOCUMENT_BYTES",
+    "RETRY_AFTER",
     "CacheInfo",
     "HistoryItem",
     "PublicationSummary",
