@@ -35,7 +35,11 @@ def ranges(doc: Doc) -> Ranges:
 @pytest.fixture(params=["unique-first", "direct"])
 def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test through both engine paths: dictionary-encoded (large inputs) and direct."""
-    monkeypatch.setattr(classify_module, "_SMALL", 0 if request.param == "unique-first" else 10**9)
+    if request.param == "unique-first":
+        monkeypatch.setattr(classify_module, "_SMALL", 0)
+        monkeypatch.setattr(classify_module, "_MOSTLY_DISTINCT", 2.0)  # whatever the sample says
+    else:
+        monkeypatch.setattr(classify_module, "_SMALL", 10**9)
     return str(request.param)
 
 
@@ -152,6 +156,12 @@ def test_invalid_inputs_are_flagged_not_raised(ranges: Ranges, path: str) -> Non
     assert table.schema.metadata[b"awsip.sync_token"] == ranges.sync_token.encode()
 
 
+def test_unique_first_is_chosen_only_when_inputs_repeat() -> None:
+    distinct = [str(ipaddress.IPv4Address(n)) for n in range(10_000, 30_000)]
+    assert not classify_module._repeats(pa.array(distinct))
+    assert classify_module._repeats(pa.array(distinct[:100] * 200))
+
+
 def test_results_keep_input_order_and_repeats(ranges: Ranges, path: str) -> None:
     inputs = ["52.216.58.42", "1.1.1.1", "52.216.58.42", "bad", "1.1.1.1"] * 300
     table = classify(inputs, ranges)
@@ -245,6 +255,7 @@ def test_nested_prefixes_follow_the_most_specific_label() -> None:
     assert classify(["10.1.2.3"], ranges)["service"][0].as_py() == "AMAZON"
 
 
+@pytest.mark.filterwarnings("ignore:offline and no cached copy")
 def test_default_ranges_are_used_when_none_given(monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path: Any) -> None:
     monkeypatch.setenv("AWSIP_OFFLINE", "1")  # no network in tests: empty cache -> bundled
