@@ -215,6 +215,12 @@ def test_integer_inputs_outside_ipv4_are_invalid(ranges: Ranges, dtype: Any) -> 
     assert classify(pd.Series(values, dtype=dtype), ranges).equals(table)
 
 
+def test_bytes_that_are_not_utf8_are_invalid_rows(ranges: Ranges) -> None:
+    table = classify(np.array([b"52.216.58.42", b"\xff1.2.3.4"]), ranges)
+    assert table["valid"].to_pylist() == [True, False]
+    assert classify([b"52.216.58.42", b"\xff"], ranges)["valid"].to_pylist() == [True, False]
+
+
 def test_empty_input_gives_an_empty_table(ranges: Ranges) -> None:
     table = classify([], ranges)
     assert table.column_names == list(COLUMNS) and len(table) == 0

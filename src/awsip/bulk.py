@@ -117,7 +117,12 @@ def _from_numpy(values: NDArray[Any]) -> pa.Array:
     if values.dtype.kind in "iu":
         return pa.array(values)
     if values.dtype.kind == "S":
-        return pa.array(values.astype(object), type=pa.binary()).cast(pa.string())
+        raw = pa.array(values.astype(object), type=pa.binary())
+        try:
+            return raw.cast(pa.string())
+        except pa.ArrowInvalid:  # not UTF-8: such rows are invalid, never an exception
+            return pa.array([v.decode("utf-8", "replace") for v in values.tolist()],
+                            type=pa.string())
     if values.dtype.kind == "O":
         return _from_iterable(values.tolist())
     return pa.array(values, type=pa.string())
@@ -133,6 +138,8 @@ def _from_iterable(items: Iterable[Any]) -> pa.Array:
     for item in items:
         if isinstance(item, str):
             texts.append(item)
+        elif isinstance(item, bytes):
+            texts.append(item.decode("utf-8", "replace"))
         elif isinstance(getattr(item, "packed", None), bytes):  # ipaddress objects
             texts.append(str(item))
         else:
