@@ -373,3 +373,15 @@ def test_a_failed_refresh_is_not_retried_at_once(ranges_server: RangesServer,
     ranges_server.serve(Reply(document(NEW)))
     assert source.load_ranges(ranges_server.url, max_age=0).origin.kind == "network"
     assert json.loads(slot.meta_path.read_text())["failed_at"] is None
+
+
+def test_an_unusable_cache_directory_still_gets_fresh_data(ranges_server: RangesServer,
+                                                           tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "cache-is-a-file"
+    not_a_dir.write_text("")
+    ranges_server.serve(Reply(document(OLD)))
+    with pytest.warns(RangesWarning, match="cannot write the awsip cache"):
+        got = source.load_ranges(ranges_server.url, cache_dir=not_a_dir)
+    assert got.origin.kind == "network" and got.sync_token == sync_token(OLD)
+    with pytest.raises(FetchError, match="AWSIP_CACHE_DIR"):
+        source.update(ranges_server.url, cache_dir=not_a_dir)

@@ -257,14 +257,11 @@ class Cache:
 
     @contextlib.contextmanager
     def lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-        """Hold the writers' lock; raise :class:`FetchError` if another process keeps it."""
+        """Hold the writers' lock; raise :class:`FetchError` if another process keeps it, and
+        ``OSError`` if the directory cannot be created or written."""
         from filelock import FileLock, Timeout
 
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FetchError(f"cannot create the cache directory {self.root}: {exc}; "
-                             "set AWSIP_CACHE_DIR to a writable directory") from None
+        self.root.mkdir(parents=True, exist_ok=True)  # OSError: the caller explains
         lock: BaseFileLock = FileLock(str(self.root / ".lock"), timeout=timeout)
         try:
             with lock:

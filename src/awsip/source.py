@@ -522,24 +522,35 @@ def load_ranges(
         if explicit:
             raise FetchError(f"{reason}; go online, or give a local file instead")
         return _bundled_fallback(root, reason)
+    seconds = _timeout(timeout)
     try:
-        return _refresh(cache, slot, force=False, max_age=age, timeout=_timeout(timeout),
+        return _refresh(cache, slot, force=False, max_age=age, timeout=seconds,
                         keep=_history_keep(history)).ranges
-    except (FetchError, RangesError, OSError) as exc:
-        problem = _problem(exc, url)
-        cached = slot.load()
-        if cached is not None:
-            _warn_cached(f"could not refresh ip-ranges.json: {problem}", cached)
-            return cached
-        if explicit:
-            raise
-        return _bundled_fallback(root, f"could not fetch ip-ranges.json: {problem}")
+    except OSError as exc:
+        # The cache directory is unusable (not writable, a file, a full disk): still answer
+        # with fresh data when the network allows, and say how to fix the cache.
+        warnings.warn(f"cannot write the awsip cache in {root} ({exc}); set AWSIP_CACHE_DIR to "
+                      "a writable directory", RangesWarning, stacklevel=2)
+        try:
+            return _fetch_uncached(url, seconds)
+        except (FetchError, RangesError) as second:
+            failure: Exception = second
+    except (FetchError, RangesError) as exc:
+        failure = exc
+    cached = slot.load()
+    if cached is not None:
+        _warn_cached(f"could not refresh ip-ranges.json: {failure}", cached)
+        return cached
+    if explicit:
+        raise failure
+    return _bundled_fallback(root, f"could not fetch ip-ranges.json: {failure}")
 
 
-def _problem(exc: BaseException, url: str) -> str:
-    if isinstance(exc, OSError):
-        return f"cache write failed ({exc}); set AWSIP_CACHE_DIR to a writable directory"
-    return str(exc)
+def _fetch_uncached(url: str, timeout: tuple[float, float]) -> Ranges:
+    resp = _download(url, etag=None, last_modified=None, timeout=timeout,
+                     max_bytes=MAX_DOCUMENT_BYTES)
+    return _decode(resp.body, url, content_type=resp.content_type,
+                   origin=Origin("network", url, utcnow()))
 
 
 def update(
@@ -567,16 +578,24 @@ def update(
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         before = {i.sync_token: i for i in cache.history()}
-        with cache.lock():
-            added = cache.add_history(raw, ranges, str(path.resolve()), "file", keep)
+        try:
+            with cache.lock():
+                added = cache.add_history(raw, ranges, str(path.resolve()), "file", keep)
+        except OSError as exc:
+            raise FetchError(f"cannot write the awsip cache history in {root} ({exc}); set "
+                             "AWSIP_CACHE_DIR to a writable directory") from None
         prev = before.get(ranges.sync_token)
         old = (PublicationSummary(prev.sync_token, prev.create_date, prev.ipv4, prev.ipv6)
                if prev else None)
         return UpdateResult(str(path), old, PublicationSummary.of(ranges), added, not added,
                             ranges, added)
     slot = cache.slot(text, default=text == DEFAULT_URL)
-    return _refresh(cache, slot, force=True, max_age=timedelta(0), timeout=_timeout(timeout),
-                    keep=keep)
+    try:
+        return _refresh(cache, slot, force=True, max_age=timedelta(0),
+                        timeout=_timeout(timeout), keep=keep)
+    except OSError as exc:
+        raise FetchError(f"cannot write the awsip cache in {root} ({exc}); set AWSIP_CACHE_DIR "
+                         "to a writable directory") from None
 
 
 @dataclass(frozen=True)
