@@ -13,6 +13,9 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -107,7 +110,7 @@ class RangesServer:
     arrived. ``stop()`` closes the port, so the same URL then gives "connection refused".
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.replies: list[Reply] = []
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
@@ -123,7 +126,13 @@ class RangesServer:
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_port
-        self.url = f"http://127.0.0.1:{self.port}/ip-ranges.json"
+        scheme = "http"
+        if tls is not None:  # (certificate, key): serve HTTPS
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/ip-ranges.json"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         self._running = True
@@ -179,6 +188,30 @@ class RangesServer:
 def ranges_server() -> Iterator[RangesServer]:
     """A scripted HTTP server on loopback; see :class:`RangesServer`."""
     server = RangesServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(certificate, key) of a throw-away self-signed certificate for 127.0.0.1."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_ranges_server(self_signed_cert: tuple[Path, Path]) -> Iterator[RangesServer]:
+    """Like ``ranges_server`` but HTTPS, with :func:`self_signed_cert` (not trusted by default)."""
+    server = RangesServer(tls=self_signed_cert)
     try:
         yield server
     finally:

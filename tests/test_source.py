@@ -259,6 +259,9 @@ def test_the_default_source_without_network_falls_back_to_bundled() -> None:
     with pytest.warns(BundledRangesWarning, match=r"could not fetch.*bundled snapshot"):
         got = source.load_ranges(timeout=2)
     assert got.origin.kind == "bundled"
+    # The next call does not pay for another attempt (think of a black-holed network).
+    with pytest.warns(BundledRangesWarning, match=r"the last attempt, \d+ s ago, failed"):
+        assert source.load_ranges(timeout=2).origin.kind == "bundled"
 
 
 # ------------------------------------------------------------------ explicit sources
@@ -372,7 +375,7 @@ def test_a_failed_refresh_is_not_retried_at_once(ranges_server: RangesServer,
     # max_age=0 (revalidate now) and update() do retry; success clears the failure.
     ranges_server.serve(Reply(document(NEW)))
     assert source.load_ranges(ranges_server.url, max_age=0).origin.kind == "network"
-    assert json.loads(slot.meta_path.read_text())["failed_at"] is None
+    assert not slot.failure_path.exists()
 
 
 def test_an_unusable_cache_directory_still_gets_fresh_data(ranges_server: RangesServer,
@@ -385,3 +388,14 @@ def test_an_unusable_cache_directory_still_gets_fresh_data(ranges_server: Ranges
     assert got.origin.kind == "network" and got.sync_token == sync_token(OLD)
     with pytest.raises(FetchError, match="AWSIP_CACHE_DIR"):
         source.update(ranges_server.url, cache_dir=not_a_dir)
+
+
+def test_tls_is_verified_and_requests_ca_bundle_is_honoured(
+        tls_ranges_server: RangesServer, self_signed_cert: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tls_ranges_server.serve(Reply(document(OLD)))
+    with pytest.raises(FetchError, match=r"TLS verification failed.*REQUESTS_CA_BUNDLE"):
+        source.load_ranges(tls_ranges_server.url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(self_signed_cert[0]))
+    got = source.load_ranges(tls_ranges_server.url)
+    assert got.origin.kind == "network" and got.sync_token == sync_token(OLD)

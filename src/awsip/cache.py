@@ -4,8 +4,8 @@ Layout of a cache directory (``platformdirs.user_cache_dir("awsip")`` unless ove
 
     .lock                         inter-process lock, held only by writers
     current/<key>/ip-ranges.json  the last good document fetched from one URL, byte for byte
-    current/<key>/meta.json       url, ETag, Last-Modified, checked_at, syncToken, sha256, counts,
-                                  when and why the last refresh failed
+    current/<key>/meta.json       url, ETag, Last-Modified, checked_at, syncToken, sha256, counts
+    current/<key>/failure.json    when and why the last refresh failed (removed on success)
     current/<key>/compact.marshal the validated entries in marshal form (fast warm start)
     bundled.marshal               the same compact form of the snapshot shipped in the package
     history/<syncToken>.json.gz   every publication seen, newest N kept (``AWSIP_HISTORY``)
@@ -112,9 +112,6 @@ class CacheMeta:
     ipv6: int
     etag: str | None = None
     last_modified: str | None = None
-    #: When the last refresh attempt failed (cleared by a successful one), and why.
-    failed_at: datetime | None = None
-    failure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,8 +119,7 @@ class CacheMeta:
             "create_date": _iso(self.create_date), "checked_at": _iso(self.checked_at),
             "fetched_at": _iso(self.fetched_at), "sha256": self.sha256, "size": self.size,
             "ipv4": self.ipv4, "ipv6": self.ipv6, "etag": self.etag,
-            "last_modified": self.last_modified, "failed_at": _iso(self.failed_at),
-            "failure": self.failure,
+            "last_modified": self.last_modified,
         }
 
     @classmethod
@@ -136,8 +132,7 @@ class CacheMeta:
                 return None
             return cls(str(d["url"]), str(d["sync_token"]), create_date, checked_at, fetched_at,
                        str(d["sha256"]), int(d["size"]), int(d["ipv4"]), int(d["ipv6"]),
-                       d.get("etag") or None, d.get("last_modified") or None,
-                       _from_iso(d.get("failed_at")), d.get("failure") or None)
+                       d.get("etag") or None, d.get("last_modified") or None)
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -151,6 +146,7 @@ class Slot:
         self.json_path = self.dir / "ip-ranges.json"
         self.meta_path = self.dir / "meta.json"
         self.compact_path = self.dir / "compact.marshal"
+        self.failure_path = self.dir / "failure.json"
 
     def read_meta(self) -> CacheMeta | None:
         """The slot's metadata, or None when absent, unreadable or for another URL."""
@@ -194,6 +190,27 @@ class Slot:
 
     def write_meta(self, meta: CacheMeta) -> None:
         atomic_write(self.meta_path, json.dumps(meta.to_dict(), indent=1).encode())
+
+    def note_failure(self, message: str) -> None:
+        """Remember that a refresh failed just now, and why (best effort)."""
+        with contextlib.suppress(OSError):
+            atomic_write(self.failure_path, json.dumps(
+                {"url": self.url, "failed_at": _iso(utcnow()), "failure": message}).encode())
+
+    def last_failure(self) -> tuple[datetime, str] | None:
+        """When and why the last refresh failed, unless one succeeded since."""
+        try:
+            d = json.loads(self.failure_path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        when = _from_iso(d.get("failed_at")) if isinstance(d, dict) else None
+        if when is None or d.get("url") != self.url:
+            return None
+        return when, str(d.get("failure", ""))
+
+    def clear_failure(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.failure_path.unlink()
 
 
 def read_compact(path: Path, key: str, origin: Origin) -> Ranges | None:

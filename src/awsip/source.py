@@ -30,7 +30,6 @@ HTTP goes through :mod:`requests` (imported only when fetching): TLS verified, `
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
@@ -215,10 +214,11 @@ def _download(url: str, *, etag: str | None, last_modified: str | None,
                              resp.headers.get("Last-Modified"),
                              resp.headers.get("Content-Type", ""))
     except requests.exceptions.SSLError as exc:
-        raise FetchError(f"{url}: TLS verification failed ({exc}); behind an intercepting proxy, "
-                         "point REQUESTS_CA_BUNDLE at its CA certificate") from None
+        raise FetchError(f"{url}: TLS verification failed ({_short(exc)}); behind an "
+                         "intercepting proxy, point REQUESTS_CA_BUNDLE at its CA certificate"
+                         ) from None
     except requests.exceptions.ProxyError as exc:
-        raise FetchError(f"{url}: the proxy refused or failed ({exc}); check HTTPS_PROXY / "
+        raise FetchError(f"{url}: the proxy failed ({_short(exc)}); check HTTPS_PROXY / "
                          "NO_PROXY, or use --offline") from None
     except requests.exceptions.Timeout:
         raise FetchError(f"{url}: no answer within {timeout[0]:g} s (connect) / {timeout[1]:g} s "
@@ -236,7 +236,21 @@ def _download(url: str, *, etag: str | None, last_modified: str | None,
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc)
+    """The root cause of a requests/urllib3 error, without the retry and pool wrapping."""
+    cause: object = exc
+    for _ in range(4):
+        inner = cause.args[0] if isinstance(cause, Exception) and cause.args else None
+        reason = getattr(inner, "reason", None) or getattr(cause, "reason", None)
+        if isinstance(reason, Exception) and reason is not cause:
+            cause = reason
+        elif isinstance(cause, Exception) and len(cause.args) > 1 and isinstance(
+                cause.args[-1], Exception):
+            cause = cause.args[-1]  # ProxyError('Unable to connect to proxy', <the cause>)
+        else:
+            break
+    text = str(cause)
+    if text.startswith(("HTTPConnection(", "HTTPSConnection(", "<urllib3")) and "): " in text:
+        text = text.split("): ", 1)[1]
     return text if len(text) <= 200 else text[:200] + "..."
 
 
@@ -348,17 +362,18 @@ def _fresh(meta: CacheMeta, max_age: timedelta, now: datetime) -> bool:
     return timedelta(0) <= age < max_age
 
 
-def _backing_off(meta: CacheMeta, max_age: timedelta, now: datetime) -> bool:
+def _backing_off(failed_at: datetime, meta: CacheMeta | None, max_age: timedelta,
+                 now: datetime) -> bool:
     """True while a recent failed refresh should not be retried (see :data:`RETRY_AFTER`)."""
-    if meta.failed_at is None or meta.failed_at < meta.checked_at:
+    if meta is not None and failed_at < meta.checked_at:
         return False
-    return timedelta(0) <= now - meta.failed_at < min(RETRY_AFTER, max_age)
+    return timedelta(0) <= now - failed_at < min(RETRY_AFTER, max_age)
 
 
 def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
              timeout: tuple[float, float], keep: int) -> UpdateResult:
     """Revalidate or fetch ``slot.url`` under the lock; raise on any failure, cache untouched
-    (except that the failure is noted in its metadata, for :data:`RETRY_AFTER`)."""
+    (except that the failure is noted in ``failure.json``, for :data:`RETRY_AFTER`)."""
     with cache.lock():
         meta = slot.read_meta()
         cached = slot.load(meta)
@@ -372,9 +387,7 @@ def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
         try:
             return _fetch_into(cache, slot, meta, cached, timeout=timeout, keep=keep)
         except (FetchError, RangesError) as exc:
-            if meta is not None:
-                with contextlib.suppress(OSError):
-                    slot.write_meta(replace(meta, failed_at=utcnow(), failure=str(exc)))
+            slot.note_failure(str(exc))
             raise
 
 
@@ -390,9 +403,9 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
         if meta is None or cached is None:
             raise FetchError(f"{slot.url}: the server answered 304 Not Modified to an "
                              "unconditional request")
-        meta = replace(meta, checked_at=now, etag=resp.etag, last_modified=resp.last_modified,
-                       failed_at=None, failure=None)
+        meta = replace(meta, checked_at=now, etag=resp.etag, last_modified=resp.last_modified)
         slot.write_meta(meta)
+        slot.clear_failure()
         ranges = replace(cached, origin=Origin("cache", str(slot.json_path), now))
         return UpdateResult(slot.url, old, PublicationSummary.of(ranges), False, True, ranges)
     ranges = _decode(resp.body, slot.url, content_type=resp.content_type,
@@ -411,6 +424,7 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
         slot.write_meta(replace(new_meta, fetched_at=meta.fetched_at))
     else:
         slot.store(resp.body, ranges, new_meta)
+    slot.clear_failure()
     added = cache.add_history(resp.body, ranges, slot.url, "network", keep)
     same = cached is not None and cached.sync_token == ranges.sync_token
     return UpdateResult(slot.url, old, PublicationSummary.of(ranges), not same, same,
@@ -507,13 +521,16 @@ def load_ranges(
         ranges = slot.load(meta)
         if ranges is not None:
             return ranges
-    if not off and meta is not None and _backing_off(meta, age, now):
+    failed = None if off else slot.last_failure()
+    if failed is not None and _backing_off(failed[0], meta, age, now):
+        problem = (f"not refreshing {url}: the last attempt, {_ago(now - failed[0])} ago, "
+                   f"failed ({failed[1]}); next try after {_ago(RETRY_AFTER)}")
         ranges = slot.load(meta)
-        if ranges is not None and meta.failed_at is not None:
-            _warn_cached(f"not refreshing {url}: the last attempt, "
-                         f"{_ago(now - meta.failed_at)} ago, failed ({meta.failure}); next try "
-                         f"after {_ago(RETRY_AFTER)}", ranges)
+        if ranges is not None:
+            _warn_cached(problem, ranges)
             return ranges
+        if not explicit:  # an explicitly named URL is always tried: the user may have fixed it
+            return _bundled_fallback(root, problem)
     if off:
         ranges = slot.load(meta)
         if ranges is not None:
