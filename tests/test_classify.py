@@ -90,6 +90,9 @@ def test_dir24_and_binary_search_give_the_same_codes(ranges: Ranges) -> None:
     values = np.random.default_rng(7).integers(0, 2**32, 200_000, dtype=np.uint32)
     values = np.concatenate([values, index.starts4, index.starts4 - 1])
     assert (index.lookup4(values) == index.lookup4_searchsorted(values)).all()
+    inside = index.starts4[index.codes4 != 0]  # mostly AWS /16s: the all-/24-table branch
+    for batch in (inside, inside + 1, inside - 1):
+        assert (index.lookup4(batch) == index.lookup4_searchsorted(batch)).all()
 
 
 @pytest.mark.parametrize("ip", INVESTIGATION)
