@@ -40,6 +40,15 @@ def test_atomic_write_replaces_whole_files_and_leaves_no_temporaries(tmp_path: P
     assert [p.name for p in target.parent.iterdir()] == ["f.json"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_atomic_writes_get_the_usual_umask_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    os.umask(old)
+    target = tmp_path / "f.json"
+    atomic_write(target, b"x")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~old
+
+
 def test_a_failed_atomic_write_keeps_the_old_file(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "f.json"

@@ -64,6 +64,19 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_umask: int | None = None
+
+
+def _file_mode() -> int:
+    """0o666 minus the process umask: what ``open()`` would have created (mkstemp uses 0o600,
+    which would lock other users out of a shared ``AWSIP_CACHE_DIR``)."""
+    global _umask
+    if _umask is None:
+        _umask = os.umask(0o022)
+        os.umask(_umask)
+    return 0o666 & ~_umask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new file, never part of one."""
     import tempfile
@@ -75,6 +88,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if os.name == "posix":
+            os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
