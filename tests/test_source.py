@@ -399,3 +399,14 @@ def test_tls_is_verified_and_requests_ca_bundle_is_honoured(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(self_signed_cert[0]))
     got = source.load_ranges(tls_ranges_server.url)
     assert got.origin.kind == "network" and got.sync_token == sync_token(OLD)
+
+
+def test_update_makes_default_ranges_see_the_new_publication(
+        ranges_server: RangesServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWSIP_URL", ranges_server.url)
+    monkeypatch.setattr(source, "_default", None)
+    ranges_server.serve(Reply(document(OLD)))
+    assert source.default_ranges().sync_token == sync_token(OLD)
+    ranges_server.serve(Reply(document(NEW)))
+    assert source.update().changed
+    assert source.default_ranges().sync_token == sync_token(NEW)

@@ -571,7 +571,7 @@ def _fetch_uncached(url: str, timeout: tuple[float, float]) -> Ranges:
 
 
 def update(
-    source: str | None = None,
+    source: str | os.PathLike[str] | None = None,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     timeout: float | tuple[float, float] | None = None,
@@ -587,7 +587,8 @@ def update(
     root = _cache_root(cache_dir)
     cache = Cache(root)
     keep = _history_keep(history)
-    text = source if source is not None else (os.environ.get("AWSIP_URL") or DEFAULT_URL)
+    text = os.fspath(source) if source is not None else (
+        os.environ.get("AWSIP_URL") or DEFAULT_URL)
     path = _as_path(text)
     if path is not None:
         ranges = load_file(path)
@@ -608,11 +609,14 @@ def update(
                             ranges, added)
     slot = cache.slot(text, default=text == DEFAULT_URL)
     try:
-        return _refresh(cache, slot, force=True, max_age=timedelta(0),
-                        timeout=_timeout(timeout), keep=keep)
+        result = _refresh(cache, slot, force=True, max_age=timedelta(0),
+                          timeout=_timeout(timeout), keep=keep)
     except OSError as exc:
         raise FetchError(f"cannot write the awsip cache in {root} ({exc}); set AWSIP_CACHE_DIR "
                          "to a writable directory") from None
+    if source is None and result.changed:
+        _reset_default()  # this process's default_ranges() now sees the new publication
+    return result
 
 
 @dataclass(frozen=True)
