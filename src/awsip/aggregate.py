@@ -239,7 +239,16 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
                 pc.greater_equal(start, pa.scalar(ctx.since, _TS)), False))
         if ctx.until is not None:
             keep = pc.and_(keep, pc.fill_null(pc.less(start, pa.scalar(ctx.until, _TS)), False))
-    t = t.filter(keep)
+    nat = bool(ctx.nat_enis or ctx.nat_ips)
+    used = {"srcaddr", "dstaddr", "bytes", "packets", "start", "end", "flow_direction"}
+    used |= want & {"interface_id", "action", "protocol"}
+    if nat:
+        used |= {"interface_id", "action"}
+    if want & {"port", "local_port"}:
+        used |= {"srcport", "dstport"}
+    t = t.select([c for c in t.column_names if c in used])  # filter only what is used
+    if not pc.all(keep).as_py():
+        t = t.filter(keep)
     n = t.num_rows
     src = _string_array(t.column("srcaddr"))
     dst = _string_array(t.column("dstaddr"))
@@ -328,7 +337,8 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
     out["start"] = start
     out["end"] = _column(t, "end", _TS)
     out["peer_local"] = peer_local
-    out["nat"] = nat_mask(interface_id, src, dst, peer_local, ctx, action)
+    out["nat"] = nat_mask(interface_id, src, dst, peer_local, ctx, action) if nat \
+        else pa.array(np.zeros(n, dtype=bool))
     return pa.table(out)
 
 
