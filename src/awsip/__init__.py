@@ -56,13 +56,17 @@ def read_flow_logs(
     *,
     format: str | list[str] | tuple[str, ...] | None = None,
     strict: bool = False,
-    **options: Any,
+    progress: bool | None = None,
+    region: str | None = None,
+    endpoint_override: str | None = None,
+    use_threads: bool = True,
 ) -> FlowLogReader:
-    """Read VPC / Transit Gateway flow logs as pyarrow batches; see
-    :func:`awsip.flowlogs.read_flow_logs`."""
+    """Read VPC / Transit Gateway flow logs (files, directories, globs, ``-``, ``s3://``) as
+    pyarrow RecordBatches; see :func:`awsip.flowlogs.read_flow_logs` and docs/flowlogs.md."""
     from .flowlogs import read_flow_logs as _read
 
-    return _read(source, format=format, strict=strict, **options)
+    return _read(source, format=format, strict=strict, progress=progress, region=region,
+                 endpoint_override=endpoint_override, use_threads=use_threads)
 
 
 def summarize(source: Any, by: Any = ("service", "region"), **options: Any) -> pyarrow.Table:
