@@ -508,3 +508,33 @@ def test_threaded_parser_failure_without_reason_is_retried_serially(
     reader = read_flow_logs(write(tmp_path / "a.gz", text([record(bytes=3)])), progress=False)
     assert reader.read_all().column("bytes").to_pylist() == [3]
     assert calls["threaded"] == 1 and reader.stats.skipped == 0
+
+
+@pytest.mark.parametrize(("path", "region"), [
+    ("s3://b/AWSLogs/123456789012/vpcflowlogs/eu-central-1/2026/03/27/x.log.gz", "eu-central-1"),
+    ("/d/AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=us-gov-west-1/year=2026/"
+     "f.parquet", "us-gov-west-1"),
+    ("123456789012_vpcflowlogs_ap-northeast-3_fl-1_20260327T0135Z_ab.log.gz", "ap-northeast-3"),
+    ("/tmp/flows.log.gz", None),
+])
+def test_region_from_path(path: str, region: str | None) -> None:
+    assert region_from_path(path) == region
+
+
+def test_cloudwatch_export_with_custom_format(tmp_path: Path) -> None:
+    fmt = "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${bytes} ${flow-direction}"
+    rec = record(version=5, vpc_id="vpc-7", bytes=64, flow_direction="ingress")
+    data = f"2026-03-27T01:38:05.000Z {line(rec, parse_format(fmt))}\n".encode()
+    (got,) = rows(write(tmp_path / "cw.gz", data), format=fmt)
+    assert got == {"version": 5, "vpc_id": "vpc-7", "srcaddr": "10.0.1.5",
+                   "dstaddr": "52.216.58.42", "bytes": 64, "flow_direction": "ingress"}
+
+
+def test_parquet_row_with_a_bad_address_is_skipped_or_strict_error(tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "p.parquet",
+                         [record(bytes=1), record(bytes=2, dstaddr="garbage!"), record(bytes=3)])
+    reader = read_flow_logs(path, progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [1, 3]
+    assert [x.line for x in reader.stats.skipped_lines] == [2]
+    with pytest.raises(FlowLogError, match="line 2"):
+        rows(path, strict=True)
