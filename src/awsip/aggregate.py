@@ -21,8 +21,9 @@ records without addresses are never counted.
 
 Memory: each batch the reader yields is enriched, grouped with ``Table.group_by().aggregate``
 and only the partial aggregate is kept; partials are merged whenever they grow, so memory
-depends on the number of groups, not of records. Distinct addresses are classified once per
-batch (:func:`awsip.classify` deduplicates), not once per record.
+depends on the number of groups, not of records. In each batch the source and destination
+columns are dictionary-encoded together and every distinct address is parsed and looked up
+once (with :func:`awsip.classify`'s engine, :mod:`awsip.vindex`), not once per record.
 
 Note that a byte crossing a NAT gateway appears on several records (see :mod:`awsip.advise`);
 ``summarize`` counts records as logged, per interface. The NAT section of a report counts
