@@ -34,6 +34,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .render import human_bytes, usd
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -208,36 +209,36 @@ def advise(by_service: list[dict[str, Any]], vpc_region: str | None, *,
         service, region, nbytes = row["service"], row.get("region"), int(row["bytes"])
         if not nbytes or service in ("INTERNET", "PRIVATE", None):
             continue
-        usd = cost(nbytes, price_per_gb, gb_bytes)
-        gb = nbytes / gb_bytes
+        cost_ = cost(nbytes, price_per_gb, gb_bytes)
+        size, money = human_bytes(nbytes, gb_bytes), usd(cost_)
         if service in GATEWAY_ENDPOINT_SERVICES:
             name = "S3" if service == "S3" else "DynamoDB"
             if vpc_region is None:
                 other.append(Recommendation(
-                    "gateway-endpoint-region-unknown", service, region, nbytes, usd, False, None,
+                    "gateway-endpoint-region-unknown", service, region, nbytes, cost_, False, None,
                     None,
-                    f"{gb:,.1f} GB to {name} {region} crossed the NAT (${usd:,.2f}). A free "
+                    f"{size} to {name} {region} crossed the NAT ({money}). A free "
                     f"{name} gateway endpoint removes this only if the VPC is in {region}; the "
                     "VPC's region is unknown (pass --vpc-region)."))
             elif region == vpc_region:
-                monthly = usd * monthly_factor if monthly_factor else None
-                per_month = f", about ${monthly:,.2f} per 30 days" if monthly is not None else ""
+                monthly = cost_ * monthly_factor if monthly_factor else None
+                per_month = f", about {usd(monthly)} per 30 days" if monthly is not None else ""
                 avoid.append(Recommendation(
-                    GATEWAY_ENDPOINT_SERVICES[service], service, region, nbytes, usd, True, usd,
+                    GATEWAY_ENDPOINT_SERVICES[service], service, region, nbytes, cost_, True, cost_,
                     monthly,
                     f"Add {'an' if name == 'S3' else 'a'} {name} gateway VPC endpoint in "
-                    f"{region} (free) and route the private subnets to it: {gb:,.1f} GB "
-                    f"(${usd:,.2f}) would not have crossed the NAT"
+                    f"{region} (free) and route the private subnets to it: {size} "
+                    f"({money}) would not have crossed the NAT"
                     f"{per_month}."))
             else:
                 other.append(Recommendation(
-                    "cross-region", service, region, nbytes, usd, False, 0.0, 0.0,
-                    f"{gb:,.1f} GB (${usd:,.2f}) to {name} in {region}, outside the VPC's region "
+                    "cross-region", service, region, nbytes, cost_, False, 0.0, 0.0,
+                    f"{size} ({money}) to {name} in {region}, outside the VPC's region "
                     f"{vpc_region}: a gateway endpoint does not carry cross-region traffic."))
         else:
             other.append(Recommendation(
-                "aws-service-via-nat", service, region, nbytes, usd, False, None, None,
-                f"{gb:,.1f} GB (${usd:,.2f}) to {service} {region or ''} crossed the NAT. An "
+                "aws-service-via-nat", service, region, nbytes, cost_, False, None, None,
+                f"{size} ({money}) to {service} {region or ''} crossed the NAT. An "
                 "interface VPC endpoint (PrivateLink) may apply, but it is billed per hour and "
                 "per GB: compare before switching."))
     avoid.sort(key=lambda r: -r.bytes)

@@ -33,6 +33,14 @@ def human_bytes(n: float, gb_bytes: int = 1 << 30) -> str:
     return f"{value:,.1f} PB"  # pragma: no cover
 
 
+def usd(value: float) -> str:
+    """Dollars: cents for amounts of a cent or more, four decimals below (never '$0.00' for
+    a non-zero cost)."""
+    if value == 0 or abs(value) >= 0.01:
+        return f"${value:,.2f}"
+    return f"${value:.4f}" if abs(value) >= 0.0001 else "<$0.0001"
+
+
 def _gb_rule(gb_bytes: int) -> str:
     return "2^30 bytes" if gb_bytes == 1 << 30 else f"{gb_bytes:,} bytes"
 
@@ -60,7 +68,9 @@ def _group_rows(report: Report) -> list[dict[str, Any]]:
 
 def _span_days(report: Report) -> str:
     span = report.span_seconds
-    return "-" if span is None else f"{span / 86400:.1f} days"
+    if span is None:
+        return "-"
+    return f"{span / 86400:.1f} days" if span >= 86400 else f"{span / 3600:.1f} hours"
 
 
 def _headline(report: Report) -> list[str]:
@@ -85,15 +95,14 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
     lines = [
         f"NAT gateway {who}: {human_bytes(nat.bytes, gb)} processed (counted once: "
         f"{human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} out), "
-        f"est. ${nat.cost_usd:,.2f} at ${nat.price_per_gb:g}/GB (GB = {_gb_rule(gb)})"
+        f"est. {usd(nat.cost_usd)} at ${nat.price_per_gb:g}/GB (GB = {_gb_rule(gb)})"
     ]
     out = textwrap.wrap(lines[0], WIDTH)
     for row in nat.by_service.to_pylist()[:8]:
         label = f"{row['service']} {row['region'] or ''}".strip()
         from .advise import cost
 
-        usd = cost(row["bytes"], nat.price_per_gb, gb)
-        money = f"${usd:,.2f}"
+        money = usd(cost(row["bytes"], nat.price_per_gb, gb))
         out.append(f"{bullet}{_fit(label, 34):<34} {row['share'] * 100:6.1f}% "
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
     if nat.by_service.num_rows > 8:
@@ -168,13 +177,13 @@ def render_markdown(report: Report) -> str:
         gb = nat.gb_bytes
         out += ["", "## NAT gateway", "",
                 f"{', '.join((*nat.enis, *nat.ips))}: **{human_bytes(nat.bytes, gb)}** processed "
-                f"(counted once), estimated **${nat.cost_usd:,.2f}** at ${nat.price_per_gb:g}/GB "
+                f"(counted once), estimated **{usd(nat.cost_usd)}** at ${nat.price_per_gb:g}/GB "
                 f"(GB = {_gb_rule(gb)}).", "",
                 "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|"]
         for row in nat.by_service.to_pylist():
             out.append(f"| {row['service']} | {row['region'] or '-'} | "
                        f"{human_bytes(row['bytes'], gb)} | {row['share'] * 100:.1f}% | "
-                       f"${cost(row['bytes'], nat.price_per_gb, gb):,.2f} |")
+                       f"{usd(cost(row['bytes'], nat.price_per_gb, gb))} |")
     if report.recommendations:
         out += ["", "## Recommendations", "", *(f"- {r.message}" for r in report.recommendations)]
     if report.notes:
