@@ -262,3 +262,15 @@ def test_walkthrough_table_fits_80_columns_and_leads_with_the_answer(walkthrough
     assert "S3 gateway VPC endpoint in us-east-1" in text
     md = render(r, "markdown")
     assert "| service | region | bytes | share | cost |" in md
+
+
+def test_small_costs_are_not_shown_as_zero() -> None:
+    from awsip.render import human_bytes, usd
+
+    assert (usd(0), usd(29.6861), usd(0.0037), usd(0.00001)) == (
+        "$0.00", "$29.69", "$0.0037", "<$0.0001")
+    assert (human_bytes(659.7 * 2**30), human_bytes(512), human_bytes(10**9, 10**9)) == (
+        "659.7 GB", "512 B", "1.0 GB")
+    rows = nat_connection("52.216.58.42", 0, 80 * 2**20)
+    text = render(awsip.report(table(rows, "us-east-1"), ranges=RANGES, nat_ips=[NAT_IP]))
+    assert "80.0 MB ($0.0035)" in text and "(0.2 hours)" in text
