@@ -69,12 +69,20 @@ def read_flow_logs(
                  endpoint_override=endpoint_override, use_threads=use_threads)
 
 
-def summarize(source: Any, by: Any = ("service", "region"), **options: Any) -> pyarrow.Table:
-    """Bytes, packets and flows per peer service, region, ...; see
-    :func:`awsip.aggregate.summarize`."""
+def summarize(
+    source: Any,
+    by: str | Iterable[str] | None = ("service", "region"),
+    ranges: Ranges | None = None,
+    vpc_cidrs: Iterable[str] | None = None,
+    since: Any = None,
+    until: Any = None,
+    **options: Any,
+) -> pyarrow.Table:
+    """Bytes, packets, flows, first/last seen per peer service, region, ...: a pyarrow Table;
+    see :func:`awsip.aggregate.summarize`."""
     from .aggregate import summarize as _summarize
 
-    return _summarize(source, by, **options)
+    return _summarize(source, by, ranges, vpc_cidrs, since, until, **options)
 
 
 def report(source: Any, **options: Any) -> Report:
