@@ -286,7 +286,7 @@ def report(
     bytes, counted once, when a NAT is given, else all traffic as logged)."""
     import pyarrow.compute as pc
 
-    from .aggregate import Aggregator, Context, batches_of, enrich, normalize_keys
+    from .aggregate import Aggregator, Context, batches_of, enrich_all, normalize_keys
     from .flowlogs import region_from_path
 
     if price_per_gb < 0:
@@ -313,7 +313,8 @@ def report(
     readers: list[Any] = []
     records = 0
     nodata = skipdata = 0
-    for batch in batches_of(source, format=format, progress=progress, reader_out=readers):
+    batches = batches_of(source, format=format, progress=progress, reader_out=readers)
+    for batch, t in enrich_all(batches, ctx, need):
         meta = batch.schema.metadata or {}
         path = meta.get(b"awsip.file")
         if path is not None and path not in seen_files:
@@ -330,7 +331,6 @@ def report(
                 status = batch.column("log_status")
                 nodata += pc.sum(pc.equal(status, "NODATA")).as_py() or 0
                 skipdata += pc.sum(pc.equal(status, "SKIPDATA")).as_py() or 0
-        t = enrich(batch, ctx, need)
         main.add(t)
         if hours is not None and not (nat_enis or nat_ips):
             hours.add(t)

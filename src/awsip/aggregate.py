@@ -457,6 +457,33 @@ def batches_of(source: Any, *, format: Any = None, progress: bool | None = None,
         yield from source
 
 
+def enrich_all(batches: Iterable[Any], ctx: Context, need: Iterable[str] | None = None,
+               workers: int = 2) -> Iterator[tuple[Any, pa.Table]]:
+    """``(batch, enrich(batch))`` in input order, enriching up to ``workers`` batches at once
+    in threads (parsing, hashing and lookups run outside the GIL)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .vindex import bulk_index
+
+    bulk_index(ctx.ranges)  # build once, before the threads share it
+    need = None if need is None else list(need)
+    if workers <= 1:
+        for batch in batches:
+            yield batch, enrich(batch, ctx, need)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsip-enrich") as pool:
+        inflight: deque[tuple[Any, Any]] = deque()
+        for batch in batches:
+            inflight.append((batch, pool.submit(enrich, batch, ctx, need)))
+            if len(inflight) > workers:
+                done, future = inflight.popleft()
+                yield done, future.result()
+        while inflight:
+            done, future = inflight.popleft()
+            yield done, future.result()
+
+
 def prefetch(items: Iterable[Any], depth: int = 2) -> Iterator[Any]:
     """Iterate ``items`` in a background thread, up to ``depth`` ahead (the reader and the
     aggregation mostly run outside the GIL, so they overlap); exceptions are re-raised here."""
@@ -524,8 +551,8 @@ def summarize(
     keys = normalize_keys(by)
     ctx = Context.build(ranges, vpc_cidrs, since, until)
     agg = Aggregator(keys)
-    for batch in batches_of(source, format=format, progress=progress):
-        agg.add(enrich(batch, ctx, keys))
+    for _, table in enrich_all(batches_of(source, format=format, progress=progress), ctx, keys):
+        agg.add(table)
     return agg.result()
 
 
