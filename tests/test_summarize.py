@@ -255,3 +255,18 @@ def test_prefetch_keeps_order_and_reraises_errors_of_the_producer() -> None:
     assert got == [0, 1, 2, 3, 4]
     first = next(iter(prefetch(iter(range(10**6)), depth=1)))  # abandoned early: no hang
     assert first == 0
+
+
+def test_errors_inside_the_worker_threads_reach_the_caller(tmp_path: Any) -> None:
+    import gzip
+
+    no_start = flows([{"srcaddr": "10.0.0.1", "dstaddr": "8.8.8.8", "bytes": 1}]).drop_columns(
+        ["start"])
+    with pytest.raises(UsageError, match="'start' field"):
+        awsip.summarize(no_start, ranges=RANGES, since="2026-03-21")
+    bad = tmp_path / "bad.log.gz"
+    good = "2 1 eni-1 10.0.0.5 52.216.58.42 40000 443 6 10 1234 1774051200 1774051260 ACCEPT OK"
+    bad.write_bytes(gzip.compress((good + "\n" + "2 1 eni-1 oops\n").encode()))
+    with pytest.raises(awsip.FlowLogError, match="line 2"):
+        awsip.summarize(awsip.read_flow_logs(str(bad), strict=True, progress=False),
+                        ranges=RANGES)
