@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from ..errors import AwsipError
 
 #: Sub-command modules, in the order ``awsip --help`` lists them.
-COMMANDS = ("lookup", "classify", "info", "update", "ranges", "diff", "report")
+COMMANDS = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -40,8 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """Print awsip's warnings as one readable line instead of Python's file:line form."""
+    print(f"awsip: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``awsip`` console script and ``python -m awsip``."""
+    warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

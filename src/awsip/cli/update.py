@@ -1,0 +1,49 @@
+"""``awsip update``: refresh the cached ip-ranges.json now and say what changed."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import EXIT_OK
+from .common import print_json
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "update", help="refresh the cached ip-ranges.json now and say what changed",
+        description="Ask the server for a newer ip-ranges.json (a conditional request), validate "
+        "it and replace the cached copy. A local file given with --ranges is added to the "
+        "history. Exit status 1 when the refresh failed (the cached copy is then unchanged).")
+    parser.add_argument("--ranges", metavar="PATH_OR_URL",
+                        help="refresh this URL's copy (or import this file) instead of AWS's; "
+                        "also AWSIP_URL")
+    parser.add_argument("--json", action="store_true", help="print a JSON object")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..source import update
+
+    result = update(args.ranges)
+    if args.json:
+        print_json(result.to_dict())
+        return EXIT_OK
+    new = result.new
+    counts = f"{new.ipv4:,} IPv4 and {new.ipv6:,} IPv6 prefixes"
+    if result.changed:
+        if result.old is None:
+            print(f"cached syncToken {new.sync_token} ({new.create_date:%Y-%m-%d %H:%M:%S} UTC), "
+                  f"{counts}")
+        else:
+            old = result.old
+            print(f"updated: syncToken {old.sync_token} -> {new.sync_token} "
+                  f"({old.create_date:%Y-%m-%d %H:%M} -> {new.create_date:%Y-%m-%d %H:%M} UTC)")
+            print(f"prefixes: IPv4 {old.ipv4:,} -> {new.ipv4:,} ({new.ipv4 - old.ipv4:+,}), "
+                  f"IPv6 {old.ipv6:,} -> {new.ipv6:,} ({new.ipv6 - old.ipv6:+,})")
+            print("run `awsip diff` with the two syncTokens to see which prefixes changed")
+    else:
+        print(f"nothing changed: syncToken {new.sync_token} "
+              f"({new.create_date:%Y-%m-%d %H:%M:%S} UTC) is current, {counts}")
+    return EXIT_OK

@@ -1,0 +1,91 @@
+"""`awsip lookup` as a user runs it: output shapes, exit status, stdin, offline fallback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from awsip.cli import main
+from oracle import NEWEST
+
+INVESTIGATION = ["52.216.58.42", "16.15.207.229", "16.15.191.63", "52.216.12.24", "3.5.16.209",
+                 "16.15.199.52", "54.231.160.154"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(["lookup", "--ranges", str(NEWEST), *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_json_has_one_object_per_input_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--json", *INVESTIGATION, "8.8.8.8")
+    rows = json.loads(out)
+    assert status == 0
+    assert [r["ip"] for r in rows] == [*INVESTIGATION, "8.8.8.8"]
+    for row in rows[:-1]:
+        assert (row["aws"], row["service"], row["region"]) == (True, "S3", "us-east-1")
+        assert set(row) == {"ip", "aws", "prefix", "service", "services", "region",
+                            "network_border_group", "matches"}
+        assert {"prefix", "service", "region", "network_border_group"} == set(row["matches"][0])
+    assert rows[-1] == {"ip": "8.8.8.8", "aws": False, "prefix": None, "service": None,
+                        "services": [], "region": None, "network_border_group": None,
+                        "matches": []}
+
+
+def test_invalid_input_is_named_on_stderr_others_still_answered(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "--json", "52.216.58.42", "300.1.1.1", "8.8.8.8")
+    rows = json.loads(out)
+    assert status == 1
+    assert "'300.1.1.1'" in err
+    assert [r["aws"] for r in rows] == [True, False, False]
+    assert rows[0]["service"] == "S3"
+    assert "error" in rows[1] and "error" not in rows[2]
+
+
+def test_table_output_shows_service_and_region(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "16.15.207.229", "10.0.0.144")
+    lines = out.splitlines()
+    assert status == 0
+    assert lines[0].split()[:3] == ["IP", "SERVICE", "REGION"]
+    assert lines[1].split()[:4] == ["16.15.207.229", "S3", "us-east-1", "us-east-1"]
+    assert "EC2,AMAZON" in lines[1]
+    assert lines[2].split() == ["10.0.0.144", "not", "AWS"]
+
+
+def test_dash_reads_addresses_from_stdin(capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    monkeypatch.setattr(sys, "stdin", io.StringIO("52.216.58.42\n\n# comment\n8.8.8.8\n"))
+    status, out, _ = run(capsys, "--json", "-")
+    assert status == 0
+    assert [r["ip"] for r in json.loads(out)] == ["52.216.58.42", "8.8.8.8"]
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["lookup"])
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize("offline", ["1", ""])
+def test_python_m_awsip_answers_with_no_network_and_an_empty_cache(tmp_path: Path,
+                                                                   offline: str) -> None:
+    """The README's first command: no network, no cache, the bundled snapshot answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWSIP_")}
+    env.update(AWSIP_CACHE_DIR=str(tmp_path / "cache"), AWSIP_OFFLINE=offline,
+               # The network is unreachable: every request goes to a dead proxy on loopback.
+               HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
+               https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9", NO_PROXY="")
+    proc = subprocess.run([sys.executable, "-m", "awsip", "lookup", "52.216.58.42", "--json"],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(proc.stdout)[0]
+    assert (row["service"], row["region"]) == ("S3", "us-east-1")
+    assert "bundled" in proc.stderr
