@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, timezone
 from typing import Any
 
+from ..errors import UsageError
 from ..ranges import Ranges
 
 
@@ -26,13 +28,33 @@ def add_ranges_options(parser: argparse.ArgumentParser) -> None:
         help="never touch the network: use the cache, else the bundled snapshot; "
         "also AWSIP_OFFLINE=1",
     )
+    group.add_argument(
+        "--at",
+        metavar="TIME",
+        type=_utc_time,
+        help="use the publication that was in force at TIME (e.g. 2026-03-27T12:00, UTC unless "
+        "an offset is given), from the cache's history",
+    )
+
+
+def _utc_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time like 2026-03-27T12:00 or 2026-03-27") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def ranges_from_args(args: argparse.Namespace) -> Ranges:
     """Load the ranges the user asked for with the options of :func:`add_ranges_options`."""
     from ..source import load_ranges
 
-    return load_ranges(getattr(args, "ranges", None), offline=getattr(args, "offline", None))
+    at = getattr(args, "at", None)
+    if at is not None and getattr(args, "ranges", None):
+        raise UsageError("--at picks from the cache's history; it cannot be combined with --ranges")
+    return load_ranges(getattr(args, "ranges", None), offline=getattr(args, "offline", None),
+                       at=at)
 
 
 def print_json(value: Any) -> None:
