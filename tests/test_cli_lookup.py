@@ -89,3 +89,24 @@ def test_python_m_awsip_answers_with_no_network_and_an_empty_cache(tmp_path: Pat
     row = json.loads(proc.stdout)[0]
     assert (row["service"], row["region"]) == ("S3", "us-east-1")
     assert "bundled" in proc.stderr
+
+
+def test_at_picks_the_publication_in_force_from_the_history(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """64.73.195.0/24 moved from us-east-1 (2026-03-27) to us-west-1 (2026-08-22)."""
+    older = NEWEST.with_name("ip-ranges-2026-03-27.json.gz")
+    assert main(["update", "--ranges", str(older)]) == 0
+    assert main(["update", "--ranges", str(NEWEST)]) == 0
+    capsys.readouterr()
+    regions = []
+    for when in ("2026-04-01T00:00", "2026-09-01"):
+        assert main(["lookup", "--json", "--at", when, "64.73.195.1"]) == 0
+        regions.append(json.loads(capsys.readouterr().out)[0]["region"])
+    assert regions == ["us-east-1", "us-west-1"]
+    assert main(["lookup", "--at", "2020-01-01", "64.73.195.1"]) == 1
+    assert "does not reach back" in capsys.readouterr().err
+
+
+def test_at_and_ranges_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lookup", "--ranges", str(NEWEST), "--at", "2026-04-01", "1.2.3.4"]) == 2
+    assert "--at" in capsys.readouterr().err

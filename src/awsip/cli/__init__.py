@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..errors import AwsipError
+from ..errors import AwsipError, UsageError
 
 #: Sub-command modules, in the order ``awsip --help`` lists them.
 COMMANDS = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args)
+    except UsageError as exc:
+        print(f"awsip: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except AwsipError as exc:
         print(f"awsip: error: {exc}", file=sys.stderr)
         return EXIT_DATA
