@@ -110,3 +110,16 @@ def test_at_picks_the_publication_in_force_from_the_history(
 def test_at_and_ranges_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lookup", "--ranges", str(NEWEST), "--at", "2026-04-01", "1.2.3.4"]) == 2
     assert "--at" in capsys.readouterr().err
+
+
+def test_lookup_command_does_not_import_heavy_modules() -> None:
+    """Start-up stays light: no numpy, pyarrow, pandas or requests on the lookup path."""
+    code = ("import sys, io, contextlib\n"
+            "from awsip.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['lookup', '--ranges', {str(NEWEST)!r}, '52.216.58.42'])\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules}"
+            " & {'numpy', 'pyarrow', 'pandas', 'requests'}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert proc.stdout.strip() == "[]"
