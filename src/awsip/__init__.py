@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pyarrow
 
     from .advise import Report
+    from .enrich import EnrichedFlowLogs
     from .flowlogs import FlowLogReader
 
 __version__ = "0.1.0"
@@ -67,6 +68,15 @@ def read_flow_logs(
 
     return _read(source, format=format, strict=strict, progress=progress, region=region,
                  endpoint_override=endpoint_override, use_threads=use_threads)
+
+
+def enrich_flow_logs(source: Any, ranges: Ranges | None = None,
+                     **reader_options: Any) -> EnrichedFlowLogs:
+    """Flow-log RecordBatches with ``src_``/``dst_`` aws, service, region, border group and
+    prefix columns, streamed; see :func:`awsip.enrich.enrich_flow_logs`."""
+    from .enrich import enrich_flow_logs as _enrich
+
+    return _enrich(source, ranges, **reader_options)
 
 
 def summarize(
@@ -106,6 +116,7 @@ __all__ = [
     "__version__",
     "classify",
     "default_ranges",
+    "enrich_flow_logs",
     "load_ranges",
     "lookup",
     "read_flow_logs",
