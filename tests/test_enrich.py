@@ -150,6 +150,7 @@ def test_truncated_gzip_raises_from_the_iteration(tmp_path: Path, ranges: Ranges
         rows_of(enriched)
 
 
+@pytest.mark.filterwarnings("ignore::awsip.errors.BundledRangesWarning")
 def test_top_level_wrapper_defaults_to_the_bundled_ranges(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWSIP_OFFLINE", "1")

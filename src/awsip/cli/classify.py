@@ -16,6 +16,7 @@ plus where each row came from), so other input kinds (flow logs) can be added be
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -303,16 +304,22 @@ def write_batches(batches: Iterable[pyarrow.RecordBatch], fmt: str, fh: IO[bytes
             return pcsv.CSVWriter(fh, _plain_schema(first))
         return None
 
-    for batch in batches:
-        if schema is None:
-            schema = batch.schema.remove_metadata()
-            writer = open_writer(schema)
-        batch = _conform(batch, schema)
-        rows += batch.num_rows
-        if fmt in ("parquet", "csv"):
-            writer.write_batch(_plain(batch))
-        else:
-            _write_jsonl(_plain(batch), fh)
+    try:
+        for batch in batches:
+            if schema is None:
+                schema = batch.schema.remove_metadata()
+                writer = open_writer(schema)
+            batch = _conform(batch, schema)
+            rows += batch.num_rows
+            if fmt in ("parquet", "csv"):
+                writer.write_batch(_plain(batch))
+            else:
+                _write_jsonl(_plain(batch), fh)
+    except BaseException:
+        if writer is not None:  # while fh is open; the caller discards what was written
+            with contextlib.suppress(Exception):
+                writer.close()
+        raise
     if schema is None and empty_schema is not None and fmt != "jsonl":
         writer = open_writer(empty_schema)
     if writer is not None:
