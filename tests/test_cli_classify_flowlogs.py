@@ -215,3 +215,25 @@ def test_address_lists_still_take_the_address_path(tmp_path: Path,
     table = pcsv.read_csv(io.BytesIO(capsysbinary.readouterr().out))
     assert table.column_names[:2] == ["ip", "valid"]
     assert table.num_rows == 2
+
+
+def test_column_wise_json_lines_equal_json_dumps(tmp_path: Path, ranges: Ranges) -> None:
+    from awsip.cli.classify import _json_value, _plain, jsonl_lines
+    from awsip.enrich import enrich_flow_logs
+
+    batches = list(enrich_flow_logs(str(flow_file(tmp_path)), ranges, progress=False))
+    for batch in map(_plain, batches):
+        fast = jsonl_lines(batch)
+        assert fast is not None
+        assert fast.to_pylist() == [json.dumps(r, separators=(",", ":"), default=_json_value)
+                                    for r in batch.to_pylist()]
+
+
+def test_strings_needing_escapes_fall_back_to_json_dumps(tmp_path: Path) -> None:
+    from awsip.cli.classify import _write_jsonl, jsonl_lines
+
+    batch = pa.record_batch({"interface_id": ['eni-"1"', "caf\u00e9\\"], "bytes": [1, None]})
+    assert jsonl_lines(batch) is None
+    fh = io.BytesIO()
+    _write_jsonl(batch, fh)
+    assert [json.loads(line) for line in fh.getvalue().splitlines()] == batch.to_pylist()
