@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import importlib.util
-import inspect
 import io
 import json
 import sys
@@ -38,13 +36,8 @@ def _ranges() -> Ranges:
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    # Sub-commands other helpers are still writing may be missing; the ranges loader may still
-    # be the bundled-only placeholder. Neither is what these tests are about.
-    present = tuple(c for c in cli.COMMANDS if importlib.util.find_spec(f"awsip.cli.{c}"))
-    monkeypatch.setattr(cli, "COMMANDS", present)
-    if "offline" not in inspect.signature(source.load_ranges).parameters:
-        monkeypatch.setattr(source, "load_ranges",
-                            lambda *a, **k: source.load_bundled())  # pragma: no cover
+    # Import every sub-command module before patching, so none binds the patched function.
+    cli.build_parser()
     # Parse the ranges once for the module, not once per command (the --ranges option itself
     # is exercised by test_ranges_option_reads_the_named_publication).
     monkeypatch.setattr(common, "ranges_from_args", lambda args: _ranges())
@@ -152,8 +145,6 @@ def test_missing_input_exits_1(run: Run, tmp_path: Path) -> None:
 
 def test_ranges_option_reads_the_named_publication(
         logs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    present = tuple(c for c in cli.COMMANDS if importlib.util.find_spec(f"awsip.cli.{c}"))
-    monkeypatch.setattr(cli, "COMMANDS", present)
     old = Path(__file__).parent / "data" / "ip-ranges-2025-03-10T135318.json.gz"
     status = cli.main(["report", str(logs), "--ranges", str(old), "--offline", "--quiet",
                        "--json", "--by", "service"])
