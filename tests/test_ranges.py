@@ -103,3 +103,16 @@ def test_not_a_document_raises_ranges_error(data: bytes) -> None:
 def test_breadth_counts_merged_addresses_per_family(ranges: Ranges) -> None:
     assert ranges.breadth("S3", 4) < ranges.breadth("EC2", 4) < ranges.breadth("AMAZON", 4)
     assert ranges.breadth("NO_SUCH_SERVICE", 4) == 0
+
+
+def test_bulk_functions_are_the_real_ones_loaded_on_first_use() -> None:
+    import awsip
+    from awsip import advise, aggregate, bulk, enrich, flowlogs
+
+    assert awsip.classify is bulk.classify
+    assert awsip.summarize is aggregate.summarize
+    assert awsip.report is advise.report
+    assert awsip.enrich_flow_logs is enrich.enrich_flow_logs
+    assert awsip.read_flow_logs is flowlogs.read_flow_logs
+    with pytest.raises(AttributeError):
+        awsip.no_such_function  # noqa: B018

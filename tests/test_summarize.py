@@ -234,7 +234,7 @@ def test_import_awsip_stays_light() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, awsip; awsip.summarize; "
+    code = ("import sys, awsip; assert 'summarize' in dir(awsip); "
             "print(any(m.startswith(('pyarrow', 'numpy')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
