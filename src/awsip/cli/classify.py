@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import AwsipError, UsageError
 from . import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from .common import add_ranges_options, ranges_from_args
+from .common import add_ranges_options, output_format, ranges_from_args
 
 if TYPE_CHECKING:
     import pyarrow
@@ -202,15 +202,6 @@ def _read_column(name: str, column: str) -> Inputs:
 
 
 # ---------------------------------------------------------------------- output
-def _format(args: argparse.Namespace) -> str:
-    if args.format:
-        fmt: str = args.format
-        return fmt
-    if args.output:
-        return _SUFFIXES.get(Path(args.output).suffix.lower(), "csv")
-    return "csv"
-
-
 def write_table(table: pyarrow.Table, fmt: str, fh: IO[bytes]) -> None:
     """Write a classify result as CSV (label columns as text), JSON Lines or Parquet."""
     import pyarrow as pa
@@ -475,11 +466,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bulk import classify, invalid_count
     from ..export import atomic_output
 
-    fmt = _format(args)
-    if fmt == "parquet" and not args.output and sys.stdout.isatty():
-        print("awsip: error: parquet is binary: give -o FILE or redirect stdout",
-              file=sys.stderr)
-        return EXIT_USAGE
+    fmt = output_format(args, _SUFFIXES, "csv")
     try:
         if is_flow_log_input(list(args.files), args.column, args.flow_logs):
             return run_flow_logs(args, fmt)

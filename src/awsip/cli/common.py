@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
@@ -61,3 +62,15 @@ def print_json(value: Any) -> None:
     """Write ``value`` as indented JSON to stdout."""
     json.dump(value, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def output_format(args: argparse.Namespace, suffixes: dict[str, str], default: str) -> str:
+    """``--format`` if given, else from the ``-o`` file's suffix, else ``default``.
+
+    Raises :class:`UsageError` for Parquet on a terminal: binary output needs ``-o`` or a pipe.
+    """
+    fmt: str = args.format or (
+        suffixes.get(Path(args.output).suffix.lower(), default) if args.output else default)
+    if fmt == "parquet" and not args.output and sys.stdout.isatty():
+        raise UsageError("parquet is binary: give -o FILE or redirect stdout")
+    return fmt

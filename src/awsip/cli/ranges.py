@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from . import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from .common import add_ranges_options, ranges_from_args
+from . import EXIT_DATA, EXIT_OK
+from .common import add_ranges_options, output_format, ranges_from_args
 
 _FORMATS = ("cidr", "json", "csv", "parquet")
 _SUFFIXES = {".txt": "cidr", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -59,23 +58,10 @@ def split_values(values: Iterable[str] | None) -> list[str] | None:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _format(args: argparse.Namespace) -> str:
-    if args.format:
-        fmt: str = args.format
-        return fmt
-    if args.output:
-        return _SUFFIXES.get(Path(args.output).suffix.lower(), "cidr")
-    return "cidr"
-
-
 def run(args: argparse.Namespace) -> int:
     from ..export import atomic_output, render
 
-    fmt = _format(args)
-    if fmt == "parquet" and not args.output and sys.stdout.isatty():
-        print("awsip: error: parquet is binary: give -o FILE or redirect stdout",
-              file=sys.stderr)
-        return EXIT_USAGE
+    fmt = output_format(args, _SUFFIXES, "cidr")
     ranges = ranges_from_args(args)
     wanted = {"service": split_values(args.service), "region": split_values(args.region),
               "network_border_group": split_values(args.nbg)}
