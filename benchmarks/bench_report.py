@@ -13,7 +13,8 @@ with its peak RSS (ru_maxrss of that child alone):
   peers with a range join against the same publication exported by ``Ranges.to_arrow()``
   (label rows, longest prefix wins), group by service and region.
 
-The file is the 1M-record one from benchmarks/gen_flowlogs.py (generated here when absent). The
+The file is the 1M-record one from benchmarks/gen_flowlogs.py (generated here when absent; with
+``--peers N`` its endpoints come from a skewed pool of N address pairs, as in real logs). The
 script checks that awsip and DuckDB give the same bytes per (service, region) before timing.
 With ``--big``, also the peak RSS of awsip report on the bigger file (memory flat?).
 """
@@ -44,9 +45,6 @@ _MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "print(r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
 
-_REPORT_ONLY = ("import sys; from awsip import cli; cli.COMMANDS = ('report',); "
-                "sys.exit(cli.main(sys.argv[1:]))")
-
 
 def measure(cmd: list[str]) -> tuple[float, int]:
     """(wall seconds, peak RSS in MiB) of ``cmd`` run as a child process."""
@@ -70,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--file", default="/tmp/awsip-bench/flow-1000000.log.gz")
     ap.add_argument("--records", type=int, default=1_000_000, help="when generating --file")
+    ap.add_argument("--peers", type=int, help="when generating --file: endpoints from a fixed "
+                    "pool of this many address pairs (see gen_flowlogs.generate_lines)")
     ap.add_argument("--big", help="a bigger file for the memory check (skipped when absent)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if not flows.exists():
         flows.parent.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        gen_flowlogs.write(str(flows), args.records)
+        gen_flowlogs.write(str(flows), args.records, peers=args.peers)
         print(f"generated {flows} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
 
     import duckdb
@@ -96,14 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     sql_path = work / "report.sql"
     sql_path.write_text(sql)
 
-    entry = [PY, "-m", "awsip"]
-    if subprocess.run([*entry, "--version"], capture_output=True).returncode != 0:
-        # Another sub-command module is missing in this checkout: run `report` alone through
-        # the same CLI frame (same code path below the frame).
-        entry = [PY, "-c", _REPORT_ONLY]
-        print("note: `python -m awsip` fails here; using the CLI frame with `report` only",
-              file=sys.stderr)
-    report_cmd = [*entry, "report", str(flows), "--by", "service,region", "--json",
+    report_cmd = [PY, "-m", "awsip", "report", str(flows), "--by", "service,region", "--json",
                   "--offline", "--quiet"]
     read_cmd = [PY, "-c", "import awsip, sys\nfor b in awsip.read_flow_logs(sys.argv[1], "
                 "progress=False): pass", str(flows)]

@@ -46,9 +46,8 @@ def _addresses(rng: np.random.Generator, cidr: str, n: int) -> np.ndarray:
     return np.array([str(ipaddress.IPv6Address(base + int(o))) for o in offs], dtype=object)
 
 
-def generate_lines(n: int, seed: int = 7, start: int = 1_774_573_200) -> list[str]:
-    """``n`` record lines (no header), deterministic for a seed."""
-    rng = np.random.default_rng(seed)
+def _endpoints(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` (peer, local) address pairs drawn from the peer mix."""
     weights = np.array([w for _, w in PEERS])
     kind = rng.choice(len(PEERS), size=n, p=weights / weights.sum())
     peer = np.empty(n, dtype=object)
@@ -58,6 +57,25 @@ def generate_lines(n: int, seed: int = 7, start: int = 1_774_573_200) -> list[st
         if len(idx):
             peer[idx] = _addresses(rng, cidr, len(idx))
             local[idx] = _addresses(rng, LOCAL_V6 if ":" in cidr else LOCAL_V4, len(idx))
+    return peer, local
+
+
+def generate_lines(n: int, seed: int = 7, start: int = 1_774_573_200,
+                   peers: int | None = None) -> list[str]:
+    """``n`` record lines (no header), deterministic for a seed.
+
+    With ``peers``, every record's endpoints come from one fixed pool of that many address pairs
+    (the same pool for every seed), drawn with a Zipf-like skew, as in real flow logs where a
+    few thousand peers repeat millions of times. Without it every record gets fresh random
+    addresses: the worst case for classifying each distinct address once.
+    """
+    rng = np.random.default_rng(seed)
+    if peers:
+        pool_peer, pool_local = _endpoints(np.random.default_rng(12345), peers)
+        pick = (rng.zipf(1.3, size=n) - 1) % peers
+        peer, local = pool_peer[pick], pool_local[pick]
+    else:
+        peer, local = _endpoints(rng, n)
     outbound = rng.random(n) < 0.55
     proto = rng.choice([6, 17, 1], size=n, p=[0.86, 0.12, 0.02])
     service_port = rng.choice([443, 80, 53, 5432, 6379, 22, 123], size=n,
@@ -88,8 +106,9 @@ def generate_lines(n: int, seed: int = 7, start: int = 1_774_573_200) -> list[st
     return lines
 
 
-def write(path: str, records: int, seed: int = 7, chunk: int = 200_000) -> None:
-    """Write a gzip file with a header line and ``records`` records."""
+def write(path: str, records: int, seed: int = 7, chunk: int = 200_000,
+          peers: int | None = None) -> None:
+    """Write a gzip file with a header line and ``records`` records (see generate_lines)."""
     try:
         from isal import igzip as gz
     except ImportError:  # pragma: no cover
@@ -100,7 +119,7 @@ def write(path: str, records: int, seed: int = 7, chunk: int = 200_000) -> None:
         done = 0
         while done < records:
             n = min(chunk, records - done)
-            f.write("\n".join(generate_lines(n, seed + done)) + "\n")
+            f.write("\n".join(generate_lines(n, seed + done, peers=peers)) + "\n")
             done += n
 
 
@@ -117,11 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("-o", "--output", help="output .log.gz file")
     ap.add_argument("--layout", help="write into this directory in the S3 delivery layout")
+    ap.add_argument("--peers", type=int,
+                    help="draw endpoints from a fixed pool of this many address pairs (skewed)")
     args = ap.parse_args(argv)
     if not args.output and not args.layout:
         ap.error("give -o FILE or --layout DIR")
     path = args.output or s3_key(args.layout)
-    write(path, args.records, args.seed)
+    write(path, args.records, args.seed, peers=args.peers)
     print(path, file=sys.stderr)
     return 0
 

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .addr import parse_address
+from .arrowutil import string_array
 from .errors import InvalidAddressError
 
 if TYPE_CHECKING:
@@ -224,7 +225,7 @@ def _label_columns(ranges: Ranges, prefixes: list[str]) -> dict[str, Column]:
         position = {v: i for i, v in enumerate(distinct)}
         kind = np.int16 if len(distinct) < 1 << 15 else np.int32
         codes = np.array([0] + [position[v] for v in per_code], dtype=kind)
-        columns[name] = Column(pa.array(distinct, type=pa.string()), codes)
+        columns[name] = Column(string_array(distinct), codes)
     return columns
 
 

@@ -76,16 +76,10 @@ class FlowLogStats:
 
 
 def _string_scalar(text: str) -> Any:
-    """A pyarrow string scalar built from buffers: converting Python objects makes pyarrow
-    import pandas (~0.2 s), which a reader never needs."""
-    import pyarrow as pa
+    """A pyarrow string scalar that does not make pyarrow import pandas."""
+    from ..arrowutil import string_array
 
-    data = text.encode()
-    offsets = len(data).to_bytes(8, "little")[:4]
-    arr = pa.Array.from_buffers(
-        pa.string(), 1, [None, pa.py_buffer(b"\0\0\0\0" + offsets), pa.py_buffer(data)]
-    )
-    return arr[0]
+    return string_array([text])[0]
 
 
 def _seconds(scalar: Any) -> datetime | None:
