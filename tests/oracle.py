@@ -15,6 +15,10 @@ from typing import Any
 
 Doc = dict[str, Any]
 
+#: The public addresses of the NAT investigation in design.md: all S3 in us-east-1.
+INVESTIGATION = ["52.216.58.42", "16.15.207.229", "16.15.191.63", "52.216.12.24", "3.5.16.209",
+                 "16.15.199.52", "54.231.160.154"]
+
 DATA = Path(__file__).parent / "data"
 NEWEST = DATA / "ip-ranges-2026-08-22T151705.json.gz"
 

@@ -16,10 +16,7 @@ import awsip
 import awsip.bulk as classify_module
 from awsip import InvalidAddressError, Ranges
 from awsip.bulk import COLUMNS, classify, dotted, invalid_count
-from oracle import NEWEST, Doc, boundary_addresses, load_document
-
-INVESTIGATION = ["52.216.58.42", "16.15.207.229", "16.15.191.63", "52.216.12.24", "3.5.16.209",
-                 "16.15.199.52", "54.231.160.154"]
+from oracle import INVESTIGATION, NEWEST, Doc, boundary_addresses, load_document
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 
 from awsip.cli import main
-from oracle import NEWEST
-
-INVESTIGATION = ["52.216.58.42", "16.15.207.229", "16.15.191.63", "52.216.12.24", "3.5.16.209",
-                 "16.15.199.52", "54.231.160.154"]
+from oracle import INVESTIGATION, NEWEST
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -10,10 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awsip import InvalidAddressError, Match, Ranges
-from oracle import NEWEST, Doc, Expected, Oracle, boundary_addresses, load_document
-
-INVESTIGATION = ["52.216.58.42", "16.15.207.229", "16.15.191.63", "52.216.12.24", "3.5.16.209",
-                 "16.15.199.52", "54.231.160.154"]
+from oracle import INVESTIGATION, NEWEST, Doc, Expected, Oracle, boundary_addresses, load_document
 
 
 @pytest.fixture(scope="module")
