@@ -21,8 +21,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from awsip import Ranges
 
 DATA = Path(__file__).parent / "data"
 
@@ -216,3 +219,17 @@ def tls_ranges_server(self_signed_cert: tuple[Path, Path]) -> Iterator[RangesSer
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def doc() -> dict[str, Any]:
+    """The newest publication (the bundled one) as parsed JSON; treat it as read-only."""
+    from oracle import NEWEST, load_document
+
+    return load_document(NEWEST)
+
+
+@pytest.fixture(scope="session")
+def ranges(doc: dict[str, Any]) -> Ranges:
+    """:class:`Ranges` of the newest publication, parsed once for the whole session."""
+    return Ranges.from_json(doc)

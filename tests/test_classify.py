@@ -16,17 +16,7 @@ import awsip
 import awsip.bulk as classify_module
 from awsip import InvalidAddressError, Ranges
 from awsip.bulk import COLUMNS, classify, dotted, invalid_count
-from oracle import INVESTIGATION, NEWEST, Doc, boundary_addresses, load_document
-
-
-@pytest.fixture(scope="module")
-def doc() -> Doc:
-    return load_document(NEWEST)
-
-
-@pytest.fixture(scope="module")
-def ranges(doc: Doc) -> Ranges:
-    return Ranges.from_json(doc)
+from oracle import INVESTIGATION, Doc, boundary_addresses
 
 
 @pytest.fixture(params=["unique-first", "direct"])

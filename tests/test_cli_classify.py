@@ -16,14 +16,9 @@ import pytest
 from awsip import Ranges
 from awsip.bulk import classify
 from awsip.cli import classify as command
-from oracle import NEWEST, load_document
 
 INPUTS = ["52.216.58.42", "300.1.1.1", "2600:1f18::1", "", "::ffff:3.5.16.209", "8.8.8.8", "bad"]
 
-
-@pytest.fixture(scope="module")
-def ranges() -> Ranges:
-    return Ranges.from_json(load_document(NEWEST))
 
 
 @pytest.fixture(autouse=True)

@@ -14,17 +14,12 @@ import awsip
 import flowlog_factory as ff
 from awsip import FlowLogError, Ranges, UsageError
 from awsip.enrich import LABELS, enrich_batch, enrich_flow_logs
-from oracle import NEWEST, load_document
 
 #: (srcaddr, dstaddr) pairs: S3, EC2 IPv6, the internet, private, IPv4-mapped IPv6, not AWS v6.
 PAIRS = [("10.0.1.5", "52.216.58.42"), ("2600:1f18::1", "10.0.1.5"),
          ("10.0.1.5", "8.8.8.8"), ("192.168.1.1", "10.0.2.7"),
          ("::ffff:3.5.16.209", "10.0.1.5"), ("10.0.1.5", "2001:db8::1")]
 
-
-@pytest.fixture(scope="module")
-def ranges() -> Ranges:
-    return Ranges.from_json(load_document(NEWEST))
 
 
 def flow_file(tmp_path: Path, name: str = "a.log.gz", repeat: int = 1) -> Path:

@@ -20,19 +20,11 @@ from awsip import Ranges
 from awsip.cli import main
 from awsip.collapse import collapse_prefixes
 from awsip.export import atomic_output
-from oracle import NEWEST, Doc, load_document
+from oracle import NEWEST, Doc
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@pytest.fixture(scope="module")
-def doc() -> Doc:
-    return load_document(NEWEST)
-
-
-@pytest.fixture(scope="module")
-def ranges() -> Ranges:
-    return Ranges.from_json(gzip.decompress(NEWEST.read_bytes()))
 
 
 @pytest.fixture(scope="module")

@@ -10,17 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awsip import InvalidAddressError, Match, Ranges
-from oracle import INVESTIGATION, NEWEST, Doc, Expected, Oracle, boundary_addresses, load_document
-
-
-@pytest.fixture(scope="module")
-def doc() -> Doc:
-    return load_document(NEWEST)
-
-
-@pytest.fixture(scope="module")
-def ranges(doc: Doc) -> Ranges:
-    return Ranges.from_json(doc)
+from oracle import INVESTIGATION, Doc, Expected, Oracle, boundary_addresses
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,7 @@ from typing import Any
 import pytest
 
 from awsip import Ranges, RangesError
-from oracle import NEWEST, Doc, load_document
-
-
-@pytest.fixture(scope="module")
-def doc() -> Doc:
-    return load_document(NEWEST)
+from oracle import Doc
 
 
 @pytest.fixture(scope="module")
