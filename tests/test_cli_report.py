@@ -6,6 +6,7 @@ import csv
 import functools
 import io
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -151,3 +152,17 @@ def test_ranges_option_reads_the_named_publication(
     out, err = capsys.readouterr()
     assert status == 0, err
     assert {g["service"] for g in json.loads(out)["groups"]} >= {"S3", "PRIVATE"}
+
+
+@pytest.mark.parametrize("command", ["report", "classify"])
+def test_the_command_as_a_process_does_not_import_pandas_but_pandas_still_works_after(
+        logs: Path, command: str) -> None:
+    pytest.importorskip("pandas")  # the point is that it is installed and not imported
+    code = ("import sys; from awsip import cli; sys.argv = ['awsip', *sys.argv[1:]]; "
+            "status = cli.main(); imported = 'pandas' in sys.modules; import pyarrow as pa; "
+            "frame = pa.table({'a': [1]}).to_pandas(); "
+            "print(status, imported, type(frame).__name__, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, command, str(logs), "--offline",
+                          "--quiet", *(["--json"] if command == "report" else ["--flow-logs"])],
+                         capture_output=True, text=True, timeout=300)
+    assert out.stderr.strip().splitlines()[-1] == "0 False DataFrame", out.stderr

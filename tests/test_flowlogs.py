@@ -538,3 +538,19 @@ def test_parquet_row_with_a_bad_address_is_skipped_or_strict_error(tmp_path: Pat
     assert [x.line for x in reader.stats.skipped_lines] == [2]
     with pytest.raises(FlowLogError, match="line 2"):
         rows(path, strict=True)
+
+
+def test_tables_hold_the_same_records_as_the_batches_one_table_per_block(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader_mod, "BLOCK_SIZE", 4000)
+    recs = [record(srcaddr=f"10.0.{i // 256}.{i % 256}", bytes=i) for i in range(600)]
+    path = write(tmp_path / "t.gz", text(recs))
+    batches = list(read_flow_logs(path, progress=False))
+    reader = read_flow_logs(path, progress=False)
+    tables = list(reader.tables())
+    assert len(tables) > 1
+    assert all(t.schema.metadata[b"awsip.file"] == str(path).encode() for t in tables)
+    assert pa.concat_tables(tables).to_pylist() == pa.Table.from_batches(batches).to_pylist()
+    assert reader.stats.records == 600
+    with pytest.raises(FlowLogError, match="only once"):
+        list(reader.tables())

@@ -16,13 +16,14 @@ import pytest
 
 import awsip
 from awsip.advise import GB_BYTES, cost
+from awsip.ranges import Ranges
 from awsip.render import render
-from awsip.source import load_bundled
+from oracle import NEWEST
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import nat_walkthrough as walk
 
-RANGES = load_bundled()
+RANGES = Ranges.from_json(gzip.decompress(NEWEST.read_bytes()))  # the bundled snapshot
 T0 = datetime(2026, 3, 21, tzinfo=timezone.utc)
 TS = pa.timestamp("s", tz="UTC")
 NAT_ENI, NAT_IP, HOST_ENI, HOST = "eni-nat", "10.0.0.144", "eni-host", "10.0.1.23"

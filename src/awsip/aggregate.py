@@ -451,8 +451,8 @@ def batches_of(source: Any, *, format: Any = None, progress: bool | None = None,
         source = read_flow_logs(source, format=format, progress=progress)
     if reader_out is not None and hasattr(source, "stats"):
         reader_out.append(source)
-    if hasattr(source, "stats"):  # a reader: decompress and parse ahead while we aggregate
-        yield from prefetch(source)
+    if hasattr(source, "tables"):  # a reader: decompress and parse ahead while we aggregate,
+        yield from prefetch(source.tables())  # a whole parsed block at a time
     else:
         yield from source
 
@@ -466,13 +466,13 @@ def enrich_all(batches: Iterable[Any], ctx: Context, need: Iterable[str] | None 
 
     from .vindex import bulk_index
 
-    bulk_index(ctx.ranges)  # build once, before the threads share it
     need = None if need is None else list(need)
     if workers <= 1:
         for batch in batches:
             yield batch, enrich(batch, ctx, need)
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsip-enrich") as pool:
+        pool.submit(bulk_index, ctx.ranges)  # built while the first block is being read
         inflight: deque[tuple[Any, Any]] = deque()
         for batch in batches:
             inflight.append((batch, pool.submit(enrich, batch, ctx, need)))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -21,3 +23,38 @@ def string_array(values: Sequence[str]) -> Any:
     return pa.Array.from_buffers(pa.string(), len(encoded),
                                  [None, pa.py_buffer(offsets.tobytes()),
                                   pa.py_buffer(b"".join(encoded))])
+
+
+
+class _RefusePandas:
+    """Import hook under which ``import pandas`` fails."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError("the awsip command line does not import pandas",
+                                      name=name)
+
+
+@contextmanager
+def pandas_refused() -> Iterator[None]:
+    """Run a block with ``import pandas`` failing, so pyarrow does not import it (~0.1 s).
+
+    pyarrow imports pandas the first time it converts Python or numpy values (``pa.array``,
+    ``pa.scalar``, a compute function given a Python value), only to recognise pandas objects.
+    The command line hands it none, so it runs its commands inside this block. pyarrow's own
+    probe then remembers "not installed"; after the block, asking for pandas objects
+    (``Table.to_pandas()``) imports pandas for real. Does nothing when pandas is already
+    imported.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    hook = _RefusePandas()
+    sys.meta_path.insert(0, hook)
+    try:
+        shim = getattr(pa.lib, "_pandas_api", None)
+        if shim is not None and hasattr(type(shim), "have_pandas"):
+            shim.have_pandas  # noqa: B018 - pyarrow's probe: answered "no", remembered
+        yield
+    finally:
+        sys.meta_path.remove(hook)

@@ -7,7 +7,10 @@ Layout of a cache directory (``platformdirs.user_cache_dir("awsip")`` unless ove
     current/<key>/meta.json       url, ETag, Last-Modified, checked_at, syncToken, sha256, counts
     current/<key>/failure.json    when and why the last refresh failed (removed on success)
     current/<key>/compact.marshal the validated entries in marshal form (fast warm start)
+    current/<key>/compact.index   the bulk lookup index of that copy (awsip.vindex; ~35 MB,
+                                  mapped read-only by classify/report, written on first use)
     bundled.marshal               the same compact form of the snapshot shipped in the package
+    bundled.index                 and its bulk lookup index
     history/<syncToken>.json.gz   every publication seen, newest N kept (``AWSIP_HISTORY``)
     history/<syncToken>.meta.json its createDate, counts and where it came from
 
@@ -21,7 +24,8 @@ written last: it names the sha256 of the document, and the compact form is used 
 sha256 matches, so a reader that races a writer falls back to parsing the JSON, never to a mix.
 
 The compact files are ``marshal`` data produced by this package for this interpreter version; they
-are derived, disposable and rebuilt whenever they do not match.
+are derived, disposable and rebuilt whenever they do not match. The same holds for the index
+files, which carry the compact form's key and the awsip version.
 """
 
 from __future__ import annotations
@@ -238,18 +242,26 @@ def read_compact(path: Path, key: str, origin: Origin) -> Ranges | None:
         tag, stored_key, state = marshal.loads(data)
         if tag != _COMPACT_TAG or stored_key != key:
             return None
-        return Ranges.from_compact(state, origin=origin)
+        ranges = Ranges.from_compact(state, origin=origin)
     except (OSError, EOFError, ValueError, TypeError, RangesError):
         return None
     finally:
         if enabled:
             gc.enable()
+    ranges._cache[STORED_AS] = (path, key)
+    return ranges
 
 
 def write_compact(path: Path, key: str, ranges: Ranges) -> None:
     """Store the compact form of ``ranges`` for ``key``; silently skipped if not writable."""
     with contextlib.suppress(OSError):
         atomic_write(path, marshal.dumps((_COMPACT_TAG, key, ranges.to_compact())))
+        ranges._cache[STORED_AS] = (path, key)
+
+
+#: Key in ``Ranges._cache`` of ``(compact file, key)`` when the Ranges is the content of that
+#: cache file: derived data (the bulk index) can then be kept next to it under the same key.
+STORED_AS = "stored_as"
 
 
 # --------------------------------------------------------------------------- history

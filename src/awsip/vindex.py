@@ -32,7 +32,9 @@ IPv4-mapped results (``::ffff:a.b.c.d``) become IPv4 either way, as in the scala
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +47,8 @@ from .arrowutil import string_array
 from .errors import InvalidAddressError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from numpy.typing import NDArray
 
     from .ranges import Ranges
@@ -71,8 +75,8 @@ class BulkIndex:
     def __init__(self, ranges: Ranges) -> None:
         prefixes = list(ranges.prefixes)
         parsed = [ranges.parsed(p) for p in prefixes]
-        #: label code k (>= 1) is ``prefixes[k - 1]``
-        self.prefixes = prefixes
+        #: label codes are 1..ncodes-1; code k is prefix ``columns["prefix"].dictionary[k - 1]``
+        self.ncodes = len(prefixes) + 1
         self.columns = _label_columns(ranges, prefixes)
         spans: dict[int, list[tuple[int, int, int]]] = {4: [], 6: []}
         for code, p in enumerate(parsed, start=1):
@@ -89,13 +93,84 @@ class BulkIndex:
         _, runs = np.unique(self.hi6, return_counts=True)
         self._run6 = int(runs.max()) if len(runs) else 1
 
+    # ------------------------------------------------------------------ on disk
+    _ARRAYS = ("starts4", "codes4", "_table", "_sub", "_top", "hi6", "lo6", "codes6")
+    _SCALARS = ("ncodes", "_flag", "_mark", "_run6", "split_blocks", "pure16")
+
+    def save(self, path: Path, key: str) -> None:
+        """Write the index to ``path`` (atomically) for a source identified by ``key``."""
+        from .cache import atomic_write
+
+        arrays: dict[str, NDArray[Any]] = {name: getattr(self, name) for name in self._ARRAYS}
+        for name, column in self.columns.items():
+            offsets, data = _string_buffers(column.dictionary)
+            arrays[f"{name}.offsets"], arrays[f"{name}.data"] = offsets, data
+            arrays[f"{name}.codes"] = column.codes
+        layout: dict[str, tuple[str, int, int]] = {}
+        pos = 0
+        for name, arr in arrays.items():
+            layout[name] = (arr.dtype.str, len(arr), pos)
+            pos += -(-arr.nbytes // 64) * 64
+        header = json.dumps({
+            "format": _INDEX_FORMAT, "key": key, "awsip": _version(), "data_size": pos,
+            "scalars": {name: int(getattr(self, name)) for name in self._SCALARS},
+            "arrays": layout}).encode()
+        start = -(-(len(_INDEX_MAGIC) + 8 + len(header)) // 64) * 64
+        out = bytearray(start + pos)
+        out[:len(_INDEX_MAGIC)] = _INDEX_MAGIC
+        out[len(_INDEX_MAGIC):len(_INDEX_MAGIC) + 8] = len(header).to_bytes(8, "little")
+        out[len(_INDEX_MAGIC) + 8:len(_INDEX_MAGIC) + 8 + len(header)] = header
+        for name, arr in arrays.items():
+            at = start + layout[name][2]
+            out[at:at + arr.nbytes] = np.ascontiguousarray(arr).tobytes()
+        atomic_write(path, bytes(out))
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> BulkIndex | None:
+        """The index saved at ``path`` for ``key``, mapped read-only from the file; None when
+        the file is missing, for another key or format, or damaged."""
+        import mmap
+
+        try:
+            with open(path, "rb") as fh:
+                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # ValueError: an empty file
+            return None
+        try:
+            m = len(_INDEX_MAGIC)
+            if mapped[:m] != _INDEX_MAGIC:
+                return None
+            size = int.from_bytes(mapped[m:m + 8], "little")
+            header = json.loads(mapped[m + 8:m + 8 + size])
+            start = -(-(m + 8 + size) // 64) * 64
+            if (header.get("format") != _INDEX_FORMAT or header.get("key") != key
+                    or header.get("awsip") != _version()
+                    or start + header["data_size"] != len(mapped)):
+                return None
+            arrays = {name: np.frombuffer(mapped, dtype=np.dtype(dt), count=count,
+                                          offset=start + at)
+                      for name, (dt, count, at) in header["arrays"].items()}
+            self = cls.__new__(cls)
+            for name in cls._ARRAYS:
+                setattr(self, name, arrays[name])
+            for name in cls._SCALARS:
+                setattr(self, name, int(header["scalars"][name]))
+            self.columns = {
+                name: Column(_string_from_buffers(arrays[f"{name}.offsets"],
+                                                  arrays[f"{name}.data"]),
+                             arrays[f"{name}.codes"])
+                for name in _LABEL_NAMES}
+        except (ValueError, KeyError, TypeError):
+            return None
+        return self
+
     # ------------------------------------------------------------------ IPv4
     def _build_dir24(self) -> None:
         starts = self.starts4.astype(np.int64)
         first_block = (starts + 255) >> 8
         counts = np.diff(np.append(first_block, 1 << 24))
         split = np.unique(starts[(starts & 255) != 0] >> 8)
-        ncodes = len(self.prefixes) + 1
+        ncodes = self.ncodes
         dtype: type[np.unsignedinteger[Any]]
         if ncodes < 1 << 15 and len(split) < 1 << 15:
             dtype, flag = np.uint16, 1 << 15
@@ -165,12 +240,40 @@ class BulkIndex:
         return self.codes6[idx]
 
 
+_BUILD_LOCK = threading.Lock()
+_INDEX_MAGIC = b"AWSIPIDX"
+_INDEX_FORMAT = 1  # bump when the arrays of BulkIndex change meaning
+
+
 def bulk_index(ranges: Ranges) -> BulkIndex:
-    """The :class:`BulkIndex` of ``ranges``, built once and kept in ``ranges._cache``."""
+    """The :class:`BulkIndex` of ``ranges``, built once and kept in ``ranges._cache`` (threads
+    asking while it is being built wait for it)."""
     index: BulkIndex | None = ranges._cache.get("bulk_index")
     if index is None:
+        with _BUILD_LOCK:
+            index = ranges._cache.get("bulk_index")
+            if index is None:
+                index = _stored_or_built(ranges)
+                ranges._cache["bulk_index"] = index
+    return index
+
+
+def _stored_or_built(ranges: Ranges) -> BulkIndex:
+    """When ``ranges`` is the content of a cache file, its index is kept next to that file
+    (``<name>.index``, ~35 MB, mapped read-only): later processes skip the ~0.1 s build."""
+    import contextlib
+
+    from .cache import STORED_AS
+
+    stored: tuple[Path, str] | None = ranges._cache.get(STORED_AS)
+    if stored is None:
+        return BulkIndex(ranges)
+    path, key = stored[0].with_suffix(".index"), stored[1]
+    index = BulkIndex.load(path, key)
+    if index is None:
         index = BulkIndex(ranges)
-        ranges._cache["bulk_index"] = index
+        with contextlib.suppress(OSError):  # a read-only cache: build every time
+            index.save(path, key)
     return index
 
 
@@ -208,6 +311,31 @@ def _flatten(spans: list[tuple[int, int, int]], top: int) -> tuple[list[int], li
             merged_s.append(s)
             merged_c.append(c)
     return merged_s, merged_c
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _string_buffers(arr: pa.Array) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """The offsets and data of a string array without nulls, as numpy arrays from offset 0."""
+    if arr.null_count or arr.type != pa.string():
+        raise ValueError("only string arrays without nulls are stored")
+    _, offsets, data = arr.buffers()
+    first = arr.offset
+    offs = np.frombuffer(offsets, dtype=np.int32)[first:first + len(arr) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return (offs - offs[0]).astype(np.int32), raw[offs[0]:offs[-1]].copy()
+
+
+def _string_from_buffers(offsets: NDArray[np.int32], data: NDArray[np.uint8]) -> pa.Array:
+    return pa.Array.from_buffers(pa.string(), len(offsets) - 1,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+_LABEL_NAMES = ("prefix", "service", "region", "network_border_group")
 
 
 def _label_columns(ranges: Ranges, prefixes: list[str]) -> dict[str, Column]:

@@ -11,6 +11,7 @@ Exit status: 0 success; 1 an input or data problem (named on stderr); 2 a usage 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import warnings
@@ -48,13 +49,28 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(f"awsip: warning: {message}", file=file or sys.stderr)
 
 
+def _whole_process_settings(command: str | None) -> contextlib.AbstractContextManager[None]:
+    """Choices a command may make only when it is the whole process: the commands that use
+    pyarrow keep pandas unimported (see :func:`awsip.arrowutil.pandas_refused`)."""
+    if command not in ("classify", "report"):
+        return contextlib.nullcontext()
+    from ..arrowutil import pandas_refused
+
+    return pandas_refused()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``awsip`` console script and ``python -m awsip``."""
+    """Entry point of the ``awsip`` console script and ``python -m awsip``.
+
+    ``argv`` None (the default) means the process is the ``awsip`` command and its arguments
+    are ``sys.argv``; code calling ``main([...])`` in its own process keeps pyarrow's usual
+    behaviour."""
     warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        status: int = args.func(args)
+        with _whole_process_settings(args.command if argv is None else None):
+            status: int = args.func(args)
     except UsageError as exc:
         print(f"awsip: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
