@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -13,6 +14,7 @@ import awsip
 from awsip.aggregate import Aggregator, Context, LocalNets, enrich, normalize_keys, top
 from awsip.errors import UsageError
 from awsip.ranges import Ranges
+from flowlog_factory import record, text, write
 from oracle import NEWEST
 
 RANGES = Ranges.from_json(gzip.decompress(NEWEST.read_bytes()))  # the bundled snapshot
@@ -272,3 +274,15 @@ def test_errors_inside_the_worker_threads_reach_the_caller(tmp_path: Any) -> Non
     with pytest.raises(awsip.FlowLogError, match="line 2"):
         awsip.summarize(awsip.read_flow_logs(str(bad), strict=True, progress=False),
                         ranges=RANGES)
+
+
+def test_a_bad_value_in_a_field_the_keys_do_not_use_does_not_drop_the_record(
+        tmp_path: Path) -> None:
+    recs = [record(dstaddr="52.216.58.42", bytes=5),
+            record(dstaddr="52.216.58.42", srcport="x", bytes=7)]
+    path = write(tmp_path / "f.gz", text(recs))
+    by_service = awsip.report(path, by="service", ranges=RANGES, progress=False)
+    assert by_service.groups.column("bytes").to_pylist() == [12] and by_service.skipped == 0
+    by_port = awsip.report(path, by="port", ranges=RANGES, progress=False)
+    assert by_port.groups.column("bytes").to_pylist() == [5] and by_port.skipped == 1
+    assert awsip.summarize(path, by="local_port", ranges=RANGES).column("bytes").to_pylist() == [5]

@@ -286,7 +286,14 @@ def report(
     bytes, counted once, when a NAT is given, else all traffic as logged)."""
     import pyarrow.compute as pc
 
-    from .aggregate import Aggregator, Context, batches_of, enrich_all, normalize_keys
+    from .aggregate import (
+        Aggregator,
+        Context,
+        batches_of,
+        columns_needed,
+        enrich_all,
+        normalize_keys,
+    )
     from .flowlogs import region_from_path
 
     if price_per_gb < 0:
@@ -313,7 +320,8 @@ def report(
     readers: list[Any] = []
     records = 0
     nodata = skipdata = 0
-    batches = batches_of(source, format=format, progress=progress, reader_out=readers)
+    batches = batches_of(source, format=format, progress=progress, reader_out=readers,
+                         columns=columns_needed(need, nat=bool(nat_enis or nat_ips)) | {"region"})
     for batch, t in enrich_all(batches, ctx, need):
         meta = batch.schema.metadata or {}
         path = meta.get(b"awsip.file")

@@ -210,6 +210,20 @@ def _column(t: pa.Table, name: str, type_: Any) -> Any:
     return pa.nulls(t.num_rows, type_)
 
 
+def columns_needed(keys: Iterable[str], *, nat: bool = False) -> frozenset[str]:
+    """The flow-log columns :func:`enrich` reads for these group keys (with ``nat``: also what
+    the NAT test needs); the reader converts only these."""
+    keys = set(keys)
+    used = {"srcaddr", "dstaddr", "bytes", "packets", "start", "end", "flow_direction",
+            "log_status"}
+    used |= keys & {"interface_id", "action", "protocol"}
+    if nat:
+        used |= {"interface_id", "action"}
+    if keys & {"port", "local_port"}:
+        used |= {"srcport", "dstport"}
+    return frozenset(used)
+
+
 def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
            need: Iterable[str] | None = None) -> pa.Table:
     """Traffic records of ``data`` with peer-view columns: the keys of :data:`GROUP_KEYS` named
@@ -241,12 +255,7 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
         if ctx.until is not None:
             keep = pc.and_(keep, pc.fill_null(pc.less(start, pa.scalar(ctx.until, _TS)), False))
     nat = bool(ctx.nat_enis or ctx.nat_ips)
-    used = {"srcaddr", "dstaddr", "bytes", "packets", "start", "end", "flow_direction"}
-    used |= want & {"interface_id", "action", "protocol"}
-    if nat:
-        used |= {"interface_id", "action"}
-    if want & {"port", "local_port"}:
-        used |= {"srcport", "dstport"}
+    used = columns_needed(want, nat=nat)
     t = t.select([c for c in t.column_names if c in used])  # filter only what is used
     if not pc.all(keep).as_py():
         t = t.filter(keep)
@@ -437,9 +446,11 @@ def empty_summary(keys: Sequence[str]) -> pa.Table:
 
 
 def batches_of(source: Any, *, format: Any = None, progress: bool | None = None,
-               reader_out: list[Any] | None = None) -> Iterator[pa.RecordBatch | pa.Table]:
-    """Batches from a path/list of paths (read with :func:`awsip.read_flow_logs`), a
-    FlowLogReader, a Table, a RecordBatch or an iterable of batches/tables."""
+               reader_out: list[Any] | None = None, columns: Iterable[str] | None = None,
+               ) -> Iterator[pa.RecordBatch | pa.Table]:
+    """Batches from a path/list of paths (read with :func:`awsip.read_flow_logs`, only
+    ``columns`` when given), a FlowLogReader, a Table, a RecordBatch or an iterable of
+    batches/tables."""
     if isinstance(source, (pa.Table, pa.RecordBatch)):
         yield source
         return
@@ -448,7 +459,7 @@ def batches_of(source: Any, *, format: Any = None, progress: bool | None = None,
             and all(isinstance(s, (str, os.PathLike)) for s in source)):
         from .flowlogs import read_flow_logs
 
-        source = read_flow_logs(source, format=format, progress=progress)
+        source = read_flow_logs(source, format=format, progress=progress, columns=columns)
     if reader_out is not None and hasattr(source, "stats"):
         reader_out.append(source)
     if hasattr(source, "tables"):  # a reader: decompress and parse ahead while we aggregate,
@@ -551,7 +562,8 @@ def summarize(
     keys = normalize_keys(by)
     ctx = Context.build(ranges, vpc_cidrs, since, until)
     agg = Aggregator(keys)
-    for _, table in enrich_all(batches_of(source, format=format, progress=progress), ctx, keys):
+    batches = batches_of(source, format=format, progress=progress, columns=columns_needed(keys))
+    for _, table in enrich_all(batches, ctx, keys):
         agg.add(table)
     return agg.result()
 
@@ -565,5 +577,5 @@ def top(summary: pa.Table, n: int, by: str = "bytes") -> pa.Table:
     return summary.sort_by([(by, "descending")]).slice(0, n)
 
 
-__all__ = ["ALIASES", "GROUP_KEYS", "LocalNets", "enrich", "normalize_keys", "parse_time",
-           "summarize", "top"]
+__all__ = ["ALIASES", "GROUP_KEYS", "LocalNets", "columns_needed", "enrich", "normalize_keys",
+           "parse_time", "summarize", "top"]
