@@ -232,7 +232,9 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
 
     Both address columns are dictionary-encoded together and each distinct address is parsed
     once, for both the inside-the-VPC test and the AWS lookup (the engine of
-    :func:`awsip.classify`, so the same primary service rule)."""
+    :func:`awsip.classify`, so the same primary service rule). The service, region, border
+    group, prefix and direction columns come dictionary-encoded (the same values for every
+    batch of a run), which is cheaper to build and to group; summaries hold plain strings."""
     from .vindex import bulk_index, parse_strings
 
     want = set(GROUP_KEYS if need is None else need)
@@ -304,7 +306,7 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
             dictionary = pa.concat_arrays(
                 [dictionary.cast(pa.string()), pa.array([private, internet], pa.string())])
             arr = pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), dictionary)
-        return arr.cast(pa.string())
+        return arr
 
     out: dict[str, Any] = {}
     if "service" in want:
@@ -318,7 +320,7 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
         direction = np.where(both, 2, np.where(~known, 3, np.where(peer_is_src, 0, 1)))
         out["direction"] = pa.DictionaryArray.from_arrays(
             pa.array(direction.astype(np.int8)),
-            pa.array([INGRESS, EGRESS, INTERNAL, UNKNOWN])).cast(pa.string())
+            pa.array([INGRESS, EGRESS, INTERNAL, UNKNOWN]))
     interface_id = _column(t, "interface_id", pa.string())
     if "interface_id" in want:
         out["interface_id"] = interface_id
@@ -438,6 +440,9 @@ class Aggregator:
         first (ties by key), one row per group."""
         self._merge()
         t = self.parts[0] if self.parts else empty_summary(self.keys)
+        for i, f in enumerate(t.schema):
+            if pa.types.is_dictionary(f.type):
+                t = t.set_column(i, f.name, t.column(i).cast(f.type.value_type))
         total = pc.sum(t.column("bytes")).as_py() or 0
         share = pc.divide(t.column("bytes").cast(pa.float64()), float(total)) if total else \
             pa.array(np.zeros(t.num_rows), pa.float64())
