@@ -257,7 +257,7 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
         if ctx.until is not None:
             keep = pc.and_(keep, pc.fill_null(pc.less(start, pa.scalar(ctx.until, _TS)), False))
     nat = bool(ctx.nat_enis or ctx.nat_ips)
-    used = columns_needed(want, nat=nat)
+    used = columns_needed(want, nat=nat) - {"log_status"}  # that one is in ``keep`` already
     t = t.select([c for c in t.column_names if c in used])  # filter only what is used
     if not pc.all(keep).as_py():
         t = t.filter(keep)
