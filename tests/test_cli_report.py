@@ -6,6 +6,7 @@ import csv
 import functools
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -154,15 +155,31 @@ def test_ranges_option_reads_the_named_publication(
     assert {g["service"] for g in json.loads(out)["groups"]} >= {"S3", "PRIVATE"}
 
 
+def run_as_process(logs: Path, command: str, env: dict[str, str] | None = None) -> str:
+    """Run ``awsip COMMAND`` as the whole process (``cli.main()`` with no arguments) and give
+    what it reports on stderr afterwards: status, pandas imported?, what ``to_pandas()``
+    gives, OPENBLAS_NUM_THREADS."""
+    code = ("import os, sys; from awsip import cli; sys.argv = ['awsip', *sys.argv[1:]]; "
+            "status = cli.main(); imported = 'pandas' in sys.modules; import pyarrow as pa; "
+            "frame = pa.table({'a': [1]}).to_pandas(); print(status, imported, "
+            "type(frame).__name__, os.environ.get('OPENBLAS_NUM_THREADS'), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, command, str(logs), "--offline",
+                          "--quiet", *(["--json"] if command == "report" else ["--flow-logs"])],
+                         capture_output=True, text=True, timeout=300, env=env)
+    return out.stderr.strip().splitlines()[-1]
+
+
 @pytest.mark.parametrize("command", ["report", "classify"])
 def test_the_command_as_a_process_does_not_import_pandas_but_pandas_still_works_after(
         logs: Path, command: str) -> None:
     pytest.importorskip("pandas")  # the point is that it is installed and not imported
-    code = ("import sys; from awsip import cli; sys.argv = ['awsip', *sys.argv[1:]]; "
-            "status = cli.main(); imported = 'pandas' in sys.modules; import pyarrow as pa; "
-            "frame = pa.table({'a': [1]}).to_pandas(); "
-            "print(status, imported, type(frame).__name__, file=sys.stderr)")
-    out = subprocess.run([sys.executable, "-c", code, command, str(logs), "--offline",
-                          "--quiet", *(["--json"] if command == "report" else ["--flow-logs"])],
-                         capture_output=True, text=True, timeout=300)
-    assert out.stderr.strip().splitlines()[-1] == "0 False DataFrame", out.stderr
+    assert run_as_process(logs, command).split()[:3] == ["0", "False", "DataFrame"]
+
+
+def test_the_command_as_a_process_runs_openblas_on_one_thread_unless_told_otherwise(
+        logs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pandas")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert run_as_process(logs, "report", dict(os.environ)).split()[3] == "1"
+    assert run_as_process(logs, "report", {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+                          ).split()[3] == "2"

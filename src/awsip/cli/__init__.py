@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -49,11 +50,23 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(f"awsip: warning: {message}", file=file or sys.stderr)
 
 
+#: Sub-commands that use numpy and pyarrow.
+_BULK_COMMANDS = ("classify", "report")
+
+
 def _whole_process_settings(command: str | None) -> contextlib.AbstractContextManager[None]:
-    """Choices a command may make only when it is the whole process: the commands that use
-    pyarrow keep pandas unimported (see :func:`awsip.arrowutil.pandas_refused`)."""
-    if command not in ("classify", "report"):
+    """Choices a command may make only when it is the whole process, for the commands that
+    use numpy and pyarrow:
+
+    - numpy's OpenBLAS starts one thread per core that spins for a while at start-up, though
+      awsip does no linear algebra (~0.1 s of CPU taken from the reader's and the workers'
+      threads); one thread, unless the user set ``OPENBLAS_NUM_THREADS``;
+    - pandas stays unimported (see :func:`awsip.arrowutil.pandas_refused`).
+    """
+    if command not in _BULK_COMMANDS:
         return contextlib.nullcontext()
+    if "numpy" not in sys.modules:  # read when numpy is imported
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from ..arrowutil import pandas_refused
 
     return pandas_refused()
