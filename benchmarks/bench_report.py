@@ -8,7 +8,8 @@ with its peak RSS (ru_maxrss of that child alone):
 
 - ``awsip report FILE --by service,region --json --offline --quiet`` (the whole command);
 - ``read``: a ``python -c`` that iterates ``awsip.read_flow_logs(FILE)`` and does nothing else;
-- ``fields``: the same, reading only the fields the report reads (``columns=``), for reference;
+- ``read1``: the same with ``OPENBLAS_NUM_THREADS=1``, as ``awsip report`` runs numpy;
+- ``fields``: that, reading only the fields the report reads (``columns=``), for reference;
 - ``duckdb``: a ``python -c`` that runs benchmarks/report_duckdb.sql with the duckdb module: read
   the gzip CSV, pick the peer side by the same private-address rule, classify the distinct public
   peers with a range join against the same publication exported by ``Ranges.to_arrow()``
@@ -47,9 +48,10 @@ _MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
 
 
 
-def measure(cmd: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak RSS in MiB) of ``cmd`` run as a child process."""
-    out = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True)
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MiB) of ``cmd`` run as a child process (extra ``env``)."""
+    out = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True,
+                         env={**os.environ, **(env or {})})
     code, wall, rss = out.stdout.split()
     if code != "0":
         raise SystemExit(f"failed ({code}): {' '.join(cmd)}")
@@ -127,17 +129,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {k}: awsip {ours.get(k)} duckdb {theirs.get(k)}")
 
     results: dict[str, list[tuple[float, int]]] = {
-        "report": [], "read": [], "fields": [], "duckdb": []}
-    cmds = {"report": report_cmd, "read": read_cmd, "fields": fields_cmd,
+        "report": [], "read": [], "read1": [], "fields": [], "duckdb": []}
+    cmds = {"report": report_cmd, "read": read_cmd, "read1": read_cmd, "fields": fields_cmd,
             "duckdb": duckdb_cmd(sql_path)}
+    # `awsip report` runs numpy's OpenBLAS on one thread (awsip.cli); "read1" is the bare read
+    # with the same setting, "fields" too (for reference: the report's own share of reading).
+    envs = {"read1": {"OPENBLAS_NUM_THREADS": "1"}, "fields": {"OPENBLAS_NUM_THREADS": "1"}}
     # The report and the reads interleaved, so background load hits all alike, the order
     # rotating each round. DuckDB runs in a loop of its own afterwards: a process started right
     # after it runs 10-20% slower (its 400 MB are being given back), the report more than the
     # read, which would tilt the report / read ratio with where DuckDB sits in the order.
-    quick = ["report", "read", "fields"]
+    quick = ["report", "read", "read1", "fields"]
     for r in range(args.repeat):
-        for name in quick[r % 3:] + quick[:r % 3]:
-            results[name].append(measure(cmds[name]))
+        for name in quick[r % len(quick):] + quick[:r % len(quick)]:
+            results[name].append(measure(cmds[name], envs.get(name)))
     for _ in range(args.repeat):
         results["duckdb"].append(measure(cmds["duckdb"]))
     wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
@@ -151,13 +156,15 @@ def main(argv: list[str] | None = None) -> int:
           f"({flows.stat().st_size / 2**20:.1f} MiB gzip); median of {args.repeat}")
     print(f"{'contender':<34} {'wall s':>8} {'peak RSS MiB':>13}")
     labels = {"report": "awsip report (whole process)", "read": "read_flow_logs only",
-              "fields": "read_flow_logs, report's fields",
+              "read1": "read_flow_logs, 1 BLAS thread",
+              "fields": "... and the report's fields only",
               "duckdb": "DuckDB SQL (report_duckdb.sql)"}
-    for k in ("report", "read", "fields", "duckdb"):
+    for k in ("report", "read", "read1", "fields", "duckdb"):
         print(f"{labels[k]:<34} {wall[k]:>8.2f} {rss[k]:>13,}")
     print(f"\nDuckDB / report: {wall['duckdb'] / wall['report']:.2f}x (target >= 3x)")
     print(f"report / read:   {wall['report'] / wall['read']:.2f}x (target <= 1.5x)")
-    print(f"report / read of the report's fields only: "
+    print(f"report / read with one BLAS thread too: {wall['report'] / wall['read1']:.2f}x")
+    print(f"report / read of the report's fields only (one BLAS thread): "
           f"{wall['report'] / wall['fields']:.2f}x")
     if args.big and Path(args.big).exists():
         at = report_cmd.index(str(flows))
