@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,11 +60,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, i
 
 
 def duckdb_cmd(sql_path: Path) -> list[str]:
-    code = ("import duckdb, sys; con = duckdb.connect(); "
+    """Run the SQL in a process of its own; prints the result rows as JSON."""
+    code = ("import duckdb, json, sys; con = duckdb.connect(); "
+            "con.execute('SET enable_progress_bar = false'); "  # as `awsip report --quiet`
             "sql = open(sys.argv[1]).read(); "
             "stmts = [s for s in sql.split(';') if s.strip()]; "
             "[con.execute(s) for s in stmts[:-1]]; rows = con.execute(stmts[-1]).fetchall(); "
-            "print(len(rows))")
+            "print(json.dumps([[str(v) for v in r] for r in rows]))")
     return [PY, "-c", code, str(sql_path)]
 
 
@@ -84,7 +87,6 @@ def main(argv: list[str] | None = None) -> int:
         gen_flowlogs.write(str(flows), args.records, peers=args.peers)
         print(f"generated {flows} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
 
-    import duckdb
     import pyarrow.parquet as pq
 
     from awsip.source import load_ranges
@@ -109,24 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                   "for b in awsip.read_flow_logs(sys.argv[1], progress=False, columns=cols): "
                   "pass", str(flows)]
 
-    # Same answer first.
     doc = json.loads(subprocess.run(report_cmd, capture_output=True, text=True,
                                     check=True).stdout)
     ours = {(g["service"], g["region"]): g["bytes"] for g in doc["groups"]}
-    con = duckdb.connect()
-    stmts = [s for s in sql.split(";") if s.strip()]
-    for s in stmts[:-1]:
-        con.execute(s)
-    theirs = {(r[0], r[1]): int(r[2]) for r in con.execute(stmts[-1]).fetchall()}
-    con.close()  # its buffers and threads would stay in this process during the timings
-    del con
-    same = ours == theirs
-    print(f"same bytes per (service, region) as DuckDB: {same} ({len(ours)} groups, "
-          f"{doc['flows']:,} traffic records of {doc['records']:,})")
-    if not same:
-        for k in sorted(set(ours) | set(theirs), key=str):
-            if ours.get(k) != theirs.get(k):
-                print(f"  {k}: awsip {ours.get(k)} duckdb {theirs.get(k)}")
 
     results: dict[str, list[tuple[float, int]]] = {
         "report": [], "read": [], "read1": [], "fields": [], "duckdb": []}
@@ -136,15 +123,30 @@ def main(argv: list[str] | None = None) -> int:
     # with the same setting, "fields" too (for reference: the report's own share of reading).
     envs = {"read1": {"OPENBLAS_NUM_THREADS": "1"}, "fields": {"OPENBLAS_NUM_THREADS": "1"}}
     # The report and the reads interleaved, so background load hits all alike, the order
-    # rotating each round. DuckDB runs in a loop of its own afterwards: a process started right
-    # after it runs 10-20% slower (its 400 MB are being given back), the report more than the
-    # read, which would tilt the report / read ratio with where DuckDB sits in the order.
+    # rotating each round. DuckDB runs only afterwards: processes started after it run slower
+    # for a while (the report ~10%, the read less), which would tilt the report / read ratio.
     quick = ["report", "read", "read1", "fields"]
     for r in range(args.repeat):
         for name in quick[r % len(quick):] + quick[:r % len(quick)]:
             results[name].append(measure(cmds[name], envs.get(name)))
     for _ in range(args.repeat):
         results["duckdb"].append(measure(cmds["duckdb"]))
+
+    # The same answer? (After the timings, for the reason above.)
+    # DuckDB runs in a child too: imported here, its threads and memory would stay in this
+    # process and slow down the timed children (the report by ~10%, seen).
+    rows = json.loads(subprocess.run(duckdb_cmd(sql_path), capture_output=True, text=True,
+                                     check=True).stdout.strip().splitlines()[-1])
+    theirs = {(None if r[0] == "None" else r[0], None if r[1] == "None" else r[1]): int(r[2])
+              for r in rows}
+    same = ours == theirs
+    print(f"same bytes per (service, region) as DuckDB: {same} ({len(ours)} groups, "
+          f"{doc['flows']:,} traffic records of {doc['records']:,})")
+    if not same:
+        for k in sorted(set(ours) | set(theirs), key=str):
+            if ours.get(k) != theirs.get(k):
+                print(f"  {k}: awsip {ours.get(k)} duckdb {theirs.get(k)}")
+
     wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
     if os.environ.get("AWSIP_BENCH_VERBOSE"):
         for k, v in results.items():
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     rss = {k: max(r for _, r in v) for k, v in results.items()}
 
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, duckdb {duckdb.__version__}; file {flows.name} "
+          f"{platform.python_version()}, duckdb {version('duckdb')}; file {flows.name} "
           f"({flows.stat().st_size / 2**20:.1f} MiB gzip); median of {args.repeat}")
     print(f"{'contender':<34} {'wall s':>8} {'peak RSS MiB':>13}")
     labels = {"report": "awsip report (whole process)", "read": "read_flow_logs only",

@@ -294,6 +294,7 @@ def report(
         enrich_all,
         normalize_keys,
     )
+    from .arrowutil import string_scalar
     from .flowlogs import region_from_path
 
     if price_per_gb < 0:
@@ -337,8 +338,8 @@ def report(
             records += batch.num_rows
             if "log_status" in batch.schema.names:
                 status = batch.column("log_status")
-                nodata += pc.sum(pc.equal(status, "NODATA")).as_py() or 0
-                skipdata += pc.sum(pc.equal(status, "SKIPDATA")).as_py() or 0
+                nodata += pc.sum(pc.equal(status, string_scalar("NODATA"))).as_py() or 0
+                skipdata += pc.sum(pc.equal(status, string_scalar("SKIPDATA"))).as_py() or 0
         main.add(t)
         if hours is not None and not (nat_enis or nat_ips):
             hours.add(t)

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .addr import parse_cidr
+from .arrowutil import from_numpy, string_array, string_scalar
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
     keep = pc.and_(pc.is_valid(t.column("srcaddr")), pc.is_valid(t.column("dstaddr")))
     if "log_status" in t.column_names:
         status = t.column("log_status")
-        keep = pc.and_(keep, pc.fill_null(pc.equal(status, "OK"), True))
+        keep = pc.and_(keep, pc.fill_null(pc.equal(status, string_scalar("OK")), True))
     if ctx.since is not None or ctx.until is not None:
         if "start" not in t.column_names:
             raise UsageError("since/until need the 'start' field in the flow logs")
@@ -291,26 +292,26 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
     peer_local_np = local_u[peer_u]
     codes = codes_u[peer_u]
     aws = (codes != 0) & ~peer_local_np
-    peer_local = pa.array(peer_local_np, type=pa.bool_())
-    peer_src = pa.array(peer_is_src, type=pa.bool_())
+    peer_local = from_numpy(peer_local_np)
+    peer_src = from_numpy(peer_is_src)
 
-    def label(name: str, private: str | None = None, internet: str | None = None) -> Any:
+    def label(name: str, outside: tuple[str, str] | None = None) -> Any:
         column = index.columns[name]
         dictionary = column.dictionary
         indices = column.codes[codes].astype(np.int32)
-        if private is None:
-            arr = pa.DictionaryArray.from_arrays(pa.array(indices, mask=~aws), dictionary)
+        if outside is None:  # not AWS: null
+            arr = pa.DictionaryArray.from_arrays(from_numpy(indices, mask=~aws), dictionary)
         else:
             size = len(dictionary)
             indices = np.where(peer_local_np, size, np.where(aws, indices, size + 1))
             dictionary = pa.concat_arrays(
-                [dictionary.cast(pa.string()), pa.array([private, internet], pa.string())])
-            arr = pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), dictionary)
+                [dictionary.cast(pa.string()), string_array(list(outside))])  # local, internet
+            arr = pa.DictionaryArray.from_arrays(from_numpy(indices.astype(np.int32)), dictionary)
         return arr
 
     out: dict[str, Any] = {}
     if "service" in want:
-        out["service"] = label("service", PRIVATE, INTERNET)
+        out["service"] = label("service", (PRIVATE, INTERNET))
     for name in ("region", "network_border_group", "prefix"):
         if name in want:
             out[name] = label(name)
@@ -319,8 +320,8 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
     if "direction" in want:
         direction = np.where(both, 2, np.where(~known, 3, np.where(peer_is_src, 0, 1)))
         out["direction"] = pa.DictionaryArray.from_arrays(
-            pa.array(direction.astype(np.int8)),
-            pa.array([INGRESS, EGRESS, INTERNAL, UNKNOWN]))
+            from_numpy(direction.astype(np.int8)),
+            string_array([INGRESS, EGRESS, INTERNAL, UNKNOWN]))
     interface_id = _column(t, "interface_id", pa.string())
     if "interface_id" in want:
         out["interface_id"] = interface_id
@@ -350,7 +351,7 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
     out["end"] = _column(t, "end", _TS)
     out["peer_local"] = peer_local
     out["nat"] = nat_mask(interface_id, src, dst, peer_local, ctx, action) if nat \
-        else pa.array(np.zeros(n, dtype=bool))
+        else from_numpy(np.zeros(n, dtype=bool))
     return pa.table(out)
 
 
@@ -367,17 +368,17 @@ def nat_mask(interface_id: Any, src: Any, dst: Any, peer_local: Any, ctx: Contex
     IP, with a public peer; REJECTed records are left out (dropped, not processed)."""
     n = len(peer_local)
     if not ctx.nat_enis and not ctx.nat_ips:
-        return pa.array(np.zeros(n, dtype=bool))
-    on_nat = pa.array(np.zeros(n, dtype=bool))
+        return from_numpy(np.zeros(n, dtype=bool))
+    on_nat = from_numpy(np.zeros(n, dtype=bool))
     if ctx.nat_enis:
-        on_nat = pc.fill_null(pc.is_in(interface_id, pa.array(sorted(ctx.nat_enis))), False)
+        on_nat = pc.fill_null(pc.is_in(interface_id, string_array(sorted(ctx.nat_enis))), False)
     if ctx.nat_ips:
-        ips = pa.array(sorted(ctx.nat_ips))
+        ips = string_array(sorted(ctx.nat_ips))
         involves = pc.or_(pc.is_in(src, ips), pc.is_in(dst, ips))
         on_nat = pc.or_(on_nat, involves)
     nat = pc.and_(on_nat, pc.invert(peer_local))
     if action is not None:  # a rejected packet was dropped, not processed by the NAT
-        nat = pc.and_(nat, pc.fill_null(pc.not_equal(action, "REJECT"), True))
+        nat = pc.and_(nat, pc.fill_null(pc.not_equal(action, string_scalar("REJECT")), True))
     return nat
 
 
@@ -445,7 +446,7 @@ class Aggregator:
                 t = t.set_column(i, f.name, t.column(i).cast(f.type.value_type))
         total = pc.sum(t.column("bytes")).as_py() or 0
         share = pc.divide(t.column("bytes").cast(pa.float64()), float(total)) if total else \
-            pa.array(np.zeros(t.num_rows), pa.float64())
+            from_numpy(np.zeros(t.num_rows))
         t = t.append_column("share", share)
         order = [("bytes", "descending"), *[(k, "ascending") for k in self.keys]]
         if t.num_rows:

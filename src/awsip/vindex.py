@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .addr import parse_address
-from .arrowutil import string_array
+from .arrowutil import from_numpy, string_array
 from .errors import InvalidAddressError
 
 if TYPE_CHECKING:
@@ -397,7 +397,7 @@ def parse_strings(arr: pa.Array) -> Parsed:
         ok, v4, fast = parse_ipv4_padded(arr, lengths)
         version = ok.view(np.uint8) * np.uint8(4)
     elif len(short):
-        ok, values, eligible = parse_ipv4_padded(arr.take(pa.array(short)), lengths[short])
+        ok, values, eligible = parse_ipv4_padded(arr.take(from_numpy(short)), lengths[short])
         fast[short] = eligible
         good = short[ok]
         version[good] = 4
@@ -414,7 +414,7 @@ def parse_strings(arr: pa.Array) -> Parsed:
         fast[hexlike[eligible6]] = True
     slow = np.flatnonzero(~fast & notnull)
     if len(slow):
-        texts = arr.take(pa.array(slow)).to_pylist()
+        texts = arr.take(from_numpy(slow)).to_pylist()
         rest = _parse_ipv6_plain(slow, texts, version, v4, hi, lo)
         for i, text in rest:
             try:

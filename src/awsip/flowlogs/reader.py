@@ -76,10 +76,9 @@ class FlowLogStats:
 
 
 def _string_scalar(text: str) -> Any:
-    """A pyarrow string scalar that does not make pyarrow import pandas."""
-    from ..arrowutil import string_array
+    from ..arrowutil import string_scalar
 
-    return string_array([text])[0]
+    return string_scalar(text)
 
 
 def _seconds(scalar: Any) -> datetime | None:
