@@ -245,22 +245,6 @@ def test_import_awsip_stays_light() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_prefetch_keeps_order_and_reraises_errors_of_the_producer() -> None:
-    from awsip.aggregate import prefetch
-
-    def produce() -> Any:
-        yield from range(5)
-        raise ValueError("bad block")
-
-    got: list[int] = []
-    with pytest.raises(ValueError, match="bad block"):
-        for item in prefetch(produce()):
-            got.append(item)
-    assert got == [0, 1, 2, 3, 4]
-    first = next(iter(prefetch(iter(range(10**6)), depth=1)))  # abandoned early: no hang
-    assert first == 0
-
-
 def test_errors_inside_the_worker_threads_reach_the_caller(tmp_path: Any) -> None:
     import gzip
 

@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 from .addr import parse_cidr
 from .arrowutil import from_numpy, string_array, string_scalar
 from .errors import UsageError
+from .pipeline import ordered_map, prefetch
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -495,70 +496,11 @@ def enrich_all(batches: Iterable[Any], ctx: Context, need: Iterable[str] | None 
                workers: int = 2) -> Iterator[tuple[Any, pa.Table]]:
     """``(batch, enrich(batch))`` in input order, enriching up to ``workers`` batches at once
     in threads (parsing, hashing and lookups run outside the GIL)."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
     from .vindex import bulk_index
 
-    need = None if need is None else list(need)
-    if workers <= 1:
-        for batch in batches:
-            yield batch, enrich(batch, ctx, need)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsip-enrich") as pool:
-        pool.submit(bulk_index, ctx.ranges)  # built while the first block is being read
-        inflight: deque[tuple[Any, Any]] = deque()
-        for batch in batches:
-            inflight.append((batch, pool.submit(enrich, batch, ctx, need)))
-            if len(inflight) > workers:
-                done, future = inflight.popleft()
-                yield done, future.result()
-        while inflight:
-            done, future = inflight.popleft()
-            yield done, future.result()
-
-
-def prefetch(items: Iterable[Any], depth: int = 2) -> Iterator[Any]:
-    """Iterate ``items`` in a background thread, up to ``depth`` ahead (the reader and the
-    aggregation mostly run outside the GIL, so they overlap); exceptions are re-raised here."""
-    import queue
-    import threading
-
-    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put((0, item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put((1, None))
-        except BaseException as exc:  # handed to the consumer
-            q.put((2, exc))
-
-    thread = threading.Thread(target=work, name="awsip-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == 1:
-                return
-            if kind == 2:
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(0.05)
+    wanted = None if need is None else list(need)
+    return ordered_map(lambda batch: enrich(batch, ctx, wanted), batches, workers,
+                       first=lambda: bulk_index(ctx.ranges))  # built while reading starts
 
 
 def summarize(

@@ -1,6 +1,6 @@
 """Flow-log records with AWS labels for both addresses (:func:`enrich_flow_logs`).
 
-Each batch the flow-log reader yields comes out with its columns unchanged plus, for
+Each record comes out with its columns unchanged plus, for
 ``srcaddr`` and for ``dstaddr``, five columns from the bulk engine (:func:`awsip.classify`,
 so the same answers as :meth:`Ranges.lookup`)::
 
@@ -12,10 +12,11 @@ NODATA/SKIPDATA records, or not an address); the four labels are ``dictionary<in
 (null unless ``*_aws`` is true) whose dictionary is the same for every batch, so Parquet
 writers keep it.
 
-In each batch the source and destination columns are dictionary-encoded together and only the
-distinct addresses go through :func:`awsip.bulk.classify`; the labels are then gathered per row.
-One batch is held at a time (plus the reader's read-ahead), so memory does not grow with the
-input.
+From flow-log files, one batch comes out per block the reader parses (~75,000 records; see
+``FlowLogReader.tables``), read ahead in a thread and enriched two at a time in threads. In each
+batch the source and destination columns are dictionary-encoded together and only the distinct
+addresses go through :func:`awsip.bulk.classify`; the labels are then gathered per row. A few
+blocks are held at a time, so memory does not grow with the input.
 """
 
 from __future__ import annotations
@@ -93,12 +94,18 @@ class EnrichedFlowLogs:
         return None if self.reader is None else self.reader.stats
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        from .aggregate import prefetch
+        from .pipeline import ordered_map, prefetch
         from .vindex import bulk_index
 
+        if self.reader is not None:  # whole parsed blocks, read ahead, two enriched at a time
+            pieces = ordered_map(lambda table: enrich_batch(table, self.ranges),
+                                 prefetch(self.reader.tables()),
+                                 first=lambda: bulk_index(self.ranges))
+            for _, batch in pieces:
+                yield batch
+            return
         bulk_index(self.ranges)  # build the lookup tables once, before the first batch
-        items = prefetch(self._batches) if self.reader is not None else self._batches
-        for item in items:
+        for item in self._batches:
             if isinstance(item, pa.Table):
                 for batch in item.to_batches():
                     yield enrich_batch(batch, self.ranges)

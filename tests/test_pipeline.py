@@ -1,0 +1,60 @@
+"""awsip.pipeline: read-ahead and the ordered thread-pool map keep order and pass errors on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from awsip.pipeline import ordered_map, prefetch
+
+
+def test_prefetch_keeps_order_and_reraises_errors_of_the_producer() -> None:
+    def produce() -> Iterator[int]:
+        yield from range(5)
+        raise ValueError("bad block")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="bad block"):
+        for item in prefetch(produce()):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+    first = next(iter(prefetch(iter(range(10**6)), depth=1)))  # abandoned early: no hang
+    assert first == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_ordered_map_gives_results_in_input_order_whatever_finishes_first(workers: int) -> None:
+    def slow_for_small(x: int) -> int:
+        time.sleep(0.002 * (10 - x % 10))  # early items finish last
+        return x * x
+
+    got = list(ordered_map(slow_for_small, range(30), workers))
+    assert got == [(x, x * x) for x in range(30)]
+
+
+def test_ordered_map_runs_calls_at_once_and_first_before_them() -> None:
+    seen: list[str] = []
+    both = threading.Barrier(2, timeout=5)
+
+    def wait_for_the_other(x: int) -> int:
+        both.wait()  # only passes when two calls run at the same time
+        return x
+
+    got = list(ordered_map(wait_for_the_other, [1, 2], 2, first=lambda: seen.append("first")))
+    assert got == [(1, 1), (2, 2)] and seen == ["first"]
+
+
+def test_ordered_map_raises_a_call_error_at_its_item() -> None:
+    def fail_on_three(x: int) -> int:
+        if x == 3:
+            raise ValueError("three")
+        return x
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="three"):
+        for _, value in ordered_map(fail_on_three, range(6), 2):
+            got.append(value)
+    assert got == [0, 1, 2]
