@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     read_cmd = [PY, "-c", "import awsip, sys\nfor b in awsip.read_flow_logs(sys.argv[1], "
                 "progress=False): pass", str(flows)]
     # The same read restricted to the fields the report reads (it converts no others).
-    fields_cmd = [PY, "-c", "import awsip, sys\nfrom awsip.aggregate import columns_needed\n"
-                  "cols = columns_needed(['service', 'region']) | {'region'}\n"
+    fields_cmd = [PY, "-c", "import awsip, sys\nfrom awsip.advise import report_columns\n"
+                  "cols = report_columns(['service', 'region'])\n"
                   "for b in awsip.read_flow_logs(sys.argv[1], progress=False, columns=cols): "
                   "pass", str(flows)]
 

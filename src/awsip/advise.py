@@ -262,6 +262,14 @@ def _totals(groups: pa.Table) -> dict[str, Any]:
             "last_seen": scalar(pc.max(groups.column("last_seen")), None)}
 
 
+def report_columns(keys: Iterable[str], *, nat: bool = False) -> frozenset[str]:
+    """The flow-log fields :func:`report` reads for these group keys: what the enrichment
+    needs (:func:`awsip.aggregate.columns_needed`) and ``region``, for the VPC's region."""
+    from .aggregate import columns_needed
+
+    return columns_needed(keys, nat=nat) | {"region"}
+
+
 def report(
     source: Any,
     *,
@@ -290,7 +298,6 @@ def report(
         Aggregator,
         Context,
         batches_of,
-        columns_needed,
         enrich_all,
         normalize_keys,
     )
@@ -322,7 +329,7 @@ def report(
     records = 0
     nodata = skipdata = 0
     batches = batches_of(source, format=format, progress=progress, reader_out=readers,
-                         columns=columns_needed(need, nat=bool(nat_enis or nat_ips)) | {"region"})
+                         columns=report_columns(need, nat=bool(nat_enis or nat_ips)))
     for batch, t in enrich_all(batches, ctx, need):
         meta = batch.schema.metadata or {}
         path = meta.get(b"awsip.file")
@@ -406,4 +413,4 @@ def report(
 
 
 __all__ = ["DEFAULT_PRICE_PER_GB", "GB_BYTES", "NatReport", "Recommendation", "Report",
-           "advise", "cost", "report"]
+           "advise", "cost", "report", "report_columns"]

@@ -81,7 +81,7 @@ def _file_mode() -> int:
     return 0o666 & ~_umask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes | bytearray) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new file, never part of one."""
     import tempfile
 

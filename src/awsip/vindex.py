@@ -110,20 +110,20 @@ class BulkIndex:
         pos = 0
         for name, arr in arrays.items():
             layout[name] = (arr.dtype.str, len(arr), pos)
-            pos += -(-arr.nbytes // 64) * 64
+            pos += _align(arr.nbytes)
         header = json.dumps({
             "format": _INDEX_FORMAT, "key": key, "awsip": _version(), "data_size": pos,
             "scalars": {name: int(getattr(self, name)) for name in self._SCALARS},
             "arrays": layout}).encode()
-        start = -(-(len(_INDEX_MAGIC) + 8 + len(header)) // 64) * 64
+        start = _align(len(_INDEX_MAGIC) + 8 + len(header))
         out = bytearray(start + pos)
         out[:len(_INDEX_MAGIC)] = _INDEX_MAGIC
         out[len(_INDEX_MAGIC):len(_INDEX_MAGIC) + 8] = len(header).to_bytes(8, "little")
         out[len(_INDEX_MAGIC) + 8:len(_INDEX_MAGIC) + 8 + len(header)] = header
         for name, arr in arrays.items():
             at = start + layout[name][2]
-            out[at:at + arr.nbytes] = np.ascontiguousarray(arr).tobytes()
-        atomic_write(path, bytes(out))
+            out[at:at + arr.nbytes] = np.ascontiguousarray(arr).view(np.uint8).data
+        atomic_write(path, out)
 
     @classmethod
     def load(cls, path: Path, key: str) -> BulkIndex | None:
@@ -142,7 +142,7 @@ class BulkIndex:
                 return None
             size = int.from_bytes(mapped[m:m + 8], "little")
             header = json.loads(mapped[m + 8:m + 8 + size])
-            start = -(-(m + 8 + size) // 64) * 64
+            start = _align(m + 8 + size)
             if (header.get("format") != _INDEX_FORMAT or header.get("key") != key
                     or header.get("awsip") != _version()
                     or start + header["data_size"] != len(mapped)):
@@ -243,6 +243,11 @@ class BulkIndex:
 _BUILD_LOCK = threading.Lock()
 _INDEX_MAGIC = b"AWSIPIDX"
 _INDEX_FORMAT = 1  # bump when the arrays of BulkIndex change meaning
+
+
+def _align(size: int) -> int:
+    """``size`` rounded up to 64 bytes: where the next array of an index file starts."""
+    return -(-size // 64) * 64
 
 
 def bulk_index(ranges: Ranges) -> BulkIndex:

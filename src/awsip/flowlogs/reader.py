@@ -75,12 +75,6 @@ class FlowLogStats:
             self.skipped_lines.append(SkippedLine(file, line, reason, t[:200]))
 
 
-def _string_scalar(text: str) -> Any:
-    from ..arrowutil import string_scalar
-
-    return string_scalar(text)
-
-
 def _seconds(scalar: Any) -> datetime | None:
     """A timestamp scalar as an aware UTC datetime (via int64: no pandas import)."""
     import pyarrow as pa
@@ -381,13 +375,15 @@ class FlowLogReader:
     def _emit(self, table: pa.Table, path: str) -> Iterator[pa.Table]:
         import pyarrow.compute as pc
 
+        from ..arrowutil import string_scalar
+
         if table.num_rows == 0:
             return
         self.stats.records += table.num_rows
         if "log_status" in table.column_names:
             status = table.column("log_status")
             for value, attr in (("NODATA", "nodata"), ("SKIPDATA", "skipdata")):
-                mask = pc.equal(status, _string_scalar(value))
+                mask = pc.equal(status, string_scalar(value))
                 n = pc.sum(mask).as_py() or 0
                 if n:
                     setattr(self.stats, attr, getattr(self.stats, attr) + n)
@@ -777,10 +773,12 @@ def traffic_only(data: Any) -> Any:
     Works on a Table or RecordBatch; data without ``log_status`` is returned unchanged."""
     import pyarrow.compute as pc
 
+    from ..arrowutil import string_scalar
+
     if "log_status" not in data.schema.names:
         return data
     status = data.column("log_status")
-    keep = pc.or_kleene(pc.is_null(status), pc.equal(status, _string_scalar("OK")))
+    keep = pc.or_kleene(pc.is_null(status), pc.equal(status, string_scalar("OK")))
     return data.filter(pc.fill_null(keep, True))
 
 
