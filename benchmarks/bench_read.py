@@ -68,7 +68,7 @@ def awsip_read(path: Path, columns: Any = None) -> int:
 
 def report_fields() -> Any:
     """The fields ``awsip report --by service,region`` reads (7 of the default format's 14)."""
-    from awsip.advise import report_columns
+    from awsip.advice import report_columns
 
     return report_columns(["service", "region"])
 

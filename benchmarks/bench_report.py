@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import pyarrow.parquet as pq
 
-    from awsip.source import load_ranges
+    from awsip.loading import load_ranges
 
     ranges = load_ranges(None, offline=True)  # what `awsip report --offline` uses
     work = Path(tempfile.mkdtemp(prefix="awsip-bench-report-"))
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     read_cmd = [PY, "-c", "import awsip, sys\nfor b in awsip.read_flow_logs(sys.argv[1], "
                 "progress=False): pass", str(flows)]
     # The same read restricted to the fields the report reads (it converts no others).
-    fields_cmd = [PY, "-c", "import awsip, sys\nfrom awsip.advise import report_columns\n"
+    fields_cmd = [PY, "-c", "import awsip, sys\nfrom awsip.advice import report_columns\n"
                   "cols = report_columns(['service', 'region'])\n"
                   "for b in awsip.read_flow_logs(sys.argv[1], progress=False, columns=cols): "
                   "pass", str(flows)]

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from awsip import source
-from awsip.cache import Cache, atomic_write, parse_history_key
+from awsip import loading as source
 from awsip.errors import HistoryError, UsageError
+from awsip.fileio import atomic_write
+from awsip.loading.cache import Cache
+from awsip.loading.history import parse_history_key
 from awsip.ranges import Ranges
 from conftest import PUBLICATIONS, RangesServer, Reply, document, sync_token
 
@@ -67,7 +69,7 @@ def test_a_failed_atomic_write_keeps_the_old_file(tmp_path: Path,
 _REFRESH = """
 import sys, warnings
 warnings.simplefilter("error")
-from awsip import source
+from awsip import loading as source
 r = source.load_ranges(sys.argv[1], max_age=0)
 print(r.sync_token, r.origin.kind)
 """

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import awsip
-import awsip.bulk as classify_module
+import awsip.classification.engine as classify_module
 from awsip import InvalidAddressError, Ranges
-from awsip.bulk import COLUMNS, classify, dotted, invalid_count
+from awsip.classification.engine import COLUMNS, classify, dotted, invalid_count
 from oracle import INVESTIGATION, Doc, boundary_addresses
 
 
@@ -71,7 +71,7 @@ def test_boundaries_as_uint32_agree_with_lookup(ranges: Ranges, doc: Doc) -> Non
 
 
 def test_dir24_and_binary_search_give_the_same_codes(ranges: Ranges) -> None:
-    from awsip.vindex import bulk_index
+    from awsip.index.bulk import bulk_index
 
     index = bulk_index(ranges)
     values = np.random.default_rng(7).integers(0, 2**32, 200_000, dtype=np.uint32)
@@ -218,10 +218,12 @@ def test_empty_input_gives_an_empty_table(ranges: Ranges) -> None:
 
 
 def test_the_index_is_built_once_per_ranges(ranges: Ranges) -> None:
+    from awsip.index.bulk import bulk_index
+
     classify(["1.2.3.4"], ranges)
-    index = ranges._cache["bulk_index"]
+    index = bulk_index(ranges)
     classify(["5.6.7.8"], ranges)
-    assert ranges._cache["bulk_index"] is index
+    assert bulk_index(ranges) is index
 
 
 def test_nested_prefixes_follow_the_most_specific_label() -> None:
@@ -256,7 +258,7 @@ def test_default_ranges_are_used_when_none_given(monkeypatch: pytest.MonkeyPatch
                                                  tmp_path: Any) -> None:
     monkeypatch.setenv("AWSIP_OFFLINE", "1")  # no network in tests: empty cache -> bundled
     monkeypatch.setenv("AWSIP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr("awsip.source._default", None)
+    monkeypatch.setattr("awsip.loading.load._default", None)
     table = awsip.classify(["52.216.58.42"])
     assert table["service"][0].as_py() == "S3"
     assert callable(awsip.classify)  # the engine module does not shadow the function

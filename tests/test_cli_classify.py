@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
@@ -14,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from awsip import Ranges
-from awsip.bulk import classify
+from awsip.classification.engine import classify
 from awsip.cli import classify as command
+from awsip.cli import main
 
 INPUTS = ["52.216.58.42", "300.1.1.1", "2600:1f18::1", "", "::ffff:3.5.16.209", "8.8.8.8", "bad"]
 
@@ -29,13 +29,9 @@ def offline_ranges(monkeypatch: pytest.MonkeyPatch, ranges: Ranges) -> None:
 
 def run(argv: list[str], stdin: bytes = b"",
         monkeypatch: pytest.MonkeyPatch | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="awsip")
-    command.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["classify", *argv])
     if monkeypatch is not None:
         monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-    status: int = args.func(args)
-    return status
+    return main(["classify", *argv])
 
 
 def expected(ranges: Ranges, inputs: list[str]) -> list[dict[str, Any]]:
@@ -118,7 +114,7 @@ def test_a_failed_write_keeps_the_old_output_file(tmp_path: Path,
         fh.write(b"half a fi")
         raise OSError("disk full")
 
-    monkeypatch.setattr(command, "write_table", explode)
+    monkeypatch.setattr("awsip.output.tables.write_table", explode)
     with pytest.raises(OSError):
         run(["-o", str(out)], b"52.216.58.42\n", monkeypatch)
     assert out.read_text() == "old\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
@@ -15,9 +14,9 @@ import pytest
 
 import flowlog_factory as ff
 from awsip import Ranges, UsageError
-from awsip.cli import classify as command
-from awsip.cli.classify import is_flow_log_input
-from awsip.enrich import LABELS
+from awsip.classification.enrich import LABELS
+from awsip.cli import main
+from awsip.inputs import is_flow_log_input
 
 DATA = Path(__file__).parent / "data"
 RANGES = str(DATA / "ip-ranges-2026-08-22T151705.json.gz")
@@ -34,11 +33,7 @@ def ranges() -> Ranges:
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="awsip")
-    command.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["classify", "--ranges", RANGES, "--quiet", *argv])
-    status: int = args.func(args)
-    return status
+    return main(["classify", "--ranges", RANGES, "--quiet", *argv])
 
 
 def records(repeat: int = 1) -> list[dict[str, Any]]:
@@ -137,7 +132,7 @@ def test_jsonl_output_reads_back(tmp_path: Path, ranges: Ranges) -> None:
     assert run([str(flow_file(tmp_path)), "-o", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     check_rows(rows, ranges)
-    assert rows[0]["start"] == "2026-03-27T01:38:05+00:00"
+    assert rows[0]["start"] == "2026-03-27T01:38:05Z"
 
 
 def test_csv_to_stdout_by_default(tmp_path: Path, ranges: Ranges,
@@ -218,19 +213,20 @@ def test_address_lists_still_take_the_address_path(tmp_path: Path,
 
 
 def test_column_wise_json_lines_equal_json_dumps(tmp_path: Path, ranges: Ranges) -> None:
-    from awsip.cli.classify import _json_value, _plain, jsonl_lines
-    from awsip.enrich import enrich_flow_logs
+    from awsip import enrich_flow_logs
+    from awsip.encoding import jsonable
+    from awsip.output.tables import _plain, jsonl_lines
 
     batches = list(enrich_flow_logs(str(flow_file(tmp_path)), ranges, progress=False))
     for batch in map(_plain, batches):
         fast = jsonl_lines(batch)
         assert fast is not None
-        assert fast.to_pylist() == [json.dumps(r, separators=(",", ":"), default=_json_value)
+        assert fast.to_pylist() == [json.dumps(jsonable(r), separators=(",", ":"))
                                     for r in batch.to_pylist()]
 
 
 def test_strings_needing_escapes_fall_back_to_json_dumps(tmp_path: Path) -> None:
-    from awsip.cli.classify import _write_jsonl, jsonl_lines
+    from awsip.output.tables import _write_jsonl, jsonl_lines
 
     batch = pa.record_batch({"interface_id": ['eni-"1"', "caf\u00e9\\"], "bytes": [1, None]})
     assert jsonl_lines(batch) is None

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from awsip import cli, source
+from awsip import cli
+from awsip import loading as source
 from awsip.cli import common
 from awsip.ranges import Ranges
 

@@ -6,6 +6,7 @@ import gzip
 import ipaddress
 import json
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from awsip import Ranges
 from awsip.cli import main
-from awsip.diff import RangesDiff
+from awsip.ranges.diff import RangesDiff
 from oracle import DATA
 
 Tag = tuple[str, str, str, str]  # (prefix, service, region, border group)
@@ -144,7 +145,10 @@ def test_to_dict_has_the_documented_shape() -> None:
     assert set(d) == {"old", "new", "added", "removed", "changed"}
     for key, doc in (("old", "2026-03-27"), ("new", "2026-08-22T151705")):
         raw = json.loads(gzip.decompress(path(doc).read_bytes()))
-        assert d[key] == {"syncToken": raw["syncToken"], "createDate": raw["createDate"]}
+        created = datetime.strptime(raw["createDate"], "%Y-%m-%d-%H-%M-%S")
+        assert d[key] == {"sync_token": raw["syncToken"],
+                          "create_date": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          "ipv4": len(raw["prefixes"]), "ipv6": len(raw["ipv6_prefixes"])}
     assert set(d["added"][0]) == {"prefix", "service", "region", "network_border_group"}
     assert set(d["changed"][0]) == {"prefix", "before", "after"}
     assert set(d["changed"][0]["before"][0]) == {"prefix", "service", "region",
@@ -206,7 +210,7 @@ def test_exit_code_flag_reports_differences(capsys: pytest.CaptureFixture[str],
 def test_history_keys_go_to_the_cache_history_when_available(
         capsys: pytest.CaptureFixture[str], files: dict[str, str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import awsip.source
+    import awsip.loading
 
     asked: list[str] = []
 
@@ -214,7 +218,7 @@ def test_history_keys_go_to_the_cache_history_when_available(
         asked.append(key)
         return load("2026-08-22T115705")
 
-    monkeypatch.setattr(awsip.source, "load_history_entry", fake_history)
+    monkeypatch.setattr(awsip.loading, "load_history_entry", fake_history)
     status = main(["diff", "1787399825", files["2026-08-22T151705"], "--json"])
     out = json.loads(capsys.readouterr().out)
     assert status == 0 and asked == ["1787399825"]
@@ -223,10 +227,10 @@ def test_history_keys_go_to_the_cache_history_when_available(
 
 def test_diff_by_sync_token_and_date_reads_the_cache_history(
         capsys: pytest.CaptureFixture[str]) -> None:
-    import awsip.source
+    import awsip.loading
 
     for name in ("2026-03-27", "2026-08-22T115705", "2026-08-22T151705"):
-        awsip.source.update(str(path(name)))  # imports into this test's private cache history
+        awsip.loading.update(str(path(name)))  # imports into this test's private cache history
     old, new = load("2026-03-27"), load("2026-08-22T151705")
     status = main(["diff", old.sync_token, "2026-08-22", "--json"])  # a day: its last one
     out = json.loads(capsys.readouterr().out)

@@ -12,8 +12,8 @@ import pytest
 
 import awsip
 import flowlog_factory as ff
-from awsip import FlowLogError, Ranges, UsageError
-from awsip.enrich import LABELS, enrich_batch, enrich_flow_logs
+from awsip import FlowLogError, Ranges, UsageError, enrich_flow_logs
+from awsip.classification.enrich import LABELS, enrich_batch
 
 #: (srcaddr, dstaddr) pairs: S3, EC2 IPv6, the internet, private, IPv4-mapped IPv6, not AWS v6.
 PAIRS = [("10.0.1.5", "52.216.58.42"), ("2600:1f18::1", "10.0.1.5"),
@@ -93,16 +93,16 @@ def test_stats_are_the_readers_totals(tmp_path: Path, ranges: Ranges) -> None:
 
 def test_each_distinct_address_of_a_batch_is_classified_once(
         tmp_path: Path, ranges: Ranges, monkeypatch: pytest.MonkeyPatch) -> None:
-    import awsip.bulk
+    import awsip.classification.enrich
 
     seen: list[int] = []
-    real = awsip.bulk.classify
+    real = awsip.classification.enrich.classify
 
     def counting(ips: Any, r: Any = None) -> pa.Table:
         seen.append(len(ips))
         return real(ips, r)
 
-    monkeypatch.setattr(awsip.bulk, "classify", counting)
+    monkeypatch.setattr(awsip.classification.enrich, "classify", counting)
     rows = rows_of(enrich_flow_logs(str(flow_file(tmp_path, repeat=50)), ranges,
                                     progress=False))
     distinct = {a for s, d in PAIRS for a in (s, d)}
@@ -120,7 +120,7 @@ def test_tables_batches_and_readers_are_accepted(tmp_path: Path, ranges: Ranges)
     from_reader = rows_of(enriched)
     assert from_table == from_batches == from_reader
     assert enriched.stats is reader.stats
-    assert enrich_flow_logs(table, ranges).stats is None
+    assert enrich_flow_logs(table, ranges).reader is None
 
 
 def test_reader_options_with_data_already_read_are_refused(ranges: Ranges) -> None:

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awsip import Ranges
+from awsip.addr import collapse_prefixes
 from awsip.cli import main
-from awsip.collapse import collapse_prefixes
-from awsip.export import atomic_output
+from awsip.fileio import atomic_file as atomic_output
 from oracle import NEWEST, Doc
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from awsip import cache as cache_mod
 from awsip import classify
+from awsip.index import bulk as cache_mod
+from awsip.index.bulk import BulkIndex, bulk_index
+from awsip.loading import load_bundled
 from awsip.ranges import Ranges
-from awsip.source import load_bundled
-from awsip.vindex import BulkIndex, bulk_index
 from oracle import Oracle, boundary_addresses, load_document
 
 

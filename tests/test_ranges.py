@@ -100,14 +100,14 @@ def test_breadth_counts_merged_addresses_per_family(ranges: Ranges) -> None:
     assert ranges.breadth("NO_SUCH_SERVICE", 4) == 0
 
 
-def test_bulk_functions_are_the_real_ones_loaded_on_first_use() -> None:
+def test_public_functions_are_those_of_the_api_module() -> None:
     import awsip
-    from awsip import advise, aggregate, bulk, enrich, flowlogs
+    from awsip import api
 
-    assert awsip.classify is bulk.classify
-    assert awsip.summarize is aggregate.summarize
-    assert awsip.report is advise.report
-    assert awsip.enrich_flow_logs is enrich.enrich_flow_logs
-    assert awsip.read_flow_logs is flowlogs.read_flow_logs
+    assert awsip.classify is api.classify
+    assert awsip.summarize is api.summarize
+    assert awsip.report is api.report
+    assert awsip.enrich_flow_logs is api.enrich_flow_logs
+    assert awsip.read_flow_logs is api.read_flow_logs
     with pytest.raises(AttributeError):
         awsip.no_such_function  # noqa: B018

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from awsip import InvalidAddressError, Ranges
-from awsip.export import table_bytes
+from awsip.ranges.export import table_bytes
 from oracle import NEWEST, boundary_addresses, load_document
 
 RECIPES = Path(__file__).parent.parent / "docs" / "recipes.md"

@@ -15,9 +15,9 @@ import pyarrow as pa
 import pytest
 
 import awsip
-from awsip.advise import GB_BYTES, cost
+from awsip.advice.prices import GB_BYTES, cost
+from awsip.output.report import render
 from awsip.ranges import Ranges
-from awsip.render import render
 from oracle import NEWEST
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
@@ -266,7 +266,7 @@ def test_walkthrough_table_fits_80_columns_and_leads_with_the_answer(walkthrough
 
 
 def test_small_costs_are_not_shown_as_zero() -> None:
-    from awsip.render import human_bytes, usd
+    from awsip.units import human_bytes, usd
 
     assert (usd(0), usd(29.6861), usd(0.0037), usd(0.00001)) == (
         "$0.00", "$29.69", "$0.0037", "<$0.0001")
@@ -274,4 +274,4 @@ def test_small_costs_are_not_shown_as_zero() -> None:
         "659.7 GB", "512 B", "1.0 GB")
     rows = nat_connection("52.216.58.42", 0, 80 * 2**20)
     text = render(awsip.report(table(rows, "us-east-1"), ranges=RANGES, nat_ips=[NAT_IP]))
-    assert "80.0 MB ($0.0035)" in text and "(0.2 hours)" in text
+    assert "80.0 MB ($0.0035)" in text and "(10 min)" in text

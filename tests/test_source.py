@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 import awsip
-from awsip import source
-from awsip.cache import Cache
+from awsip import loading as source
 from awsip.errors import (
     BundledRangesWarning,
     FetchError,
@@ -27,7 +26,10 @@ from awsip.errors import (
     RangesWarning,
     UsageError,
 )
+from awsip.loading import load as load_module
+from awsip.loading.cache import Cache
 from awsip.ranges import Ranges
+from awsip.units import duration
 from conftest import RangesServer, Reply, document, sync_token
 
 OLD, NEW = "2026-03-27", "2026-08-22T151705"
@@ -143,7 +145,7 @@ def test_an_oversize_download_is_abandoned_and_the_cache_kept(
         length: str, ranges_server: RangesServer, cache_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     good = _prime(ranges_server, OLD)
-    monkeypatch.setattr(source, "MAX_DOCUMENT_BYTES", 1_000_000)
+    monkeypatch.setattr(load_module, "MAX_DOCUMENT_BYTES", 1_000_000)
     big = document(NEW)
     # Undeclared: no Content-Length to check up front, the limit must stop the reading.
     ranges_server.serve(Reply(big, headers={} if length == "declared" else {"Content-Length": ""}))
@@ -219,7 +221,7 @@ def test_offline_with_an_empty_cache_uses_the_bundled_snapshot_and_says_how_old(
     message = str(record[0].message)
     assert got.origin.kind == "bundled"
     assert f"bundled snapshot from {got.create_date:%Y-%m-%d %H:%M} UTC" in message
-    assert f"({got.age.days} days old)" in message and "awsip update" in message
+    assert f"({duration(got.age.total_seconds())} old)" in message and "awsip update" in message
     assert ranges_server.requests == []
 
 
@@ -246,7 +248,7 @@ def test_bundled_snapshot_matches_its_json_and_reuses_its_compact_form(cache_pat
     first = source.load_bundled()
     assert (cache_path / "bundled.marshal").exists()
     second = source.load_bundled()
-    parsed = Ranges.from_json(gzip.decompress(source._bundled_bytes()))
+    parsed = Ranges.from_json(gzip.decompress(load_module._bundled_bytes()))
     for r in (first, second):
         assert r.origin.kind == "bundled"
         assert (r.sync_token, r.create_date, r.entries) == (
@@ -345,8 +347,8 @@ def test_default_ranges_is_loaded_once_per_process(monkeypatch: pytest.MonkeyPat
         calls.append(1)
         return source.load_bundled()
 
-    monkeypatch.setattr(source, "load_ranges", fake)
-    monkeypatch.setattr(source, "_default", None)
+    monkeypatch.setattr(load_module, "load_ranges", fake)
+    monkeypatch.setattr(load_module, "_default", None)
     assert source.default_ranges() is source.default_ranges()
     assert calls == [1]
 
@@ -404,7 +406,7 @@ def test_tls_is_verified_and_requests_ca_bundle_is_honoured(
 def test_update_makes_default_ranges_see_the_new_publication(
         ranges_server: RangesServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWSIP_URL", ranges_server.url)
-    monkeypatch.setattr(source, "_default", None)
+    monkeypatch.setattr(load_module, "_default", None)
     ranges_server.serve(Reply(document(OLD)))
     assert source.default_ranges().sync_token == sync_token(OLD)
     ranges_server.serve(Reply(document(NEW)))

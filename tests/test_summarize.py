@@ -11,9 +11,10 @@ import pyarrow as pa
 import pytest
 
 import awsip
-from awsip.aggregate import Aggregator, Context, LocalNets, enrich, normalize_keys, top
 from awsip.errors import UsageError
 from awsip.ranges import Ranges
+from awsip.traffic import Aggregator, Context, LocalNets, normalize_keys, top
+from awsip.traffic.peers import peer_view as enrich
 from flowlog_factory import record, text, write
 from oracle import NEWEST
 
@@ -193,7 +194,7 @@ def test_since_until_keep_records_starting_in_the_half_open_window() -> None:
 
 
 def test_streaming_merge_equals_one_shot(monkeypatch: pytest.MonkeyPatch) -> None:
-    import awsip.aggregate as sm
+    import awsip.traffic.summary as sm
 
     rows = [{"srcaddr": f"10.0.{i % 7}.{i % 200}", "dstaddr": ["52.216.58.42", "8.8.8.8",
              "3.80.10.20", "52.94.0.10"][i % 4], "bytes": i * 13 + 1, "packets": i + 1,

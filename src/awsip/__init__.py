@@ -7,75 +7,51 @@ Quick start::
     'S3'
 
 The common case is one function (:func:`lookup`); :func:`load_ranges` gives a :class:`Ranges`
-value for everything else. The bulk APIs (:func:`classify`, :func:`read_flow_logs`,
-:func:`enrich_flow_logs`, :func:`summarize`, :func:`report`) are the functions of their own
-modules, imported on first use, so ``import awsip`` and single lookups never load numpy or pyarrow.
+value for everything else. The bulk functions (:func:`classify`, :func:`read_flow_logs`,
+:func:`enrich_flow_logs`, :func:`summarize`, :func:`report`) import numpy and pyarrow when
+called, so ``import awsip`` and single lookups never load them. The layers below are mapped in
+``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
+from . import index as _index  # registers the scalar index behind Ranges.lookup
+from .api import classify, enrich_flow_logs, lookup, read_flow_logs, report, summarize
 from .errors import (
     AwsipError,
+    BundledRangesWarning,
     FetchError,
     FlowLogError,
+    HistoryError,
     InvalidAddressError,
     RangesError,
+    RangesWarning,
     UsageError,
 )
-from .lookup import Match
-from .ranges import Entry, Origin, Ranges
-from .source import default_ranges, load_ranges
+from .flowlogs.options import ReaderOptions
+from .index.scalar import Match
+from .loading import default_ranges, load_ranges
+from .ranges import Entry, Origin, Publication, Ranges, RangesDiff
+from .version import __version__
 
-if TYPE_CHECKING:
-    from .advise import report
-    from .aggregate import summarize
-    from .bulk import classify
-    from .enrich import enrich_flow_logs
-    from .flowlogs import read_flow_logs
-
-__version__ = "0.1.0"
-
-#: Public functions that need numpy/pyarrow, by the module that defines them.
-_LAZY = {
-    "classify": ".bulk",
-    "read_flow_logs": ".flowlogs",
-    "enrich_flow_logs": ".enrich",
-    "summarize": ".aggregate",
-    "report": ".advise",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Import a heavy public function on first use (PEP 562)."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'awsip' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
-
-def lookup(ip: object, ranges: Ranges | None = None) -> Match:
-    """Look up one address in ``ranges`` (default: :func:`default_ranges`)."""
-    return (ranges or default_ranges()).lookup(ip)
-
+del _index
 
 __all__ = [
     "AwsipError",
+    "BundledRangesWarning",
     "Entry",
     "FetchError",
     "FlowLogError",
+    "HistoryError",
     "InvalidAddressError",
     "Match",
     "Origin",
+    "Publication",
     "Ranges",
+    "RangesDiff",
     "RangesError",
+    "RangesWarning",
+    "ReaderOptions",
     "UsageError",
     "__version__",
     "classify",

@@ -1,4 +1,4 @@
-"""Small Arrow helpers shared by the bulk engine and the flow-log reader.
+"""Small Arrow and numpy helpers shared by the indexes, the reader and the traffic summaries.
 
 Several build Arrow data without ``pa.array``: on Python lists it makes pyarrow import pandas
 (and dateutil), on numpy arrays numpy.ma (~20 ms), costs paid once per process but on the
@@ -29,6 +29,39 @@ def string_array(values: Sequence[str]) -> Any:
                                  [None, pa.py_buffer(offsets.tobytes()),
                                   pa.py_buffer(b"".join(encoded))])
 
+
+
+def is_string_like(type_: Any) -> bool:
+    """Whether an Arrow type holds text: string, large_string or (pyarrow >= 16) string_view."""
+    import pyarrow as pa
+
+    if pa.types.is_string(type_) or pa.types.is_large_string(type_):
+        return True
+    is_view = getattr(pa.types, "is_string_view", None)
+    return bool(is_view is not None and is_view(type_))
+
+
+def is_view(type_: Any) -> bool:
+    """Whether an Arrow type is string_view or binary_view (pyarrow >= 16; never before)."""
+    import pyarrow as pa
+
+    checks = (getattr(pa.types, "is_string_view", None),
+              getattr(pa.types, "is_binary_view", None))
+    return any(check is not None and check(type_) for check in checks)
+
+
+_POPCOUNT8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def bit_count(words: Any) -> Any:
+    """Set bits per element of a uint64 array (``np.bitwise_count`` on numpy >= 2.0, a byte
+    table before)."""
+    native = getattr(np, "bitwise_count", None)
+    if native is not None:
+        return native(words)
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    as_bytes = words.view(np.uint8).reshape(*words.shape, 8)
+    return _POPCOUNT8[as_bytes].sum(axis=-1, dtype=np.uint8)
 
 
 def string_scalar(text: str) -> Any:

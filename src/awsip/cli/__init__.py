@@ -5,7 +5,9 @@ Each sub-command lives in its own module of this package and exposes
 the parsed arguments and returns the exit status. Modules are imported when the parser is built,
 so they must not import numpy or pyarrow at module level (``awsip lookup`` stays light).
 
-Exit status: 0 success; 1 an input or data problem (named on stderr); 2 a usage error.
+Exit status (the one table, also in docs/errors.md): 0 success; 1 an input or data problem
+(named on stderr); 2 a usage error; 130 interrupted. Errors are printed here, once, as
+``awsip: error: ...``; commands raise instead of printing them.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from ..errors import AwsipError, UsageError
 #: Sub-command modules, in the order ``awsip --help`` lists them.
 COMMANDS = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ..version import __version__
 
     parser = argparse.ArgumentParser(
         prog="awsip",
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_DATA
     except KeyboardInterrupt:
         print("awsip: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Output closed early (e.g. piped into `head`): not an error worth a traceback.
         sys.stderr.close()

@@ -1,55 +1,117 @@
-"""Options and helpers shared by several sub-commands."""
+"""Options shared by the sub-commands, so one flag means one thing everywhere.
+
+The vocabulary: ``--ranges``/``--offline``/``--at`` choose the ranges data; ``-o FILE`` writes
+the result to a file (atomically; format from its suffix) and ``--output-format`` names the
+format; ``--json`` is ``--output-format json`` (``jsonl`` for tables); ``--log-format`` is the
+flow log's field list; ``--since``/``--until``, ``--strict``, ``--s3-region``/``--s3-endpoint``
+and ``--quiet`` are the flow-log reader's options. Old spellings (``--format``,
+``--format-string``) still work for one release and print a warning.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from ..encoding import parse_time
 from ..errors import UsageError
-from ..ranges import Ranges
+from ..fileio import atomic_file
+from ..ranges.model import Ranges
+
+
+class _Deprecated(argparse.Action):
+    """An old spelling of an option: stores into the new one's ``dest`` and warns."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, new: str = "",
+                 **kwargs: Any) -> None:
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"awsip: warning: {option_string} is deprecated; use {self.new}",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def add_ranges_options(parser: argparse.ArgumentParser) -> None:
-    """``--ranges PATH_OR_URL`` and ``--offline``, on every command that uses ranges."""
+    """``--ranges PATH_OR_URL``, ``--offline`` and ``--at``, on every command that uses ranges."""
     group = parser.add_argument_group("ranges data")
     group.add_argument(
-        "--ranges",
-        metavar="PATH_OR_URL",
+        "--ranges", metavar="PATH_OR_URL",
         help="use this ip-ranges.json (a file or URL) instead of the cached/default one; "
-        "also AWSIP_URL",
-    )
+        "also AWSIP_URL")
     group.add_argument(
-        "--offline",
-        action="store_true",
-        default=None,
+        "--offline", action="store_true", default=None,
         help="never touch the network: use the cache, else the bundled snapshot; "
-        "also AWSIP_OFFLINE=1",
-    )
+        "also AWSIP_OFFLINE=1")
     group.add_argument(
-        "--at",
-        metavar="TIME",
-        type=_utc_time,
+        "--at", metavar="TIME", type=_utc_time,
         help="use the publication that was in force at TIME (e.g. 2026-03-27T12:00, UTC unless "
-        "an offset is given), from the cache's history",
-    )
+        "an offset is given), from the cache's history")
+
+
+def add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str],
+                       default: str, json_format: str = "json", *, to_file: bool = True
+                       ) -> None:
+    """``-o FILE``, ``--output-format`` (``--format`` deprecated) and ``--json``."""
+    group = parser.add_argument_group("output")
+    group.add_argument("--output-format", dest="output_format", choices=formats, default=None,
+                       help=f"output format (default: from the -o suffix, else {default})")
+    group.add_argument("--format", "-f", dest="output_format", choices=formats,
+                       action=_Deprecated, new="--output-format", help=argparse.SUPPRESS)
+    group.add_argument("--json", dest="output_format", action="store_const",
+                       const=json_format, help=f"same as --output-format {json_format}")
+    if to_file:
+        group.add_argument("-o", "--output", metavar="FILE",
+                           help="write to FILE (atomically: a temporary file, then rename; an "
+                           "existing FILE is kept if the command fails) instead of stdout")
+
+
+def add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """The flow-log reader's options (:class:`awsip.ReaderOptions`)."""
+    group = parser.add_argument_group("flow logs")
+    group.add_argument("--log-format", metavar="FORMAT", default=None,
+                       help="the flow log's format as AWS shows it, e.g. '${version} ${srcaddr} "
+                       "${dstaddr} ...', for files without a header line (default: the version "
+                       "2 default format)")
+    group.add_argument("--format-string", dest="log_format", action=_Deprecated,
+                       new="--log-format", help=argparse.SUPPRESS)
+    group.add_argument("--since", metavar="T", help="only records starting at or after T "
+                       "(UTC unless an offset is given), e.g. 2026-03-21T06:00Z")
+    group.add_argument("--until", metavar="T", help="only records starting before T")
+    group.add_argument("--s3-region", metavar="REGION", help="region of s3:// sources")
+    group.add_argument("--s3-endpoint", metavar="URL",
+                       help="endpoint of s3:// sources (an S3-compatible server)")
+    group.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar (shown by default when stderr is a terminal)")
+
+
+def reader_options(args: argparse.Namespace) -> Any:
+    """The :class:`awsip.ReaderOptions` the reader options of :func:`add_reader_options` say."""
+    from ..flowlogs.options import ReaderOptions
+
+    return ReaderOptions(
+        log_format=args.log_format, strict=bool(getattr(args, "strict", False)),
+        progress=False if args.quiet else None, region=args.s3_region,
+        endpoint_override=args.s3_endpoint, since=args.since, until=args.until)
 
 
 def _utc_time(text: str) -> datetime:
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time like 2026-03-27T12:00 or 2026-03-27") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        when = parse_time(text, "--at")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    assert when is not None
+    return when
 
 
 def ranges_from_args(args: argparse.Namespace) -> Ranges:
     """Load the ranges the user asked for with the options of :func:`add_ranges_options`."""
-    from ..source import load_ranges
+    from ..loading import load_ranges
 
     at = getattr(args, "at", None)
     if at is not None and getattr(args, "ranges", None):
@@ -58,19 +120,37 @@ def ranges_from_args(args: argparse.Namespace) -> Ranges:
                        at=at)
 
 
-def print_json(value: Any) -> None:
-    """Write ``value`` as indented JSON to stdout."""
-    json.dump(value, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
-def output_format(args: argparse.Namespace, suffixes: dict[str, str], default: str) -> str:
-    """``--format`` if given, else from the ``-o`` file's suffix, else ``default``.
+def output_format(args: argparse.Namespace, suffixes: Mapping[str, str], default: str) -> str:
+    """``--output-format``/``--json`` if given, else the ``-o`` file's suffix, else ``default``.
 
     Raises :class:`UsageError` for Parquet on a terminal: binary output needs ``-o`` or a pipe.
     """
-    fmt: str = args.format or (
-        suffixes.get(Path(args.output).suffix.lower(), default) if args.output else default)
-    if fmt == "parquet" and not args.output and sys.stdout.isatty():
+    from ..output.tables import format_for
+
+    output = getattr(args, "output", None)
+    fmt = format_for(output, suffixes, default, args.output_format)
+    if fmt == "parquet" and not output and sys.stdout.isatty():
         raise UsageError("parquet is binary: give -o FILE or redirect stdout")
     return fmt
+
+
+def write_output(data: bytes | str, output: str | None) -> None:
+    """``data`` to the ``-o`` file (atomically) or to stdout."""
+    if output:
+        with atomic_file(output) as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+        return
+    if isinstance(data, str):
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def print_json(value: Any) -> None:
+    """Write ``value`` as JSON (awsip's one encoding: times ISO-8601 UTC with Z) to stdout."""
+    from ..encoding import dumps
+
+    sys.stdout.write(dumps(value))

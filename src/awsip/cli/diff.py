@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..diff import RangesDiff
-from ..ranges import Entry, Ranges
+from ..ranges.diff import RangesDiff
+from ..ranges.model import Entry, Ranges
+from ..units import address_count
 from . import EXIT_DATA, EXIT_OK
 from .common import print_json
 
@@ -44,13 +45,13 @@ def load_publication(source: str, offline: bool | None = None) -> Ranges:
 
     A syncToken (digits) or a date (``2026-08-22``: that day's last publication;
     ``2026-08-22T15:17``: the one in force then) that is not an existing file goes to
-    :func:`awsip.source.load_history_entry`; anything else to :func:`awsip.source.load_ranges`.
+    :func:`awsip.loading.load_history_entry`; anything else to :func:`awsip.loading.load_ranges`.
     """
-    from .. import source as src
+    from ..loading import load_history_entry, load_ranges
 
     if _looks_like_history_key(source):
-        return src.load_history_entry(source)
-    return src.load_ranges(source, offline=offline)
+        return load_history_entry(source)
+    return load_ranges(source, offline=offline)
 
 
 def _looks_like_history_key(text: str) -> bool:
@@ -71,18 +72,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_human(diff, args.verbose)
     return EXIT_DATA if args.exit_code and diff else EXIT_OK
-
-
-def format_addresses(version: int, count: int) -> str:
-    """IPv4 counts in full; IPv6 counts as a power of two (``2^72`` or ``~2^72.6``)."""
-    if version == 4:
-        return f"{count:,}"
-    exact = count & (count - 1) == 0
-    if exact:
-        return f"2^{count.bit_length() - 1}"
-    import math
-
-    return f"~2^{math.log2(count):.1f}"
 
 
 def _table(rows: Sequence[Sequence[str]], right: set[int]) -> None:
@@ -120,7 +109,7 @@ def _print_human(diff: RangesDiff, verbose: bool) -> None:
         print(f"\n{title}:")
         _table([("SERVICE", "REGION", "FAMILY", "PREFIXES", "ADDRESSES")] + [
             (r.service, r.region, f"IPv{r.version}", str(r.prefixes),
-             format_addresses(r.version, r.addresses)) for r in rows], right={3, 4})
+             address_count(r.version, r.addresses)) for r in rows], right={3, 4})
     if verbose:
         for title, entries in (("Added", diff.added), ("Removed", diff.removed)):
             by_prefix: dict[str, list[Entry]] = {}

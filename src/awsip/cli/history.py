@@ -20,7 +20,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..source import list_history
+    from ..loading import list_history
 
     items = list_history()
     if args.json:

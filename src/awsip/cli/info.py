@@ -6,6 +6,8 @@ import argparse
 from datetime import datetime, timezone
 from typing import Any
 
+from ..encoding import iso_utc
+from ..units import duration
 from . import EXIT_OK
 from .common import add_ranges_options, print_json, ranges_from_args
 
@@ -21,16 +23,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _age(seconds: float) -> str:
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} minutes"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{int(seconds // 86400)} days"
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..source import cache_info
+    from ..loading import cache_info
 
     ranges = ranges_from_args(args)
     info = cache_info()
@@ -39,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
         "source": ranges.origin.kind,
         "location": ranges.origin.location,
         "sync_token": ranges.sync_token,
-        "create_date": ranges.create_date.isoformat(),
+        "create_date": iso_utc(ranges.create_date),
         "age_seconds": round(ranges.age.total_seconds()),
-        "checked_at": ranges.origin.checked_at.isoformat() if ranges.origin.checked_at else None,
+        "checked_at": ranges.origin.checked_at,
         "ipv4_prefixes": len(ranges.ipv4),
         "ipv6_prefixes": len(ranges.ipv6),
         "services": len(ranges.services),
@@ -54,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"source:      {ranges.origin.kind} ({ranges.origin.location})")
     print(f"syncToken:   {ranges.sync_token}")
     print(f"createDate:  {ranges.create_date:%Y-%m-%d %H:%M:%S} UTC "
-          f"({_age(ranges.age.total_seconds())} old)")
+          f"({duration(ranges.age.total_seconds())} old)")
     if ranges.origin.checked_at:
         checked = (now - ranges.origin.checked_at).total_seconds()
         print(f"checked:     {ranges.origin.checked_at:%Y-%m-%d %H:%M:%S} UTC "
-              f"({_age(checked)} ago; refreshed after {_age(info.max_age.total_seconds())})")
+              f"({duration(checked)} ago; refreshed after "
+              f"{duration(info.max_age.total_seconds())})")
     print(f"prefixes:    {len(ranges.ipv4):,} IPv4, {len(ranges.ipv6):,} IPv6 "
           f"({len(ranges.services)} services, {len(ranges.regions)} regions)")
     print(f"cache:       {info.directory}")

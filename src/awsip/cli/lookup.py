@@ -7,10 +7,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..encoding import dumps
 from ..errors import InvalidAddressError
-from ..lookup import Match
+from ..index.scalar import Match
 from . import EXIT_DATA, EXIT_OK
-from .common import add_ranges_options, print_json, ranges_from_args
+from .common import add_output_options, add_ranges_options, ranges_from_args, write_output
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -24,8 +25,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("ips", nargs="+", metavar="IP",
                         help="addresses to look up; '-' reads one per line from stdin")
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON array, one object per input, in input order")
+    add_output_options(parser, ("table", "json"), "table")
     add_ranges_options(parser)
     parser.set_defaults(func=run)
     return parser
@@ -52,10 +52,11 @@ def run(args: argparse.Namespace) -> int:
         except InvalidAddressError as exc:
             results.append(exc)
             print(f"awsip: {exc}", file=sys.stderr)
-    if args.json:
-        print_json([_json_row(text, r) for text, r in zip(inputs, results, strict=True)])
+    if args.output_format == "json" or (args.output and args.output.endswith(".json")):
+        text = dumps([_json_row(text, r) for text, r in zip(inputs, results, strict=True)])
     else:
-        _print_table(inputs, results)
+        text = _table(inputs, results)
+    write_output(text, args.output)
     bad = any(isinstance(r, InvalidAddressError) for r in results)
     return EXIT_DATA if bad else EXIT_OK
 
@@ -68,7 +69,7 @@ def _json_row(text: str, result: Match | InvalidAddressError) -> dict[str, Any]:
     return row
 
 
-def _print_table(inputs: list[str], results: list[Match | InvalidAddressError]) -> None:
+def _table(inputs: list[str], results: list[Match | InvalidAddressError]) -> str:
     header = ("IP", "SERVICE", "REGION", "BORDER GROUP", "PREFIX", "ALSO TAGGED")
     rows: list[tuple[str, ...]] = []
     for text, r in zip(inputs, results, strict=True):
@@ -80,5 +81,5 @@ def _print_table(inputs: list[str], results: list[Match | InvalidAddressError]) 
             rows.append((r.ip, r.service or "", r.region or "", r.network_border_group or "",
                          r.prefix or "", ",".join(r.services[1:])))
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    for row in (header, *rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                   + "\n" for row in (header, *rows))

@@ -8,7 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import EXIT_DATA, EXIT_OK
-from .common import add_ranges_options, output_format, ranges_from_args
+from .common import (
+    add_output_options,
+    add_ranges_options,
+    output_format,
+    ranges_from_args,
+    write_output,
+)
 
 _FORMATS = ("cidr", "json", "csv", "parquet")
 _SUFFIXES = {".txt": "cidr", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -39,13 +45,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
                         help="IPv4 prefixes only")
     family.add_argument("-6", dest="version", action="store_const", const=6,
                         help="IPv6 prefixes only")
-    out = parser.add_argument_group("output")
-    out.add_argument("--collapse", action="store_true",
-                     help="merge into the minimal CIDR set (tags are dropped)")
-    out.add_argument("--format", "-f", choices=_FORMATS,
-                     help="output format (default: from the -o suffix, else cidr)")
-    out.add_argument("-o", "--output", metavar="FILE",
-                     help="write to FILE atomically (temp file, then rename) instead of stdout")
+    parser.add_argument("--collapse", action="store_true",
+                        help="merge into the minimal CIDR set (tags are dropped)")
+    add_output_options(parser, _FORMATS, "cidr")
     add_ranges_options(parser)
     parser.set_defaults(func=run)
     return parser
@@ -59,7 +61,7 @@ def split_values(values: Iterable[str] | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..export import atomic_output, render
+    from ..ranges.export import to_bytes
 
     fmt = output_format(args, _SUFFIXES, "cidr")
     ranges = ranges_from_args(args)
@@ -75,14 +77,7 @@ def run(args: argparse.Namespace) -> int:
     selected = ranges.filter(service=wanted["service"], region=wanted["region"],
                              network_border_group=wanted["network_border_group"],
                              version=args.version)
-    data = render(selected, fmt, collapse=args.collapse)
-    if args.output:
-        with atomic_output(args.output) as fh:
-            fh.write(data)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    write_output(to_bytes(selected, fmt, collapse=args.collapse), args.output)
     if not selected.entries:
         print("awsip: no entries match the filters", file=sys.stderr)
         return EXIT_DATA

@@ -6,8 +6,18 @@ import argparse
 import sys
 from typing import Any
 
-from . import EXIT_OK, EXIT_USAGE
-from .common import add_ranges_options
+from . import EXIT_OK
+from .common import (
+    add_output_options,
+    add_ranges_options,
+    add_reader_options,
+    output_format,
+    reader_options,
+    write_output,
+)
+
+_FORMATS = ("table", "json", "csv", "markdown")
+_SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".txt": "table"}
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -47,57 +57,36 @@ def register(sub: Any) -> argparse.ArgumentParser:
                      help="the VPC's region (default: from the records or the S3 path)")
     vpc.add_argument("--vpc-cidr", action="append", metavar="CIDR", default=[],
                      help="address block inside the VPC (repeatable; needed for IPv6)")
-    when = parser.add_argument_group("time window (UTC, by record start)")
-    when.add_argument("--since", metavar="T", help="from this time, e.g. 2026-03-21T06:00Z")
-    when.add_argument("--until", metavar="T", help="before this time")
-    out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=("table", "json", "csv", "markdown"), default=None)
-    out.add_argument("--json", action="store_true", help="same as --format json")
-    out.add_argument("--plot", metavar="FILE", help="bytes per hour by peer service, .png/.svg "
-                     "(needs awsip[plot])")
-    out.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
-    parser.add_argument("--log-format", metavar="FIELDS", default=None,
-                        help="flow-log format string for files without a header line")
+    add_output_options(parser, _FORMATS, "table")
+    parser.add_argument("--plot", metavar="FILE", help="bytes per hour by peer service, "
+                        ".png/.svg (needs awsip[plot])")
+    add_reader_options(parser)
     add_ranges_options(parser)
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..api import report
     from ..errors import UsageError
+    from ..output.chart import check_chart_path, plot
+    from ..output.report import render
+    from . import common
 
-    try:
-        return _run(args)
-    except UsageError as exc:
-        print(f"awsip report: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def _run(args: argparse.Namespace) -> int:
-    from ..advise import DEFAULT_PRICE_PER_GB, GB_BYTES, report
-    from ..errors import UsageError
-    from ..render import plot, render
-    from .common import ranges_from_args
-
-    fmt = "json" if args.json else (args.format or "table")
+    fmt = output_format(args, _SUFFIXES, "table")
     if args.top is not None and args.top < 0:
         raise UsageError("--top must be >= 0")
+    if args.plot:
+        check_chart_path(args.plot)
     top = args.top if args.top is not None else (20 if fmt in ("table", "markdown") else None)
-    by = _split(args.by) if args.by else ["service", "region"]
-    ranges = ranges_from_args(args)
-    if args.plot and not str(args.plot).lower().endswith((".png", ".svg")):
-        raise UsageError(f"--plot {args.plot!r}: the file name must end in .png or .svg")
     result = report(
         args.paths if len(args.paths) > 1 else args.paths[0],
-        by=by, top=top, ranges=ranges, vpc_cidrs=_split(args.vpc_cidr),
+        by=_split(args.by) if args.by else ["service", "region"], top=top,
+        ranges=common.ranges_from_args(args), vpc_cidrs=_split(args.vpc_cidr),
         vpc_region=args.vpc_region, nat_enis=_split(args.nat_eni), nat_ips=_split(args.nat_ip),
-        since=args.since, until=args.until,
-        price_per_gb=DEFAULT_PRICE_PER_GB if args.price_per_gb is None else args.price_per_gb,
-        gb_bytes=GB_BYTES if args.gb_bytes is None else args.gb_bytes,
-        hourly=bool(args.plot), format=args.log_format,
-        progress=False if args.quiet else None,
-    )
-    sys.stdout.write(render(result, fmt))
+        price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes, hourly=bool(args.plot),
+        options=reader_options(args))
+    write_output(render(result, fmt), args.output)
     if args.plot:
         plot(result, args.plot)
         if not args.quiet:

@@ -24,7 +24,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..source import update
+    from ..loading import update
 
     result = update(args.ranges)
     if args.json:

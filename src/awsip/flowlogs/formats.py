@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..errors import FlowLogError
 from .fields import DEFAULT_FIELDS, FIELDS
@@ -24,7 +25,7 @@ def known_fields_text() -> str:
     return ", ".join(FIELDS)
 
 
-def parse_format(spec: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def parse_format(spec: str | Sequence[str]) -> tuple[str, ...]:
     """The field names of a format given as AWS writes it (``'${version} ${srcaddr} ...'``),
     as plain names separated by spaces (an S3 header line), or as a list of names.
 

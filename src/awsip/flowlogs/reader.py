@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FlowLogError
+from ..errors import FlowLogError, UsageError
 from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
 from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
-from .sources import SourceFile, expand
+from .options import ReaderOptions, reader_options
+from .paths import SourceFile, expand
 
 if TYPE_CHECKING:
     import os
@@ -59,6 +60,8 @@ class FlowLogStats:
     skipped: int = 0
     nodata: int = 0
     skipdata: int = 0
+    #: records read but left out because their start is outside ``since``/``until``
+    outside_window: int = 0
     files: int = 0
     bytes_read: int = 0
     skipped_lines: list[SkippedLine] = field(default_factory=list)
@@ -300,21 +303,21 @@ class FlowLogReader:
     def __init__(
         self,
         sources: list[SourceFile],
+        options: ReaderOptions | None = None,
         *,
-        format: str | list[str] | tuple[str, ...] | None = None,
-        strict: bool = False,
-        progress: bool | None = None,
-        use_threads: bool = True,
         columns: Iterable[str] | None = None,
     ) -> None:
         self._sources = sources
-        #: the only columns produced (canonical names), or None for all
+        self.options = options = options or ReaderOptions()
+        #: the only columns produced (canonical names), or None for all; a time window also
+        #: reads ``start``
         self.columns = None if columns is None else frozenset(
-            c.replace("-", "_") for c in columns)
-        self._format = parse_format(format) if format is not None else None
-        self.strict = strict
-        self.progress = sys.stderr.isatty() if progress is None else progress
-        self.use_threads = use_threads
+            c.replace("-", "_") for c in columns) | ({"start"} if options.window else set())
+        log_format = options.log_format
+        self._format = parse_format(log_format) if log_format is not None else None
+        self.strict = options.strict
+        self.progress = sys.stderr.isatty() if options.progress is None else options.progress
+        self.use_threads = options.use_threads
         self.stats = FlowLogStats()
         self.files: list[str] = []
         self._started = False
@@ -373,30 +376,9 @@ class FlowLogReader:
     # ------------------------------------------------------------------ per file
 
     def _emit(self, table: pa.Table, path: str) -> Iterator[pa.Table]:
-        import pyarrow.compute as pc
-
-        from ..arrowutil import string_scalar
-
-        if table.num_rows == 0:
-            return
-        self.stats.records += table.num_rows
-        if "log_status" in table.column_names:
-            status = table.column("log_status")
-            for value, attr in (("NODATA", "nodata"), ("SKIPDATA", "skipdata")):
-                mask = pc.equal(status, string_scalar(value))
-                n = pc.sum(mask).as_py() or 0
-                if n:
-                    setattr(self.stats, attr, getattr(self.stats, attr) + n)
-                    sub = table.filter(mask)
-                    lo = _seconds(pc.min(sub.column("start"))) if "start" in sub.column_names \
-                        else None
-                    hi = _seconds(pc.max(sub.column("end"))) if "end" in sub.column_names \
-                        else None
-                    lo = lo if lo is not None else hi
-                    hi = hi if hi is not None else lo
-                    span_attr = f"{attr}_span"
-                    setattr(self.stats, span_attr, _widen(getattr(self.stats, span_attr), lo, hi))
-        yield table.replace_schema_metadata({b"awsip.file": path.encode()})
+        table = account(table, self.stats, self.options)
+        if table.num_rows:
+            yield table.replace_schema_metadata({b"awsip.file": path.encode()})
 
     def _bad(self, path: str, line: int, reason: str, text: bytes | str) -> None:
         if self.strict:
@@ -689,6 +671,63 @@ class FlowLogReader:
         yield from self._parse_block(parser, block, 0, len(block), _FileState(src.path, 1))
 
 
+def account(table: pa.Table, stats: FlowLogStats, options: ReaderOptions) -> pa.Table:
+    """Count ``table``'s records in ``stats`` (records; NODATA/SKIPDATA and their spans) after
+    leaving out those outside ``options``' time window (counted as ``outside_window``): what
+    the reader does for every block, and :func:`awsip.flowlogs.records.open_records` for
+    records given as tables."""
+    import pyarrow.compute as pc
+
+    from ..arrowutil import string_scalar
+
+    if table.num_rows and options.window:
+        table = _in_window(table, options, stats)
+    if table.num_rows == 0:
+        return table
+    stats.records += table.num_rows
+    if "log_status" in table.column_names:
+        status = table.column("log_status")
+        for value, attr in (("NODATA", "nodata"), ("SKIPDATA", "skipdata")):
+            mask = pc.equal(status, string_scalar(value))
+            n = pc.sum(mask).as_py() or 0
+            if n:
+                setattr(stats, attr, getattr(stats, attr) + n)
+                sub = table.filter(mask)
+                lo = _seconds(pc.min(sub.column("start"))) if "start" in sub.column_names \
+                    else None
+                hi = _seconds(pc.max(sub.column("end"))) if "end" in sub.column_names \
+                    else None
+                lo = lo if lo is not None else hi
+                hi = hi if hi is not None else lo
+                span_attr = f"{attr}_span"
+                setattr(stats, span_attr, _widen(getattr(stats, span_attr), lo, hi))
+    return table
+
+
+def _in_window(table: pa.Table, options: ReaderOptions, stats: FlowLogStats) -> pa.Table:
+    """Rows whose ``start`` is in ``[since, until)``; the others counted, not produced."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "start" not in table.column_names:
+        raise UsageError("since/until need the 'start' field in the flow logs")
+    ts = pa.timestamp("s", tz="UTC")
+    start = table.column("start")
+    if start.type != ts:
+        start = start.cast(ts)
+    keep = pc.is_valid(start)
+    if options.since is not None:
+        keep = pc.and_(keep, pc.greater_equal(start, pa.scalar(options.since, ts)))
+    if options.until is not None:
+        keep = pc.and_(keep, pc.less(start, pa.scalar(options.until, ts)))
+    keep = pc.fill_null(keep, False)
+    kept = int(pc.sum(keep).as_py() or 0)
+    if kept == table.num_rows:
+        return table
+    stats.outside_window += table.num_rows - kept
+    return table.filter(keep)
+
+
 def _insights_rows(path: str, data: bytes, is_json: bool) -> tuple[list[dict[str, Any]], list[str]]:
     if is_json:
         try:
@@ -741,31 +780,26 @@ def _empty_table(fields: Iterable[str]) -> pa.Table:
 
 def read_flow_logs(
     source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    options: ReaderOptions | None = None,
     *,
-    format: str | list[str] | tuple[str, ...] | None = None,
-    strict: bool = False,
-    progress: bool | None = None,
-    region: str | None = None,
-    endpoint_override: str | None = None,
-    use_threads: bool = True,
     columns: Iterable[str] | None = None,
+    **kwargs: Any,
 ) -> FlowLogReader:
     """Read VPC / Transit Gateway flow logs as pyarrow RecordBatches.
 
     ``source``: a path, directory (recursive), glob, ``-`` (stdin), ``s3://bucket/prefix``,
-    or a list of these. ``format``: the flow log's format string as AWS shows it, used for
-    files without an S3 header line (default: the version 2 default format). ``strict``: raise
-    FlowLogError at the first bad line instead of skipping and counting it. ``progress``: a tqdm
-    bar on stderr (default: when stderr is a terminal). ``region``/``endpoint_override``: for
-    s3:// sources (credentials come from the standard AWS chain). ``columns``: produce only
-    these fields (column names such as ``srcaddr``, ``log_status``; those a file does not have
-    are left out): the others are neither converted nor checked, so a line is skipped only
-    when its field count or a field read is wrong, and NODATA/SKIPDATA are counted only when
-    ``log_status`` is read. Faster when only some fields matter (``awsip report`` reads this way).
+    or a list of these. ``options`` or keyword arguments: see
+    :class:`~awsip.flowlogs.options.ReaderOptions` (``log_format``, ``strict``, ``progress``,
+    ``region``, ``endpoint_override``, ``since``, ``until``, ``use_threads``; ``format=`` is a
+    deprecated spelling of ``log_format=``). ``columns``: produce only these fields (column
+    names such as ``srcaddr``, ``log_status``; those a file does not have are left out): the
+    others are neither converted nor checked, so a line is skipped only when its field count or
+    a field read is wrong, and NODATA/SKIPDATA are counted only when ``log_status`` is read.
+    Faster when only some fields matter (``awsip report`` reads this way).
     """
-    files = expand(source, region=region, endpoint_override=endpoint_override)
-    return FlowLogReader(files, format=format, strict=strict, progress=progress,
-                         use_threads=use_threads, columns=columns)
+    opts = reader_options(options, **kwargs)
+    files = expand(source, region=opts.region, endpoint_override=opts.endpoint_override)
+    return FlowLogReader(files, opts, columns=columns)
 
 
 def traffic_only(data: Any) -> Any:
@@ -782,4 +816,5 @@ def traffic_only(data: Any) -> Any:
     return data.filter(pc.fill_null(keep, True))
 
 
-__all__ = ["FlowLogReader", "FlowLogStats", "SkippedLine", "read_flow_logs", "traffic_only"]
+__all__ = ["FlowLogReader", "FlowLogStats", "SkippedLine", "account", "read_flow_logs",
+           "traffic_only"]

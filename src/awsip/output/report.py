@@ -1,4 +1,4 @@
-"""Render a :class:`awsip.advise.Report` as a terminal table, JSON, CSV, Markdown or a chart.
+"""Render a :class:`awsip.advice.Report` as a terminal table, JSON, CSV or Markdown.
 
 The table fits 80 columns and leads with the answer: the NAT gateway's bytes and cost, the
 recommendations, then the top groups. Byte sizes use the report's GB convention (1 GB =
@@ -8,41 +8,20 @@ recommendations, then the top groups. Byte sizes use the report's GB convention 
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from ..advice.prices import cost
+from ..encoding import dumps
+from ..errors import UsageError
+from ..units import duration, gb_rule, human_bytes, usd
 
 if TYPE_CHECKING:
-    from .advise import Report
+    from ..advice.report import Report
 
 FORMATS = ("table", "json", "csv", "markdown")
 WIDTH = 80
-
-
-def human_bytes(n: float, gb_bytes: int = 1 << 30) -> str:
-    """``n`` bytes as e.g. ``659.0 GB`` (base 1024 when a GB is 2**30 bytes, else 1000)."""
-    base = 1024 if gb_bytes == 1 << 30 else 1000
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < base or unit == "TB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= base
-    return f"{value:,.1f} PB"  # pragma: no cover
-
-
-def usd(value: float) -> str:
-    """Dollars: cents for amounts of a cent or more, four decimals below (never '$0.00' for
-    a non-zero cost)."""
-    if value == 0 or abs(value) >= 0.01:
-        return f"${value:,.2f}"
-    return f"${value:.4f}" if abs(value) >= 0.0001 else "<$0.0001"
-
-
-def _gb_rule(gb_bytes: int) -> str:
-    return "2^30 bytes" if gb_bytes == 1 << 30 else f"{gb_bytes:,} bytes"
 
 
 def _ts(value: datetime | None) -> str:
@@ -68,9 +47,7 @@ def _group_rows(report: Report) -> list[dict[str, Any]]:
 
 def _span_days(report: Report) -> str:
     span = report.span_seconds
-    if span is None:
-        return "-"
-    return f"{span / 86400:.1f} days" if span >= 86400 else f"{span / 3600:.1f} hours"
+    return "-" if span is None else duration(span)
 
 
 def _headline(report: Report) -> list[str]:
@@ -95,13 +72,11 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
     lines = [
         f"NAT gateway {who}: {human_bytes(nat.bytes, gb)} processed (counted once: "
         f"{human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} out), "
-        f"est. {usd(nat.cost_usd)} at ${nat.price_per_gb:g}/GB (GB = {_gb_rule(gb)})"
+        f"est. {usd(nat.cost_usd)} at ${nat.price_per_gb:g}/GB (GB = {gb_rule(gb)})"
     ]
     out = textwrap.wrap(lines[0], WIDTH)
     for row in nat.by_service.to_pylist()[:8]:
         label = f"{row['service']} {row['region'] or ''}".strip()
-        from .advise import cost
-
         money = usd(cost(row["bytes"], nat.price_per_gb, gb))
         out.append(f"{bullet}{_fit(label, 34):<34} {row['share'] * 100:6.1f}% "
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
@@ -172,13 +147,11 @@ def render_markdown(report: Report) -> str:
     out = ["# awsip report", "", *(f"- {line}" for line in _headline(report))]
     nat = report.nat
     if nat is not None:
-        from .advise import cost
-
         gb = nat.gb_bytes
         out += ["", "## NAT gateway", "",
                 f"{', '.join((*nat.enis, *nat.ips))}: **{human_bytes(nat.bytes, gb)}** processed "
                 f"(counted once), estimated **{usd(nat.cost_usd)}** at ${nat.price_per_gb:g}/GB "
-                f"(GB = {_gb_rule(gb)}).", "",
+                f"(GB = {gb_rule(gb)}).", "",
                 "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|"]
         for row in nat.by_service.to_pylist():
             out.append(f"| {row['service']} | {row['region'] or '-'} | "
@@ -202,7 +175,7 @@ def render_markdown(report: Report) -> str:
 
 def render_json(report: Report) -> str:
     """The JSON document described in docs/report.md."""
-    return json.dumps(report.to_dict(), indent=2) + "\n"
+    return dumps(report.to_dict())
 
 
 def render_csv(report: Report) -> str:
@@ -226,54 +199,4 @@ def render(report: Report, fmt: str = "table") -> str:
     return renderers[fmt](report)
 
 
-def plot(report: Report, path: str, *, max_services: int = 8) -> None:
-    """Bytes per hour stacked by peer service, to ``path`` (.png or .svg): the NAT's bytes when
-    the report has a NAT section, else all traffic. Needs matplotlib (``pip install
-    'awsip[plot]'``); the report must have been built with ``hourly=True``."""
-    if not str(path).lower().endswith((".png", ".svg")):
-        raise UsageError(f"--plot {path!r}: the file name must end in .png or .svg")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError(
-            "--plot needs matplotlib: pip install 'awsip[plot]'") from None
-    if report.hourly is None:
-        raise UsageError("the report has no hourly data (build it with hourly=True)")
-    rows = report.hourly.to_pylist()
-    totals: dict[str, int] = {}
-    for r in rows:
-        totals[r["service"]] = totals.get(r["service"], 0) + r["bytes"]
-    keep = sorted(totals, key=lambda s: -totals[s])[:max_services]
-    hours = sorted({r["hour"] for r in rows if r["hour"] is not None})
-    index = {h: i for i, h in enumerate(hours)}
-    series: dict[str, list[float]] = {s: [0.0] * len(hours) for s in [*keep, "other"]}
-    gb = report.nat.gb_bytes if report.nat else 1 << 30
-    for r in rows:
-        if r["hour"] is None:
-            continue
-        name = r["service"] if r["service"] in keep else "other"
-        series[name][index[r["hour"]]] += r["bytes"] / gb
-    if not any(series["other"]):
-        del series["other"]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    if hours:
-        ax.stackplot(hours, *series.values(), labels=list(series), step="post")
-        ax.legend(loc="upper left", fontsize="small")
-    ax.set_ylabel(f"GB per hour (GB = {_gb_rule(gb)})")
-    ax.set_xlabel("hour (UTC)")
-    if report.nat is not None:
-        who = ", ".join((*report.nat.enis, *report.nat.ips))
-        ax.set_title(f"NAT gateway {who}: bytes processed per hour by peer service")
-    else:
-        ax.set_title("Traffic per hour by peer service (bytes as logged)")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
-__all__ = ["FORMATS", "human_bytes", "plot", "render", "render_csv", "render_json",
-           "render_markdown", "render_table"]
+__all__ = ["FORMATS", "render", "render_csv", "render_json", "render_markdown", "render_table"]

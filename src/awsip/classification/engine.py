@@ -1,8 +1,14 @@
-"""Bulk classification (:func:`awsip.classify`): tag a column of addresses with AWS labels.
+"""The one classification engine: distinct values first, then the bulk index.
 
-:func:`classify` answers exactly what :meth:`Ranges.lookup` answers for every address (same
-primary service rule, same parser semantics), millions of addresses per second. See
-:mod:`awsip.vindex` for the engine and ``docs/performance.md`` for measurements.
+Every caller that labels addresses in bulk goes through here: :func:`classify` (a column in, a
+table out), flow-log enrichment (:mod:`awsip.classification.enrich`) and the traffic summaries
+(:mod:`awsip.traffic`). The steps are :func:`distinct` (dictionary-encode a column when its
+values repeat), :func:`label_codes` (parse each distinct value once with
+:func:`awsip.index.parse.parse_strings` and look it up in the :class:`~awsip.index.bulk.BulkIndex`)
+and :func:`label_arrays` (per-row dictionary columns gathered from the index's label tables).
+The answers are exactly :meth:`Ranges.lookup`'s for every address (same primary service rule,
+same parser semantics), millions of addresses per second; ``docs/performance.md`` has the
+measurements.
 
 The result is a :class:`pyarrow.Table` with one row per input, in input order:
 
@@ -14,7 +20,8 @@ column                   type                         value
 ``valid``                bool (never null)            the input is an IPv4/IPv6 address
 ``aws``                  bool                         inside a published prefix (null if invalid)
 ``prefix``               dictionary<int16, string>    most specific covering prefix
-``service``              dictionary<int16, string>    primary service (see :mod:`awsip.ranges`)
+``service``              dictionary<int16, string>    primary service (the rule of
+                                                      :mod:`awsip.ranges.model`)
 ``region``               dictionary<int16, string>    region of the deciding entry
 ``network_border_group`` dictionary<int16, string>    border group of the deciding entry
 =======================  ===========================  ==========================================
@@ -33,12 +40,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .vindex import BulkIndex, bulk_index, format_ipv4, parse_strings
+from ..arrowutil import is_string_like
+from ..index.bulk import BulkIndex, bulk_index
+from ..index.parse import Parsed, format_ipv4, parse_strings
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from .ranges import Ranges
+    from ..ranges.model import Ranges
 
 COLUMNS = ("ip", "valid", "aws", "prefix", "service", "region", "network_border_group")
 LABEL_COLUMNS = COLUMNS[3:]
@@ -53,18 +62,14 @@ _SAMPLE = 4096
 _MOSTLY_DISTINCT = 0.75
 
 
-def classify(ips: Any, ranges: Ranges | None = None) -> pa.Table:
+def classify(ips: Any, ranges: Ranges) -> pa.Table:
     """Classify many addresses at once; one output row per input, in input order.
 
     ``ips`` may be an iterable of ``str`` (``None`` allowed), a numpy array of strings or of
     integers (pre-parsed IPv4, 0..2**32-1), a pyarrow ``Array``/``ChunkedArray`` of strings or
-    integers, or a pandas ``Series`` of either. ``ranges`` defaults to
-    :func:`awsip.default_ranges`. The column layout is in the module doc.
+    integers, or a pandas ``Series`` of either. The column layout is in the module doc.
+    (:func:`awsip.classify` is this with ``ranges`` defaulting to :func:`awsip.default_ranges`.)
     """
-    if ranges is None:
-        from .source import default_ranges
-
-        ranges = default_ranges()
     index = bulk_index(ranges)
     arr = _as_arrow(ips)
     if pa.types.is_integer(arr.type):
@@ -105,8 +110,7 @@ def _as_arrow(ips: Any) -> pa.Array:
         arr = arr.cast(arr.type.value_type)
     if pa.types.is_null(arr.type):
         arr = arr.cast(pa.string())
-    if not (pa.types.is_integer(arr.type) or pa.types.is_string(arr.type)
-            or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type)):
+    if not (pa.types.is_integer(arr.type) or is_string_like(arr.type)):
         raise TypeError(f"classify() takes strings or integers, not {arr.type}")
     return arr
 
@@ -148,19 +152,29 @@ def _from_iterable(items: Iterable[Any]) -> pa.Array:
 
 
 # ---------------------------------------------------------------------- engine
-def _classify_strings(arr: pa.Array, index: BulkIndex, ranges: Ranges) -> pa.Table:
-    n = len(arr)
-    row_of: NDArray[Any] | None = None
-    uniques = arr
-    if n > _SMALL and _repeats(arr):
-        encoded = arr.dictionary_encode()
-        uniques = encoded.dictionary
-        indices = encoded.indices
-        if indices.null_count:  # nulls get the extra, invalid slot after the uniques
-            indices = indices.fill_null(len(uniques))
-        row_of = indices.to_numpy()
-    parsed = parse_strings(uniques)
-    # Every row goes through the IPv4 table (v4 is 0 elsewhere): cheaper than selecting rows.
+def distinct(arr: pa.Array) -> tuple[pa.Array, NDArray[Any] | None]:
+    """``(uniques, row_of)``: the distinct values of ``arr`` and, per row, the position of its
+    value among them (a null row points one past the end); ``(arr, None)`` when deduplicating
+    would not pay (small input, or a sample shows mostly distinct values)."""
+    if len(arr) <= _SMALL or not _repeats(arr):
+        return arr, None
+    return encode(arr)
+
+
+def encode(arr: pa.Array) -> tuple[pa.Array, NDArray[Any]]:
+    """:func:`distinct` without the sampling: always dictionary-encode."""
+    encoded = arr.dictionary_encode()
+    indices = encoded.indices
+    if indices.null_count:  # nulls get the extra, invalid slot after the uniques
+        indices = indices.fill_null(len(encoded.dictionary))
+    return encoded.dictionary, indices.to_numpy(zero_copy_only=False)
+
+
+def label_codes(values: pa.Array, index: BulkIndex) -> tuple[Parsed, NDArray[np.int32]]:
+    """Parse each string of ``values`` once and look it up: ``(parsed, codes)``, the label code
+    per value (0: not AWS, or not an address)."""
+    parsed = parse_strings(values)
+    # Every value goes through the IPv4 table (v4 is 0 elsewhere): cheaper than selecting rows.
     codes = index.lookup4(parsed.v4).astype(np.int32)
     not4 = parsed.version != 4
     if not4.any():
@@ -168,12 +182,16 @@ def _classify_strings(arr: pa.Array, index: BulkIndex, ranges: Ranges) -> pa.Tab
         is6 = np.flatnonzero(parsed.version == 6)
         if len(is6):
             codes[is6] = index.lookup6(parsed.hi[is6], parsed.lo[is6])
-    if row_of is not None:
-        codes = np.append(codes, 0)
+    return parsed, codes
+
+
+def _classify_strings(arr: pa.Array, index: BulkIndex, ranges: Ranges) -> pa.Table:
+    uniques, row_of = distinct(arr)
+    parsed, codes = label_codes(uniques, index)
     valid = parsed.version != 0
     if row_of is not None:
+        codes = np.append(codes, 0)[row_of]  # one row-level gather; labels index small tables
         valid = np.append(valid, False)[row_of]
-        codes = codes[row_of]  # one row-level gather; the label columns then index small tables
     return _assemble(arr, valid, codes, index, ranges)
 
 
@@ -226,6 +244,23 @@ def dotted(values: Any) -> pa.Array:
     return text
 
 
+def label_arrays(codes: NDArray[Any], index: BulkIndex, validity: pa.Buffer | None = None,
+                 null_count: int = 0) -> dict[str, pa.DictionaryArray]:
+    """The prefix, service, region and network_border_group columns for per-row label codes:
+    dictionary arrays over the index's label tables (the same dictionary for every batch),
+    null where ``validity`` (a bitmap, usually "is AWS") is off."""
+    n = len(codes)
+    out: dict[str, pa.DictionaryArray] = {}
+    for name in LABEL_COLUMNS:
+        column = index.columns[name]
+        idx = column.codes[codes]
+        kind = pa.from_numpy_dtype(idx.dtype)
+        indices = pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(idx)],
+                                        null_count=null_count)
+        out[name] = pa.DictionaryArray.from_arrays(indices, column.dictionary, safe=False)
+    return out
+
+
 def _bitmap(mask: NDArray[np.bool_]) -> pa.Buffer:
     return pa.py_buffer(np.packbits(mask, bitorder="little"))
 
@@ -245,16 +280,12 @@ def _assemble(ip: pa.Array, valid: NDArray[np.bool_], codes: NDArray[Any],
         pa.Array.from_buffers(pa.bool_(), n, [valid_bits if invalid else None, aws_bits],
                               null_count=invalid),
     ]
-    for name in LABEL_COLUMNS:
-        column = index.columns[name]
-        idx = column.codes[codes]
-        kind = pa.from_numpy_dtype(idx.dtype)
-        indices = pa.Array.from_buffers(kind, n, [aws_bits if n_aws < n else None,
-                                                  pa.py_buffer(idx)], null_count=n - n_aws)
-        arrays.append(pa.DictionaryArray.from_arrays(indices, column.dictionary, safe=False))
+    labels = label_arrays(codes, index, aws_bits if n_aws < n else None, n - n_aws)
+    arrays.extend(labels[name] for name in LABEL_COLUMNS)
     metadata = {META_INVALID: str(invalid).encode(),
                 META_SYNC_TOKEN: ranges.sync_token.encode()}
     return pa.Table.from_arrays(arrays, names=list(COLUMNS), metadata=metadata)
 
 
-__all__ = ["COLUMNS", "classify", "dotted", "invalid_count"]
+__all__ = ["COLUMNS", "LABEL_COLUMNS", "classify", "distinct", "dotted", "encode", "invalid_count",
+           "label_arrays", "label_codes"]

@@ -10,24 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from .collapse import merge_intervals
-from .export import bounds
-from .ranges import Entry, Ranges
-
-
-@dataclass(frozen=True, slots=True)
-class Publication:
-    """Identity of one publication: its syncToken and createDate."""
-
-    sync_token: str
-    create_date: datetime
-
-    def to_dict(self) -> dict[str, str]:
-        return {"syncToken": self.sync_token,
-                "createDate": self.create_date.strftime("%Y-%m-%d-%H-%M-%S")}
+from ..addr import count_addresses
+from .model import Entry, Publication, Ranges, register_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,17 +116,6 @@ class RangesDiff:
         }
 
 
-def count_addresses(prefixes: Iterable[str]) -> int:
-    """Addresses covered by the union of ``prefixes`` (all of one family)."""
-    from .addr import parse_cidr
-
-    spans = []
-    for text in prefixes:
-        first, last = bounds(*parse_cidr(text))
-        spans.append((first, last + 1))
-    return sum(hi - lo for lo, hi in merge_intervals(spans))
-
-
 def _tags(e: Entry) -> tuple[str, str, str]:
     return e.service, e.region, e.network_border_group
 
@@ -163,9 +138,11 @@ def diff_ranges(old: Ranges, new: Ranges) -> RangesDiff:
     changed = [PrefixChange(p, entries(before[p]), entries(after[p]))
                for p in order(new, before.keys() & after.keys())
                if set(map(_tags, before[p])) != set(map(_tags, after[p]))]
-    return RangesDiff(Publication(old.sync_token, old.create_date),
-                      Publication(new.sync_token, new.create_date),
-                      tuple(added), tuple(removed), tuple(changed))
+    return RangesDiff(old.publication, new.publication, tuple(added), tuple(removed),
+                      tuple(changed))
+
+
+register_view("diff", diff_ranges)
 
 
 __all__ = [
@@ -173,6 +150,5 @@ __all__ = [
     "Publication",
     "RangesDiff",
     "SummaryRow",
-    "count_addresses",
     "diff_ranges",
 ]

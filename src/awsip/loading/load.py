@@ -23,9 +23,9 @@
   ``AWSIP_HISTORY``, default 30); ``load_ranges(at=...)`` and :func:`load_history_entry` read it,
   offline.
 
-HTTP goes through :mod:`requests` (imported only when fetching): TLS verified, ``(10, 30)`` second
-(connect, read) timeouts (``AWSIP_TIMEOUT``), ``HTTPS_PROXY``/``NO_PROXY`` and
-``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` honoured, ``User-Agent: awsip/<version>``.
+HTTP is :mod:`.http` (TLS verified, ``(10, 30)`` second (connect, read) timeouts,
+``AWSIP_TIMEOUT``, the environment's proxies and CA bundle); settings are :mod:`.settings`; the
+cache directory is :mod:`.cache` and its history :mod:`.history`.
 """
 
 from __future__ import annotations
@@ -37,23 +37,12 @@ import threading
 import warnings
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .cache import (
-    DEFAULT_HISTORY,
-    Cache,
-    CacheMeta,
-    HistoryItem,
-    Slot,
-    parse_history_key,
-    read_compact,
-    sha256,
-    utcnow,
-    write_compact,
-)
-from .errors import (
+from ..encoding import parse_time
+from ..errors import (
     BundledRangesWarning,
     FetchError,
     HistoryError,
@@ -61,198 +50,15 @@ from .errors import (
     RangesWarning,
     UsageError,
 )
-from .ranges import Origin, Ranges
-
-#: AWS's publication.
-DEFAULT_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json"
-#: How long a cached copy is used without asking the server (``AWSIP_MAX_AGE``, seconds).
-DEFAULT_MAX_AGE = timedelta(hours=12)
-#: (connect, read) timeouts in seconds (``AWSIP_TIMEOUT`` sets both).
-DEFAULT_TIMEOUT = (10.0, 30.0)
-#: After a failed refresh, the cached copy is used (with a warning) without retrying for this
-#: long (or ``max_age``, if shorter), so a dead network costs one timeout, not one per call.
-RETRY_AFTER = timedelta(minutes=5)
-#: Downloads larger than this are abandoned (the real document is about 2.6 MB).
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+from ..ranges.model import Origin, Publication, Ranges
+from ..units import duration
+from . import settings
+from .cache import Cache, CacheMeta, Slot, read_compact, sha256, utcnow, write_compact
+from .history import HistoryItem, parse_history_key
+from .http import download
+from .settings import DEFAULT_URL, MAX_DOCUMENT_BYTES, RETRY_AFTER, cache_dir
 
 _BUNDLED = "data/ip-ranges.json.gz"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
-# --------------------------------------------------------------------------- settings
-def cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The cache directory: ``cache_dir``, else ``AWSIP_CACHE_DIR``, else
-    ``platformdirs.user_cache_dir("awsip")`` (e.g. ``~/.cache/awsip`` on Linux,
-    ``~/Library/Caches/awsip`` on macOS, ``%LOCALAPPDATA%\\awsip\\Cache`` on Windows)."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get("AWSIP_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("awsip", appauthor=False))
-
-
-def _env_number(name: str) -> float | None:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{name}={text!r} is not a number of seconds") from None
-    if value < 0:
-        raise UsageError(f"{name}={text!r} must not be negative")
-    return value
-
-
-def _offline(offline: bool | None) -> bool:
-    if offline is not None:
-        return offline
-    text = os.environ.get("AWSIP_OFFLINE", "").strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise UsageError(f"AWSIP_OFFLINE={text!r}: use 1 (offline) or 0")
-
-
-def _max_age(max_age: timedelta | float | None) -> timedelta:
-    if max_age is None:
-        seconds = _env_number("AWSIP_MAX_AGE")
-        return DEFAULT_MAX_AGE if seconds is None else timedelta(seconds=seconds)
-    return max_age if isinstance(max_age, timedelta) else timedelta(seconds=max_age)
-
-
-def _timeout(timeout: float | tuple[float, float] | None) -> tuple[float, float]:
-    if timeout is None:
-        seconds = _env_number("AWSIP_TIMEOUT")
-        return DEFAULT_TIMEOUT if seconds is None else (seconds, seconds)
-    if isinstance(timeout, tuple):
-        return (float(timeout[0]), float(timeout[1]))
-    return (float(timeout), float(timeout))
-
-
-def _history_keep(history: int | None) -> int:
-    if history is not None:
-        return history
-    text = os.environ.get("AWSIP_HISTORY", "").strip()
-    if not text:
-        return DEFAULT_HISTORY
-    if not text.isdigit():
-        raise UsageError(f"AWSIP_HISTORY={text!r} is not a whole number of publications")
-    return int(text)
-
-
-def _as_utc(when: datetime) -> datetime:
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
-
-
-def _ago(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
-
-
-# --------------------------------------------------------------------------- HTTP
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: bytes
-    etag: str | None
-    last_modified: str | None
-    content_type: str
-
-
-def _download(url: str, *, etag: str | None, last_modified: str | None,
-              timeout: tuple[float, float], max_bytes: int) -> _Response:
-    """One (conditional) GET; raise :class:`FetchError` saying what went wrong and what to do."""
-    import requests
-
-    from . import __version__
-
-    headers = {
-        "User-Agent": f"awsip/{__version__} (+https://pypi.org/project/awsip/) "
-                      f"python-requests/{requests.__version__}",
-        "Accept": "application/json",
-    }
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    try:
-        # trust_env (the default): proxies and the CA bundle come from the environment.
-        with requests.Session() as session, session.get(
-                url, headers=headers, timeout=timeout, stream=True, verify=True) as resp:
-            if resp.status_code == 304:
-                return _Response(304, b"", resp.headers.get("ETag") or etag,
-                                 resp.headers.get("Last-Modified") or last_modified, "")
-            if resp.status_code != 200:
-                raise FetchError(f"{url}: HTTP {resp.status_code} {resp.reason}; the server "
-                                 "did not return the document, try again later")
-            declared = resp.headers.get("Content-Length", "")
-            encoded = resp.headers.get("Content-Encoding", "identity") != "identity"
-            if declared.isdigit() and int(declared) > max_bytes and not encoded:
-                raise FetchError(f"{url}: the server announces {int(declared):,} bytes, more "
-                                 f"than the {max_bytes:,}-byte limit; is this the right URL?")
-            body = bytearray()
-            for chunk in resp.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchError(f"{url}: download exceeded the {max_bytes:,}-byte limit "
-                                     "and was abandoned; is this the right URL?")
-            if declared.isdigit() and not encoded and len(body) != int(declared):
-                raise FetchError(f"{url}: download cut short ({len(body):,} of "
-                                 f"{int(declared):,} bytes); try again")
-            return _Response(200, bytes(body), resp.headers.get("ETag"),
-                             resp.headers.get("Last-Modified"),
-                             resp.headers.get("Content-Type", ""))
-    except requests.exceptions.SSLError as exc:
-        raise FetchError(f"{url}: TLS verification failed ({_short(exc)}); behind an "
-                         "intercepting proxy, point REQUESTS_CA_BUNDLE at its CA certificate"
-                         ) from None
-    except requests.exceptions.ProxyError as exc:
-        raise FetchError(f"{url}: the proxy failed ({_short(exc)}); check HTTPS_PROXY / "
-                         "NO_PROXY, or use --offline") from None
-    except requests.exceptions.Timeout:
-        raise FetchError(f"{url}: no answer within {timeout[0]:g} s (connect) / {timeout[1]:g} s "
-                         "(read); raise AWSIP_TIMEOUT or use --offline") from None
-    except requests.exceptions.ConnectionError as exc:
-        if "IncompleteRead" in str(exc):  # urllib3 reports a short body this way on some paths
-            raise FetchError(f"{url}: download cut short ({exc}); try again") from None
-        raise FetchError(f"{url}: cannot connect ({_short(exc)}); check the network or proxy "
-                         "settings, or use --offline") from None
-    except (requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError) as exc:
-        raise FetchError(f"{url}: download cut short ({_short(exc)}); try again") from None
-    except requests.exceptions.RequestException as exc:
-        raise FetchError(f"{url}: request failed ({_short(exc)})") from None
-
-
-def _short(exc: BaseException) -> str:
-    """The root cause of a requests/urllib3 error, without the retry and pool wrapping."""
-    cause: object = exc
-    for _ in range(4):
-        inner = cause.args[0] if isinstance(cause, Exception) and cause.args else None
-        reason = getattr(inner, "reason", None) or getattr(cause, "reason", None)
-        if isinstance(reason, Exception) and reason is not cause:
-            cause = reason
-        elif isinstance(cause, Exception) and len(cause.args) > 1 and isinstance(
-                cause.args[-1], Exception):
-            cause = cause.args[-1]  # ProxyError('Unable to connect to proxy', <the cause>)
-        else:
-            break
-    text = str(cause)
-    if text.startswith(("HTTPConnection(", "HTTPSConnection(", "<urllib3")) and "): " in text:
-        text = text.split("): ", 1)[1]
-    return text if len(text) <= 200 else text[:200] + "..."
-
 
 def _decode(raw: bytes, where: str, *, content_type: str = "",
             origin: Origin | None = None) -> Ranges:
@@ -297,8 +103,7 @@ def load_bundled(*, cache_dir: str | os.PathLike[str] | None = None) -> Ranges:
     key = sha256(gz)
     ranges = read_compact(compact, key, origin)
     if ranges is None:
-        ranges = _decode(gz, f"awsip/{_BUNDLED}", origin=origin)
-        write_compact(compact, key, ranges)
+        ranges = write_compact(compact, key, _decode(gz, f"awsip/{_BUNDLED}", origin=origin))
     return ranges
 
 
@@ -306,7 +111,7 @@ def _bundled_fallback(root: Path, reason: str) -> Ranges:
     ranges = load_bundled(cache_dir=root)
     warnings.warn(
         f"{reason}; using the bundled snapshot from {ranges.create_date:%Y-%m-%d %H:%M} UTC "
-        f"({ranges.age.days} days old); run `awsip update` when online",
+        f"({duration(ranges.age.total_seconds())} old); run `awsip update` when online",
         BundledRangesWarning, stacklevel=3)
     return ranges
 
@@ -315,25 +120,13 @@ def _cache_root(value: str | os.PathLike[str] | None) -> Path:
     return cache_dir(value)
 
 
+def _as_utc(when: datetime) -> datetime:
+    moment = parse_time(when, "at")
+    assert moment is not None
+    return moment
+
+
 # --------------------------------------------------------------------------- refresh
-@dataclass(frozen=True)
-class PublicationSummary:
-    """syncToken, createDate and prefix counts of one publication."""
-
-    sync_token: str
-    create_date: datetime
-    ipv4: int
-    ipv6: int
-
-    @classmethod
-    def of(cls, ranges: Ranges) -> PublicationSummary:
-        return cls(ranges.sync_token, ranges.create_date, len(ranges.ipv4), len(ranges.ipv6))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sync_token": self.sync_token, "create_date": self.create_date.isoformat(),
-                "ipv4": self.ipv4, "ipv6": self.ipv6}
-
-
 @dataclass(frozen=True)
 class UpdateResult:
     """What :func:`update` did.
@@ -344,8 +137,8 @@ class UpdateResult:
     """
 
     location: str
-    old: PublicationSummary | None
-    new: PublicationSummary
+    old: Publication | None
+    new: Publication
     changed: bool
     not_modified: bool
     ranges: Ranges
@@ -382,7 +175,7 @@ def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
         now = utcnow()
         if not force and meta is not None and cached is not None and _fresh(meta, max_age, now):
             # Another process refreshed while this one waited for the lock.
-            summary = PublicationSummary.of(cached)
+            summary = cached.publication
             return UpdateResult(slot.url, summary, summary, False, True, cached)
         try:
             return _fetch_into(cache, slot, meta, cached, timeout=timeout, keep=keep)
@@ -394,8 +187,8 @@ def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
 def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges | None, *,
                 timeout: tuple[float, float], keep: int) -> UpdateResult:
     """One conditional GET; store the result if it is acceptable (caller holds the lock)."""
-    old = PublicationSummary.of(cached) if cached else None
-    resp = _download(slot.url, etag=meta.etag if meta else None,
+    old = cached.publication if cached else None
+    resp = download(slot.url, etag=meta.etag if meta else None,
                      last_modified=meta.last_modified if meta else None,
                      timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES)
     now = utcnow()
@@ -406,8 +199,8 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
         meta = replace(meta, checked_at=now, etag=resp.etag, last_modified=resp.last_modified)
         slot.write_meta(meta)
         slot.clear_failure()
-        ranges = replace(cached, origin=Origin("cache", str(slot.json_path), now))
-        return UpdateResult(slot.url, old, PublicationSummary.of(ranges), False, True, ranges)
+        ranges = cached.with_origin(replace(cached.origin, checked_at=now))
+        return UpdateResult(slot.url, old, ranges.publication, False, True, ranges)
     ranges = _decode(resp.body, slot.url, content_type=resp.content_type,
                      origin=Origin("network", slot.url, now))
     if cached is not None and int(ranges.sync_token) < int(cached.sync_token):
@@ -422,18 +215,21 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
                          resp.last_modified)
     if meta is not None and meta.sha256 == digest:
         slot.write_meta(replace(new_meta, fetched_at=meta.fetched_at))
+        if cached is not None:
+            ranges = ranges.with_origin(replace(ranges.origin, derived=cached.origin.derived))
     else:
-        slot.store(resp.body, ranges, new_meta)
+        ranges = slot.store(resp.body, ranges, new_meta)
     slot.clear_failure()
-    added = cache.add_history(resp.body, ranges, slot.url, "network", keep)
+    added = cache.history.add(resp.body, ranges, slot.url, "network", keep)
     same = cached is not None and cached.sync_token == ranges.sync_token
-    return UpdateResult(slot.url, old, PublicationSummary.of(ranges), not same, same,
+    return UpdateResult(slot.url, old, ranges.publication, not same, same,
                         ranges, added)
 
 
 def _warn_cached(problem: str, cached: Ranges) -> None:
     checked = cached.origin.checked_at
-    when = f"last confirmed {_ago(utcnow() - checked)} ago" if checked else "cached"
+    when = (f"last confirmed {duration((utcnow() - checked).total_seconds())} ago" if checked
+            else "cached")
     warnings.warn(
         f"{problem}; using the cached copy (syncToken {cached.sync_token}, published "
         f"{cached.create_date:%Y-%m-%d %H:%M} UTC, {when})", RangesWarning, stacklevel=3)
@@ -501,8 +297,8 @@ def load_ranges(
         if source is not None:
             raise UsageError("give either a source or at=, not both (at= reads the history)")
         cache = Cache(root)
-        return cache.load_history(cache.in_force_at(_as_utc(at)))
-    off = _offline(offline)
+        return cache.history.load(cache.history.in_force_at(_as_utc(at)))
+    off = settings.offline(offline)
     explicit = source is not None
     text = os.fspath(source) if source is not None else (os.environ.get("AWSIP_URL") or None)
     if text is None:
@@ -515,7 +311,7 @@ def load_ranges(
     cache = Cache(root)
     slot = cache.slot(url, default=url == DEFAULT_URL)
     meta = slot.read_meta()
-    age = _max_age(max_age)
+    age = settings.max_age(max_age)
     now = utcnow()
     if meta is not None and (off or _fresh(meta, age, now)):
         ranges = slot.load(meta)
@@ -523,8 +319,9 @@ def load_ranges(
             return ranges
     failed = None if off else slot.last_failure()
     if failed is not None and _backing_off(failed[0], meta, age, now):
-        problem = (f"not refreshing {url}: the last attempt, {_ago(now - failed[0])} ago, "
-                   f"failed ({failed[1]}); next try after {_ago(RETRY_AFTER)}")
+        ago = duration((now - failed[0]).total_seconds())
+        problem = (f"not refreshing {url}: the last attempt, {ago} ago, "
+                   f"failed ({failed[1]}); next try after {duration(RETRY_AFTER.total_seconds())}")
         ranges = slot.load(meta)
         if ranges is not None:
             _warn_cached(problem, ranges)
@@ -539,10 +336,10 @@ def load_ranges(
         if explicit:
             raise FetchError(f"{reason}; go online, or give a local file instead")
         return _bundled_fallback(root, reason)
-    seconds = _timeout(timeout)
+    seconds = settings.timeout(timeout)
     try:
         return _refresh(cache, slot, force=False, max_age=age, timeout=seconds,
-                        keep=_history_keep(history)).ranges
+                        keep=settings.history_keep(history)).ranges
     except OSError as exc:
         # The cache directory is unusable (not writable, a file, a full disk): still answer
         # with fresh data when the network allows, and say how to fix the cache.
@@ -564,7 +361,7 @@ def load_ranges(
 
 
 def _fetch_uncached(url: str, timeout: tuple[float, float]) -> Ranges:
-    resp = _download(url, etag=None, last_modified=None, timeout=timeout,
+    resp = download(url, etag=None, last_modified=None, timeout=timeout,
                      max_bytes=MAX_DOCUMENT_BYTES)
     return _decode(resp.body, url, content_type=resp.content_type,
                    origin=Origin("network", url, utcnow()))
@@ -586,36 +383,35 @@ def update(
     """
     root = _cache_root(cache_dir)
     cache = Cache(root)
-    keep = _history_keep(history)
-    text = os.fspath(source) if source is not None else (
-        os.environ.get("AWSIP_URL") or DEFAULT_URL)
+    keep = settings.history_keep(history)
+    text = os.fspath(source) if source is not None else settings.default_url()
     path = _as_path(text)
     if path is not None:
         ranges = load_file(path)
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-        before = {i.sync_token: i for i in cache.history()}
+        before = {i.sync_token: i for i in cache.history.items()}
         try:
             with cache.lock():
-                added = cache.add_history(raw, ranges, str(path.resolve()), "file", keep)
+                added = cache.history.add(raw, ranges, str(path.resolve()), "file", keep)
         except OSError as exc:
             raise FetchError(f"cannot write the awsip cache history in {root} ({exc}); set "
                              "AWSIP_CACHE_DIR to a writable directory") from None
         prev = before.get(ranges.sync_token)
-        old = (PublicationSummary(prev.sync_token, prev.create_date, prev.ipv4, prev.ipv6)
+        old = (Publication(prev.sync_token, prev.create_date, prev.ipv4, prev.ipv6)
                if prev else None)
-        return UpdateResult(str(path), old, PublicationSummary.of(ranges), added, not added,
+        return UpdateResult(str(path), old, ranges.publication, added, not added,
                             ranges, added)
     slot = cache.slot(text, default=text == DEFAULT_URL)
     try:
         result = _refresh(cache, slot, force=True, max_age=timedelta(0),
-                          timeout=_timeout(timeout), keep=keep)
+                          timeout=settings.timeout(timeout), keep=keep)
     except OSError as exc:
         raise FetchError(f"cannot write the awsip cache in {root} ({exc}); set AWSIP_CACHE_DIR "
                          "to a writable directory") from None
     if source is None and result.changed:
-        _reset_default()  # this process's default_ranges() now sees the new publication
+        reset_default()  # this process's default_ranges() now sees the new publication
     return result
 
 
@@ -650,35 +446,35 @@ def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> CacheInfo:
         meta = CacheMeta.from_dict(d) if isinstance(d, dict) else None
         if meta is not None:
             copies.append(meta)
-    url = os.environ.get("AWSIP_URL") or DEFAULT_URL
-    return CacheInfo(root, tuple(copies), tuple(cache.history()), _max_age(None),
-                     _history_keep(None), url)
+    url = settings.default_url()
+    return CacheInfo(root, tuple(copies), tuple(cache.history.items()), settings.max_age(None),
+                     settings.history_keep(None), url)
 
 
 def list_history(cache_dir: str | os.PathLike[str] | None = None) -> list[HistoryItem]:
     """Publications kept in the cache's history, oldest first."""
-    return Cache(_cache_root(cache_dir)).history()
+    return Cache(_cache_root(cache_dir)).history.items()
 
 
 def load_history_entry(key: str | datetime, *,
                        cache_dir: str | os.PathLike[str] | None = None) -> Ranges:
     """A kept publication named by syncToken (digits) or by date (see
-    :func:`awsip.cache.parse_history_key`: a bare day means its last publication).
+    :func:`awsip.loading.history.parse_history_key`: a bare day means its last publication).
 
     Raises :class:`~awsip.errors.HistoryError` naming what the history holds.
     """
     cache = Cache(_cache_root(cache_dir))
     if isinstance(key, datetime):
-        return cache.load_history(cache.in_force_at(_as_utc(key)))
+        return cache.history.load(cache.history.in_force_at(_as_utc(key)))
     token, moment = parse_history_key(key)
     if moment is not None:
-        return cache.load_history(cache.in_force_at(moment))
-    items = cache.history()
+        return cache.history.load(cache.history.in_force_at(moment))
+    items = cache.history.items()
     for item in items:
         if item.sync_token == token:
-            return cache.load_history(item)
+            return cache.history.load(item)
     kept = ", ".join(i.sync_token for i in items[-5:]) or "none"
-    raise HistoryError(f"syncToken {token} is not in the history at {cache.history_dir} "
+    raise HistoryError(f"syncToken {token} is not in the history at {cache.history.dir} "
                        f"(newest kept: {kept}); `awsip history` lists them")
 
 
@@ -696,23 +492,17 @@ def default_ranges() -> Ranges:
     return _default
 
 
-def _reset_default() -> None:
+def reset_default() -> None:
     """Forget :func:`default_ranges`'s memo (tests, long-running processes after an update)."""
     global _default
     _default = None
 
 
 __all__ = [
-    "DEFAULT_MAX_AGE",
-    "DEFAULT_TIMEOUT",
-    "DEFAULT_URL",
-    "MAX_DOCUMENT_BYTES",
-    "RETRY_AFTER",
     "CacheInfo",
     "HistoryItem",
-    "PublicationSummary",
+    "Publication",
     "UpdateResult",
-    "cache_dir",
     "cache_info",
     "default_ranges",
     "list_history",

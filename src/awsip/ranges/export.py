@@ -1,4 +1,4 @@
-"""Ranges as data: Arrow tables with integer bounds, CSV/Parquet/JSON/CIDR output, atomic files.
+"""Ranges as data: Arrow tables with integer bounds, and CIDR/JSON/CSV/Parquet bytes.
 
 The Arrow table (:func:`ranges_to_arrow`, also :meth:`Ranges.to_arrow`) has one row per entry and
 everything a SQL engine needs to classify addresses with a range join *and* apply the primary
@@ -27,31 +27,21 @@ entry of a prefix comes first. pyarrow is imported inside the functions that nee
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from .addr import format_address
-from .ranges import Entry, Ranges
+from ..addr import bounds, format_address
+from .model import Entry, Ranges, register_view
 
 if TYPE_CHECKING:
     import pyarrow
 
-_BITS = {4: 32, 6: 128}
 _MASK64 = (1 << 64) - 1
 _V4_MAPPED = 0xFFFF << 32
 
-#: Output formats of :func:`render` / ``awsip ranges --format``.
+#: Output formats of :func:`to_bytes` / ``awsip ranges --output-format``.
 FORMATS = ("cidr", "json", "csv", "parquet")
-
-
-def bounds(version: int, network: int, prefixlen: int) -> tuple[int, int]:
-    """First and last address of a prefix, as integers of its family."""
-    return network, network + (1 << (_BITS[version] - prefixlen)) - 1
 
 
 def _bytes16(version: int, value: int) -> bytes:
@@ -154,30 +144,7 @@ def distinct_prefixes(ranges: Ranges) -> list[str]:
     return sorted(ranges.prefixes, key=key)
 
 
-# --------------------------------------------------------------------------- writing
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """A binary file that replaces ``path`` only when the block completes without error.
-
-    Written to a temporary file in the same directory, then :func:`os.replace`, so readers
-    never see a half-written export and a failure leaves the old file untouched.
-    """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def render(ranges: Ranges, fmt: str, *, collapse: bool = False) -> bytes:
+def to_bytes(ranges: Ranges, fmt: str, *, collapse: bool = False) -> bytes:
     """The bytes ``awsip ranges`` writes for ``ranges`` in format ``fmt``.
 
     ``collapse`` replaces the entries by :meth:`Ranges.collapse` (tags are dropped): ``cidr``
@@ -196,14 +163,7 @@ def render(ranges: Ranges, fmt: str, *, collapse: bool = False) -> bytes:
         if fmt == "cidr":
             return "".join(f"{p}\n" for p in items).encode()
         return (json.dumps(items, indent=2) + "\n").encode()
-    if collapse:
-        from .collapse import collapse_networks
-
-        table = networks_to_arrow(collapse_networks(
-            (p.version, p.network, p.prefixlen)
-            for p in (ranges.parsed(x) for x in ranges.prefixes)))
-    else:
-        table = ranges_to_arrow(ranges)
+    table = networks_to_arrow(ranges.collapsed_networks()) if collapse else ranges_to_arrow(ranges)
     return table_bytes(table, fmt)
 
 
@@ -228,5 +188,7 @@ def table_bytes(table: pyarrow.Table, fmt: str) -> bytes:
     return data
 
 
-__all__ = ["FORMATS", "atomic_output", "bounds", "distinct_prefixes", "networks_to_arrow",
-           "ranges_to_arrow", "render", "service_ranks", "sorted_entries", "table_bytes"]
+register_view("arrow", ranges_to_arrow)
+
+__all__ = ["FORMATS", "distinct_prefixes", "networks_to_arrow", "ranges_to_arrow",
+           "service_ranks", "sorted_entries", "table_bytes", "to_bytes"]

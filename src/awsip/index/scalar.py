@@ -1,7 +1,8 @@
 """Scalar longest-prefix lookup: one address in, one :class:`Match` out.
 
 Backed by two pytricia trees (IPv4, IPv6). The answer's primary service, region and border group
-come from :meth:`Ranges.label`, the same function the vectorized classifier uses.
+come from :meth:`Ranges.label`, the same function the vectorized classifier uses. Registered
+as the ``scalar_index`` view of :class:`~awsip.ranges.Ranges`, which ``Ranges.lookup`` uses.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytricia
 
-from .addr import format_address, parse_address
+from ..addr import format_address, parse_address
+from ..ranges.model import register_view
 
 if TYPE_CHECKING:
-    from .ranges import Entry, Ranges
+    from ..ranges.model import Entry, Ranges
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +24,7 @@ class Match:
     """The answer for one address.
 
     ``service``, ``region`` and ``network_border_group`` follow the primary service rule (see
-    :mod:`awsip.ranges`). ``services`` lists every service tagged on any covering prefix: the
+    :mod:`awsip.ranges.model`). ``services`` lists every service tagged on any covering prefix: the
     primary service first, then the others narrowest first. ``matches`` holds every covering entry,
     most specific prefix first. For an address outside AWS, ``aws`` is False, the scalars are
     None and the tuples empty.
@@ -55,7 +57,7 @@ class Match:
 
 
 class ScalarIndex:
-    """pytricia trees over one :class:`Ranges`; build with :meth:`Ranges.index`."""
+    """pytricia trees over one :class:`Ranges` (its ``scalar_index`` view)."""
 
     def __init__(self, ranges: Ranges) -> None:
         self._ranges = ranges
@@ -91,3 +93,8 @@ class ScalarIndex:
             network_border_group=label.network_border_group,
             matches=tuple(covering),
         )
+
+
+register_view("scalar_index", ScalarIndex)
+
+__all__ = ["Match", "ScalarIndex"]

@@ -1,6 +1,6 @@
 """The :class:`Ranges` value: one parsed, validated publication of AWS's ip-ranges.json.
 
-``Ranges`` never touches the network or the disk; :mod:`awsip.source` produces it. It also owns
+``Ranges`` never touches the network or the disk; :mod:`awsip.loading` produces it. It also owns
 the **primary service rule**, the one place that decides which service an address is reported as:
 
 1. The most specific covering prefix decides (longest prefix match).
@@ -13,24 +13,29 @@ fewer than AMAZON); CLOUDFRONT_ORIGIN_FACING beats CLOUDFRONT; and a /32 tagged 
 AMAZON even inside an EC2 range, because the /32 is the most specific prefix. Region and network
 border group are those of the deciding entry. The scalar lookup and the vectorized classifier both
 take their answer from :meth:`Ranges.label`, so they cannot disagree.
+
+This base type never imports the modules that consume it (the indexes, the diff, the exports):
+they register the views they build with :func:`register_view`, and :meth:`Ranges.view` builds
+one on first use and keeps it, as packaging's ``Version`` knows nothing of specifiers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-from .addr import format_address, parse_cidr
-from .errors import RangesError
+from ..addr import collapse_networks, format_address, parse_cidr, span, union_size
+from ..errors import RangesError
 
 if TYPE_CHECKING:
     import pyarrow
 
+    from ..index.scalar import Match
     from .diff import RangesDiff
-    from .lookup import Match, ScalarIndex
 
 SourceKind = Literal["network", "cache", "bundled", "file", "memory"]
 
@@ -74,6 +79,36 @@ class Origin:
     kind: SourceKind
     location: str = ""
     checked_at: datetime | None = None
+    #: ``(path, key)`` when this publication is the content of a cache file: data derived
+    #: from it (the bulk index) may be kept at ``path`` plus a suffix, for content ``key``
+    derived: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """Identity and size of one publication: syncToken, createDate and prefix counts."""
+
+    sync_token: str
+    create_date: datetime
+    ipv4: int
+    ipv6: int
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..encoding import iso_utc
+
+        return {"sync_token": self.sync_token, "create_date": iso_utc(self.create_date),
+                "ipv4": self.ipv4, "ipv6": self.ipv6}
+
+
+#: View builders registered by the modules that consume Ranges (see the module doc).
+_VIEWS: dict[str, Callable[..., Any]] = {}
+_VIEW_LOCK = threading.RLock()
+
+
+def register_view(name: str, build: Callable[..., Any]) -> None:
+    """Make ``ranges.view(name)`` build its value with ``build(ranges)`` (once per Ranges);
+    a view taking more arguments is called each time (:meth:`Ranges.diff`)."""
+    _VIEWS[name] = build
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +216,34 @@ class Ranges:
         ranges._cache["parsed"] = {p: _Parsed(v, n, n_len) for p, v, n, n_len in parsed}
         return ranges
 
+    def with_origin(self, origin: Origin) -> Ranges:
+        """The same publication with another :class:`Origin`, sharing what was computed."""
+        other = replace(self, origin=origin)
+        other._cache.update(self._cache)
+        return other
+
+    def memo(self, name: str, build: Callable[[], Any]) -> Any:
+        """A value derived from this publication, built once (threads asking while it is being
+        built wait for it) and kept with it."""
+        try:
+            return self._cache[name]
+        except KeyError:
+            pass
+        with _VIEW_LOCK:
+            if name not in self._cache:
+                self._cache[name] = build()
+            return self._cache[name]
+
+    def view(self, name: str) -> Any:
+        """The view ``name`` registered by a consuming module (:func:`register_view`)."""
+        build = _registered(name)
+        return self.memo(name, lambda: build(self))
+
+    @property
+    def publication(self) -> Publication:
+        """syncToken, createDate and prefix counts."""
+        return Publication(self.sync_token, self.create_date, len(self.ipv4), len(self.ipv6))
+
     # ----------------------------------------------------------------- basic views
     def __len__(self) -> int:
         return len(self.entries)
@@ -284,9 +347,9 @@ class Ranges:
             spans: dict[tuple[int, str], list[tuple[int, int]]] = {}
             for e in self.entries:
                 p = self.parsed(e.prefix)
-                size = 1 << ((32 if p.version == 4 else 128) - p.prefixlen)
-                spans.setdefault((p.version, e.service), []).append((p.network, p.network + size))
-            table = {key: _union_size(iv) for key, iv in spans.items()}
+                spans.setdefault((p.version, e.service), []).append(
+                    span(p.version, p.network, p.prefixlen))
+            table = {key: union_size(iv) for key, iv in spans.items()}
             object.__setattr__(self, "_breadth", table)
             return table
         return self._breadth
@@ -310,42 +373,36 @@ class Ranges:
             self._cache["labels"] = labels
         return labels[prefix]
 
-    # ----------------------------------------------------------------- lookups
-    def index(self) -> ScalarIndex:
-        """The longest-prefix-match index over these ranges (built once, then reused)."""
-        idx: ScalarIndex | None = self._cache.get("scalar_index")
-        if idx is None:
-            from .lookup import ScalarIndex
-
-            idx = ScalarIndex(self)
-            self._cache["scalar_index"] = idx
-        return idx
-
+    # ----------------------------------------------------------------- consumers' views
     def lookup(self, ip: object) -> Match:
-        """Which AWS service and region ``ip`` belongs to (see the module doc for the rule)."""
-        return self.index().lookup(ip)
+        """Which AWS service and region ``ip`` belongs to (see the module doc for the rule);
+        answered by the scalar index (:mod:`awsip.index.scalar`)."""
+        result: Match = self.view("scalar_index").lookup(ip)
+        return result
 
     def __contains__(self, ip: object) -> bool:
         return self.lookup(ip).aws
 
     def to_arrow(self) -> pyarrow.Table:
-        """Entries as an Arrow table with integer bounds, for SQL range joins."""
-        from .export import ranges_to_arrow
-
-        return ranges_to_arrow(self)
+        """Entries as an Arrow table with integer bounds, for SQL range joins
+        (:func:`awsip.ranges.export.ranges_to_arrow`)."""
+        table: pyarrow.Table = self.view("arrow")
+        return table
 
     def collapse(self) -> list[str]:
         """The minimal CIDR set covering the same addresses (tags dropped), IPv4 first."""
-        from .collapse import collapse_networks
+        return [f"{format_address(v, n)}/{p}" for v, n, p in self.collapsed_networks()]
 
-        return [f"{format_address(v, n)}/{p}" for v, n, p in collapse_networks(
-            (q.version, q.network, q.prefixlen) for q in map(self.parsed, self.prefixes))]
+    def collapsed_networks(self) -> list[tuple[int, int, int]]:
+        """:meth:`collapse` as ``(version, network, prefixlen)`` triples."""
+        return collapse_networks(
+            (q.version, q.network, q.prefixlen) for q in map(self.parsed, self.prefixes))
 
     def diff(self, other: Ranges) -> RangesDiff:
-        """What changed from this publication (old) to ``other`` (new); see :mod:`awsip.diff`."""
-        from .diff import diff_ranges
-
-        return diff_ranges(self, other)
+        """What changed from this publication (old) to ``other`` (new); see
+        :mod:`awsip.ranges.diff`."""
+        result: RangesDiff = _registered("diff")(self, other)
+        return result
 
     # ----------------------------------------------------------------- serialisation
     def to_document(self) -> dict[str, Any]:
@@ -390,18 +447,11 @@ def _astuple(p: _Parsed) -> tuple[int, int, int]:
     return (p.version, p.network, p.prefixlen)
 
 
-def _union_size(intervals: list[tuple[int, int]]) -> int:
-    """Total length of a union of half-open integer intervals."""
-    total = 0
-    end = -1
-    for lo, hi in sorted(intervals):
-        if lo >= end:
-            total += hi - lo
-            end = hi
-        elif hi > end:
-            total += hi - end
-            end = hi
-    return total
+def _registered(name: str) -> Callable[..., Any]:
+    try:
+        return _VIEWS[name]
+    except KeyError:
+        raise LookupError(f"no view {name!r} is registered; import awsip first") from None
 
 
 def _as_upper_set(value: str | Iterable[str] | None) -> frozenset[str] | None:
@@ -412,4 +462,4 @@ def _as_upper_set(value: str | Iterable[str] | None) -> frozenset[str] | None:
     return frozenset(v.upper() for v in value)
 
 
-__all__ = ["Entry", "Origin", "Ranges", "parse_create_date"]
+__all__ = ["Entry", "Origin", "Publication", "Ranges", "parse_create_date", "register_view"]
