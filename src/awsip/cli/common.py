@@ -147,10 +147,3 @@ def write_output(data: bytes | str, output: str | None) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
-
-
-def print_json(value: Any) -> None:
-    """Write ``value`` as JSON (awsip's one encoding: times ISO-8601 UTC with Z) to stdout."""
-    from ..encoding import dumps
-
-    sys.stdout.write(dumps(value))

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..encoding import dumps
 from ..ranges.diff import RangesDiff
 from ..ranges.model import Entry, Ranges
 from ..units import address_count
 from . import EXIT_DATA, EXIT_OK
-from .common import print_json
+from .common import add_output_options, output_format, write_output
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -28,8 +28,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("old", metavar="OLD", help="the older publication")
     parser.add_argument("new", metavar="NEW", help="the newer publication")
-    parser.add_argument("--json", action="store_true",
-                        help="print {old, new, added, removed, changed} as JSON")
+    add_output_options(parser, ("text", "json"), "text")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also list every added, removed and changed prefix")
     parser.add_argument("--exit-code", action="store_true",
@@ -67,19 +66,21 @@ def run(args: argparse.Namespace) -> int:
     old = load_publication(args.old, args.offline)
     new = load_publication(args.new, args.offline)
     diff = old.diff(new)
-    if args.json:
-        print_json(diff.to_dict())
+    if output_format(args, {".json": "json"}, "text") == "json":
+        write_output(dumps(diff.to_dict()), args.output)
     else:
-        _print_human(diff, args.verbose)
+        write_output("".join(f"{line}\n" for line in _human(diff, args.verbose)), args.output)
     return EXIT_DATA if args.exit_code and diff else EXIT_OK
 
 
-def _table(rows: Sequence[Sequence[str]], right: set[int]) -> None:
+def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
     for r in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w)
                  for i, (c, w) in enumerate(zip(r, widths, strict=True))]
-        print("  " + "  ".join(cells).rstrip())
+        out.append("  " + "  ".join(cells).rstrip())
+    return out
 
 
 def _tags(entries: Sequence[Entry]) -> str:
@@ -91,14 +92,16 @@ def _tags(entries: Sequence[Entry]) -> str:
     return "; ".join(f"{','.join(s)} {w}" for w, s in groups.items()) or "-"
 
 
-def _print_human(diff: RangesDiff, verbose: bool) -> None:
+def _human(diff: RangesDiff, verbose: bool) -> list[str]:
+    out: list[str] = []
     for name, pub in (("old", diff.old), ("new", diff.new)):
-        print(f"{name}: syncToken {pub.sync_token}  createDate {pub.create_date:%Y-%m-%d %H:%M:%S}")
+        out.append(f"{name}: syncToken {pub.sync_token}  "
+                   f"createDate {pub.create_date:%Y-%m-%d %H:%M:%S}")
     if not diff:
-        print("no differences")
-        return
-    print(f"{len(diff.added_prefixes)} prefixes added, {len(diff.removed_prefixes)} removed, "
-          f"{len(diff.changed)} changed")
+        out.append("no differences")
+        return out
+    out.append(f"{len(diff.added_prefixes)} prefixes added, {len(diff.removed_prefixes)} "
+               f"removed, {len(diff.changed)} changed")
     titles = {"added": "Added prefixes", "removed": "Removed prefixes",
               "gained": "Changed prefixes: tags gained", "lost": "Changed prefixes: tags lost"}
     summary = diff.summary()
@@ -106,8 +109,8 @@ def _print_human(diff: RangesDiff, verbose: bool) -> None:
         rows = [r for r in summary if r.kind == kind]
         if not rows:
             continue
-        print(f"\n{title}:")
-        _table([("SERVICE", "REGION", "FAMILY", "PREFIXES", "ADDRESSES")] + [
+        out += ["", f"{title}:"]
+        out += _table([("SERVICE", "REGION", "FAMILY", "PREFIXES", "ADDRESSES")] + [
             (r.service, r.region, f"IPv{r.version}", str(r.prefixes),
              address_count(r.version, r.addresses)) for r in rows], right={3, 4})
     if verbose:
@@ -116,11 +119,11 @@ def _print_human(diff: RangesDiff, verbose: bool) -> None:
             for e in entries:
                 by_prefix.setdefault(e.prefix, []).append(e)
             if by_prefix:
-                print(f"\n{title}:")
+                out += ["", f"{title}:"]
                 for prefix, es in by_prefix.items():
-                    print(f"  {prefix}  {_tags(es)}")
+                    out.append(f"  {prefix}  {_tags(es)}")
         if diff.changed:
-            print("\nChanged:")
+            out += ["", "Changed:"]
             for c in diff.changed:
-                print(f"  {c.prefix}  {_tags(c.before)}  ->  {_tags(c.after)}")
-    sys.stdout.flush()
+                out.append(f"  {c.prefix}  {_tags(c.before)}  ->  {_tags(c.after)}")
+    return out

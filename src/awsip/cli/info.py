@@ -6,10 +6,16 @@ import argparse
 from datetime import datetime, timezone
 from typing import Any
 
-from ..encoding import iso_utc
+from ..encoding import dumps, iso_utc
 from ..units import duration
 from . import EXIT_OK
-from .common import add_ranges_options, print_json, ranges_from_args
+from .common import (
+    add_output_options,
+    add_ranges_options,
+    output_format,
+    ranges_from_args,
+    write_output,
+)
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -17,7 +23,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "info", help="data source, syncToken, createDate, age, prefix counts, cache path",
         description="Show the ip-ranges publication awsip would use now (loading it the same way "
         "`awsip lookup` does) and the state of the cache.")
-    parser.add_argument("--json", action="store_true", help="print a JSON object")
+    add_output_options(parser, ("text", "json"), "text")
     add_ranges_options(parser)
     parser.set_defaults(func=run)
     return parser
@@ -42,20 +48,23 @@ def run(args: argparse.Namespace) -> int:
         "regions": len(ranges.regions),
         "cache": info.to_dict(),
     }
-    if args.json:
-        print_json(data)
+    if output_format(args, {".json": "json"}, "text") == "json":
+        write_output(dumps(data), args.output)
         return EXIT_OK
-    print(f"source:      {ranges.origin.kind} ({ranges.origin.location})")
-    print(f"syncToken:   {ranges.sync_token}")
-    print(f"createDate:  {ranges.create_date:%Y-%m-%d %H:%M:%S} UTC "
-          f"({duration(ranges.age.total_seconds())} old)")
+    checked = ""
     if ranges.origin.checked_at:
-        checked = (now - ranges.origin.checked_at).total_seconds()
-        print(f"checked:     {ranges.origin.checked_at:%Y-%m-%d %H:%M:%S} UTC "
-              f"({duration(checked)} ago; refreshed after "
-              f"{duration(info.max_age.total_seconds())})")
-    print(f"prefixes:    {len(ranges.ipv4):,} IPv4, {len(ranges.ipv6):,} IPv6 "
-          f"({len(ranges.services)} services, {len(ranges.regions)} regions)")
-    print(f"cache:       {info.directory}")
-    print(f"history:     {len(info.history)} publication(s) kept (at most {info.history_keep})")
+        ago = duration((now - ranges.origin.checked_at).total_seconds())
+        checked = (f"checked:     {ranges.origin.checked_at:%Y-%m-%d %H:%M:%S} UTC ({ago} ago; "
+                   f"refreshed after {duration(info.max_age.total_seconds())})\n")
+    write_output(
+        f"source:      {ranges.origin.kind} ({ranges.origin.location})\n"
+        f"syncToken:   {ranges.sync_token}\n"
+        f"createDate:  {ranges.create_date:%Y-%m-%d %H:%M:%S} UTC "
+        f"({duration(ranges.age.total_seconds())} old)\n"
+        f"{checked}"
+        f"prefixes:    {len(ranges.ipv4):,} IPv4, {len(ranges.ipv6):,} IPv6 "
+        f"({len(ranges.services)} services, {len(ranges.regions)} regions)\n"
+        f"cache:       {info.directory}\n"
+        f"history:     {len(info.history)} publication(s) kept (at most {info.history_keep})\n",
+        args.output)
     return EXIT_OK

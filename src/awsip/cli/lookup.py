@@ -11,7 +11,13 @@ from ..encoding import dumps
 from ..errors import InvalidAddressError
 from ..index.scalar import Match
 from . import EXIT_DATA, EXIT_OK
-from .common import add_output_options, add_ranges_options, ranges_from_args, write_output
+from .common import (
+    add_output_options,
+    add_ranges_options,
+    output_format,
+    ranges_from_args,
+    write_output,
+)
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         except InvalidAddressError as exc:
             results.append(exc)
             print(f"awsip: {exc}", file=sys.stderr)
-    if args.output_format == "json" or (args.output and args.output.endswith(".json")):
+    if output_format(args, {".json": "json"}, "table") == "json":
         text = dumps([_json_row(text, r) for text, r in zip(inputs, results, strict=True)])
     else:
         text = _table(inputs, results)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..encoding import dumps
 from . import EXIT_OK
-from .common import print_json
+from .common import add_output_options, output_format, write_output
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -18,7 +19,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument("--ranges", metavar="PATH_OR_URL",
                         help="refresh this URL's copy (or import this file) instead of AWS's; "
                         "also AWSIP_URL")
-    parser.add_argument("--json", action="store_true", help="print a JSON object")
+    add_output_options(parser, ("text", "json"), "text")
     parser.set_defaults(func=run)
     return parser
 
@@ -27,23 +28,25 @@ def run(args: argparse.Namespace) -> int:
     from ..loading import update
 
     result = update(args.ranges)
-    if args.json:
-        print_json(result.to_dict())
+    if output_format(args, {".json": "json"}, "text") == "json":
+        write_output(dumps(result.to_dict()), args.output)
         return EXIT_OK
+    write_output(_text(result), args.output)
+    return EXIT_OK
+
+
+def _text(result: Any) -> str:
     new = result.new
     counts = f"{new.ipv4:,} IPv4 and {new.ipv6:,} IPv6 prefixes"
-    if result.changed:
-        if result.old is None:
-            print(f"cached syncToken {new.sync_token} ({new.create_date:%Y-%m-%d %H:%M:%S} UTC), "
-                  f"{counts}")
-        else:
-            old = result.old
-            print(f"updated: syncToken {old.sync_token} -> {new.sync_token} "
-                  f"({old.create_date:%Y-%m-%d %H:%M} -> {new.create_date:%Y-%m-%d %H:%M} UTC)")
-            print(f"prefixes: IPv4 {old.ipv4:,} -> {new.ipv4:,} ({new.ipv4 - old.ipv4:+,}), "
-                  f"IPv6 {old.ipv6:,} -> {new.ipv6:,} ({new.ipv6 - old.ipv6:+,})")
-            print("run `awsip diff` with the two syncTokens to see which prefixes changed")
-    else:
-        print(f"nothing changed: syncToken {new.sync_token} "
-              f"({new.create_date:%Y-%m-%d %H:%M:%S} UTC) is current, {counts}")
-    return EXIT_OK
+    if not result.changed:
+        return (f"nothing changed: syncToken {new.sync_token} "
+                f"({new.create_date:%Y-%m-%d %H:%M:%S} UTC) is current, {counts}\n")
+    if result.old is None:
+        return (f"cached syncToken {new.sync_token} ({new.create_date:%Y-%m-%d %H:%M:%S} UTC), "
+                f"{counts}\n")
+    old = result.old
+    return (f"updated: syncToken {old.sync_token} -> {new.sync_token} "
+            f"({old.create_date:%Y-%m-%d %H:%M} -> {new.create_date:%Y-%m-%d %H:%M} UTC)\n"
+            f"prefixes: IPv4 {old.ipv4:,} -> {new.ipv4:,} ({new.ipv4 - old.ipv4:+,}), "
+            f"IPv6 {old.ipv6:,} -> {new.ipv6:,} ({new.ipv6 - old.ipv6:+,})\n"
+            "run `awsip diff` with the two syncTokens to see which prefixes changed\n")
