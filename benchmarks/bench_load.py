@@ -73,7 +73,7 @@ def in_process(runs: int) -> dict[str, float]:
 
 SCRIPT = """
 import sys
-from awsip import source
+from awsip import loading as source
 r = source.load_ranges(sys.argv[1] if len(sys.argv) > 1 else None)
 print(r.lookup(sys.argv[2] if len(sys.argv) > 2 else "52.216.58.42").service, r.origin.kind)
 """

@@ -7,7 +7,7 @@ Layout of a cache directory (``platformdirs.user_cache_dir("awsip")`` unless ove
     current/<key>/meta.json       url, ETag, Last-Modified, checked_at, syncToken, sha256, counts
     current/<key>/failure.json    when and why the last refresh failed (removed on success)
     current/<key>/compact.marshal the validated entries in marshal form (fast warm start)
-    current/<key>/compact.index   the bulk lookup index of that copy (awsip.vindex; ~35 MB,
+    current/<key>/compact.index   the bulk lookup index of that copy (awsip.index.bulk; ~35 MB,
                                   mapped read-only by classify/report, written on first use)
     bundled.marshal               the same compact form of the snapshot shipped in the package
     bundled.index                 and its bulk lookup index

@@ -2,7 +2,7 @@
 
 The Arrow table (:func:`ranges_to_arrow`, also :meth:`Ranges.to_arrow`) has one row per entry and
 everything a SQL engine needs to classify addresses with a range join *and* apply the primary
-service rule (see :mod:`awsip.ranges`) without awsip:
+service rule (see :mod:`awsip.ranges.model`) without awsip:
 
 ==========================  =====================================================================
 column                      meaning
