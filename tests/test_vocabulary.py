@@ -127,3 +127,17 @@ def test_json_times_are_utc_with_z_everywhere(capsys: pytest.CaptureFixture[str]
     assert main(["info", "--ranges", NEWEST, "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["create_date"] == "2026-08-22T15:17:05Z" and "sync_token" in info
+
+
+def test_write_table_writes_by_suffix_atomically(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = awsip.classify(["52.216.58.42", "8.8.8.8"], awsip.load_ranges(NEWEST))
+    assert awsip.write_table(table, tmp_path / "t.parquet") == 2
+    assert pq.read_table(tmp_path / "t.parquet").column("service").to_pylist() == ["S3", None]
+    assert awsip.write_table(table, tmp_path / "t.jsonl") == 2
+    rows = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert [r["aws"] for r in rows] == [True, False]
+    with pytest.raises(awsip.UsageError, match="suffix"):
+        awsip.write_table(table, tmp_path / "t.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl", "t.parquet"]

@@ -16,7 +16,15 @@ called, so ``import awsip`` and single lookups never load them. The layers below
 from __future__ import annotations
 
 from . import index as _index  # registers the scalar index behind Ranges.lookup
-from .api import classify, enrich_flow_logs, lookup, read_flow_logs, report, summarize
+from .api import (
+    classify,
+    enrich_flow_logs,
+    lookup,
+    read_flow_logs,
+    report,
+    summarize,
+    write_table,
+)
 from .errors import (
     AwsipError,
     BundledRangesWarning,
@@ -62,4 +70,5 @@ __all__ = [
     "read_flow_logs",
     "report",
     "summarize",
+    "write_table",
 ]

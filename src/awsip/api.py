@@ -94,4 +94,14 @@ def report(source: Any, *, by: str | Iterable[str] | None = ("service", "region"
                options=reader_options(options, **reader))
 
 
-__all__ = ["classify", "enrich_flow_logs", "lookup", "read_flow_logs", "report", "summarize"]
+def write_table(data: Any, path: str | os.PathLike[str], output_format: str | None = None) -> int:
+    """Write a pyarrow Table, or a stream of RecordBatches such as :func:`enrich_flow_logs`
+    gives, to ``path`` as CSV, JSON Lines or Parquet (from the suffix unless
+    ``output_format`` says), atomically; the rows written. What ``awsip classify -o`` does."""
+    from .output.tables import save
+
+    return save(data, path, output_format)
+
+
+__all__ = ["classify", "enrich_flow_logs", "lookup", "read_flow_logs", "report", "summarize",
+           "write_table"]

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..encoding import jsonable
-from ..errors import FlowLogError
+from ..errors import FlowLogError, UsageError
+from ..fileio import atomic_file
 
 if TYPE_CHECKING:
     import pyarrow
@@ -35,6 +37,23 @@ def format_for(path: str | None, suffixes: Mapping[str, str], default: str,
     if path:
         return suffixes.get(Path(path).suffix.lower(), default)
     return default
+
+
+def save(data: pyarrow.Table | Iterable[pyarrow.RecordBatch], path: str | os.PathLike[str],
+         output_format: str | None = None) -> int:
+    """Write a Table or a stream of RecordBatches to ``path`` in ``output_format`` (default:
+    from the suffix: .csv, .jsonl/.ndjson/.json, .parquet/.pq), atomically: an existing file is
+    replaced only when the whole output is written. Returns the rows written."""
+    import pyarrow as pa
+
+    fmt = format_for(os.fspath(path), TABLE_SUFFIXES, "", output_format)
+    if fmt not in TABLE_FORMATS:
+        raise UsageError(f"cannot tell the format of {os.fspath(path)!r} from its suffix; name "
+                         f"one of {', '.join(TABLE_FORMATS)}")
+    with atomic_file(path) as fh:
+        if isinstance(data, pa.Table):
+            return write_table(data, fmt, fh)
+        return write_batches(data, fmt, fh)
 
 
 def write_table(table: pyarrow.Table, fmt: str, fh: IO[bytes]) -> int:
@@ -175,5 +194,5 @@ def jsonl_lines(batch: pyarrow.RecordBatch) -> pyarrow.Array | None:
     return result
 
 
-__all__ = ["TABLE_FORMATS", "TABLE_SUFFIXES", "format_for", "jsonl_lines", "write_batches",
-           "write_table"]
+__all__ = ["TABLE_FORMATS", "TABLE_SUFFIXES", "format_for", "jsonl_lines", "save",
+           "write_batches", "write_table"]
