@@ -5,7 +5,7 @@ Each sub-command lives in its own module of this package and exposes
 the parsed arguments and returns the exit status. Modules are imported when the parser is built,
 so they must not import numpy or pyarrow at module level (``awsip lookup`` stays light).
 
-Exit status (the one table, also in docs/errors.md): 0 success; 1 an input or data problem
+Exit status (the one table; the README repeats it): 0 success; 1 an input or data problem
 (named on stderr); 2 a usage error; 130 interrupted. Errors are printed here, once, as
 ``awsip: error: ...``; commands raise instead of printing them.
 """
