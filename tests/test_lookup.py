@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -118,16 +119,77 @@ def test_cloudfront_origin_facing_beats_cloudfront(ranges: Ranges, doc: Doc) -> 
     assert decided > 0
 
 
-def test_amazon_only_prefix_nested_in_ec2_stays_amazon(ranges: Ranges, doc: Doc) -> None:
-    ec2 = [ipaddress.ip_network(p["ip_prefix"]) for p in doc["prefixes"] if p["service"] == "EC2"]
-    nested = [p for p, s in _tags(doc).items() if s == {"AMAZON"} and any(
-        ipaddress.ip_network(p).subnet_of(n) and ipaddress.ip_network(p) != n for n in ec2)]
-    assert nested
-    for prefix in nested[:50]:
-        match = ranges.lookup(str(ipaddress.ip_network(prefix).network_address))
-        if match.prefix == prefix:
-            assert match.service == "AMAZON"
-            assert "EC2" in match.services
+def _int_prefixes(doc: Doc) -> dict[tuple[int, int, int], set[str]]:
+    """Every distinct prefix as (family, network as an integer, length) -> its services."""
+    out: dict[tuple[int, int, int], set[str]] = {}
+    for item in doc["prefixes"] + doc["ipv6_prefixes"]:
+        net = ipaddress.ip_network(item.get("ip_prefix") or item["ipv6_prefix"])
+        out.setdefault((net.version, int(net.network_address), net.prefixlen),
+                       set()).add(item["service"])
+    return out
+
+
+def _bits(version: int) -> int:
+    return 32 if version == 4 else 128
+
+
+def _supernets(key: tuple[int, int, int]) -> Iterator[tuple[int, int, int]]:
+    """Every strictly wider prefix holding the prefix ``key``, as keys of the same shape."""
+    version, network, plen = key
+    bits = _bits(version)
+    for p in range(plen):
+        yield version, network >> (bits - p) << (bits - p), p
+
+
+def _last(key: tuple[int, int, int]) -> int:
+    version, network, plen = key
+    return network + (1 << (_bits(version) - plen)) - 1
+
+
+def _first_address_decided_by(key: tuple[int, int, int],
+                              inside: list[tuple[int, int]]) -> int | None:
+    """The lowest address of prefix ``key`` outside every (first, last) span in ``inside`` (its
+    more specific prefixes): the prefix itself decides it. None if they cover all of it."""
+    candidate = key[1]
+    for first, last in sorted(inside):
+        if first > candidate:
+            break
+        candidate = max(candidate, last + 1)
+    return candidate if candidate <= _last(key) else None
+
+
+def test_amazon_only_prefix_nested_in_ec2_stays_amazon(ranges: Ranges, oracle: Oracle,
+                                                       doc: Doc) -> None:
+    """Every prefix tagged only AMAZON inside a wider EC2 prefix, in both families: where it is
+    the most specific prefix the answer is AMAZON with EC2 among the services, and its first and
+    last addresses agree with the oracle."""
+    prefixes = _int_prefixes(doc)
+    ec2 = {key for key, services in prefixes.items() if "EC2" in services}
+    nested = [key for key, services in prefixes.items()
+              if services == {"AMAZON"} and any(s in ec2 for s in _supernets(key))]
+    assert len(nested) > 100 and {key[0] for key in nested} == {4, 6}
+    inside: dict[tuple[int, int, int], list[tuple[int, int]]] = {key: [] for key in nested}
+    for key in prefixes:  # each prefix's span, filed under every nested prefix holding it
+        for outer in _supernets(key):
+            if outer in inside:
+                inside[outer].append((key[1], _last(key)))
+    decided = 0
+    for key in nested:
+        version, network, plen = key
+        address = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+        for value in (network, _last(key)):
+            ip = str(address(value))
+            assert_agrees(ranges.lookup(ip), oracle.enumerate(ip))
+        own = _first_address_decided_by(key, inside[key])
+        if own is None:  # wholly covered by more specific prefixes: it decides nothing
+            continue
+        ip = str(address(own))
+        match = ranges.lookup(ip)
+        assert_agrees(match, oracle.enumerate(ip))
+        assert match.prefix == str(ipaddress.ip_network((network, plen))), match
+        assert match.service == "AMAZON" and "EC2" in match.services, match
+        decided += 1
+    assert decided == len(nested)  # in this publication none is wholly covered
 
 
 def test_amazon_slash_32_inside_ec2_range_stays_amazon() -> None:
