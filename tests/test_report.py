@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import ipaddress
 import json
+import re
 import sys
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,11 @@ import pytest
 
 import awsip
 from awsip.advice.prices import GB_BYTES, cost
+from awsip.advice.report import Report
 from awsip.output.report import render
 from awsip.ranges import Ranges
 from oracle import NEWEST
+from walkthrough_truth import Truth, count
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import nat_walkthrough as walk
@@ -148,79 +149,181 @@ def test_monthly_projection_scales_the_observed_span_to_30_days() -> None:
         {"day": "2026-03-22", "bytes": GB_BYTES, "cost_usd": 0.045}]
 
 
-def test_json_document_has_the_documented_fields() -> None:
+def one_connection_report() -> Report:
+    """One S3 download through the NAT (100 bytes up, 10,000 down), grouped three ways."""
     rows = nat_connection("52.216.58.42", 100, 10_000)
-    r = awsip.report(table(rows, "us-east-1"), ranges=RANGES, nat_ips=[NAT_IP],
-                     by=["service", "region", "direction"])
-    doc = json.loads(render(r, "json"))
-    for key in ("records", "skipped", "bytes", "groups", "nat", "recommendations"):
-        assert key in doc
-    assert doc["records"] == 6 and doc["bytes"] == 3 * 10_100
-    g = doc["groups"][0]
-    assert set(g) >= {"service", "region", "direction", "bytes", "packets", "flows", "share"}
-    assert sum(x["bytes"] for x in doc["groups"]) == doc["bytes"]
-    nat = doc["nat"]
-    assert set(nat) >= {"bytes", "cost_usd", "price_per_gb", "by_service", "by_day"}
-    assert nat["by_service"] == [{"service": "S3", "region": "us-east-1", "bytes": 10_100,
-                                  "cost_usd": round(cost(10_100), 4), "share": 1.0}]
-    assert nat["by_day"][0]["day"] == "2026-03-21"
-    rec = doc["recommendations"][0]
-    assert rec["kind"] == "s3-gateway-endpoint" and rec["bytes"] == 10_100
-    assert set(rec) >= {"service", "region", "savings_usd", "monthly_savings_usd", "message"}
+    return awsip.report(table(rows, "us-east-1"), ranges=RANGES, nat_ips=[NAT_IP],
+                        by=["service", "region", "direction"])
 
 
-def test_report_with_only_nodata_counts_nothing_and_still_renders() -> None:
+#: The groups of :func:`one_connection_report`, by hand from the six legs: the peer's replies
+#: are logged twice (NAT ENI, host ENI), the uploads twice, and host <-> NAT IP is internal.
+ONE_CONNECTION_GROUPS = [("S3", "us-east-1", "ingress", 20_000),
+                         ("PRIVATE", None, "internal", 10_100),
+                         ("S3", "us-east-1", "egress", 200)]
+
+
+def test_json_document_gives_every_group_nat_figure_and_recommendation_of_one_connection(
+        ) -> None:
+    doc = json.loads(render(one_connection_report(), "json"))
+    total = 3 * 10_100
+    first, last = "2026-03-21T00:00:00Z", "2026-03-21T00:10:00Z"
+    assert doc["groups"] == [
+        {"service": s, "region": reg, "direction": d, "bytes": b, "packets": 2, "flows": 2,
+         "share": pytest.approx(b / total), "first_seen": first, "last_seen": last}
+        for s, reg, d, b in ONE_CONNECTION_GROUPS]
+    assert {k: doc[k] for k in ("records", "skipped", "nodata", "skipdata", "files", "flows",
+                                "bytes", "packets", "first_seen", "last_seen", "span_seconds",
+                                "vpc_region", "vpc_region_source", "regions_seen", "by",
+                                "groups_total", "notes")} == {
+        "records": 6, "skipped": 0, "nodata": 0, "skipdata": 0, "files": 0, "flows": 6,
+        "bytes": total, "packets": 6, "first_seen": first, "last_seen": last,
+        "span_seconds": 600.0, "vpc_region": "us-east-1", "vpc_region_source": "region field",
+        "regions_seen": ["us-east-1"], "by": ["service", "region", "direction"],
+        "groups_total": 3, "notes": []}
+    nat_cost = pytest.approx(10_100 / 2**30 * 0.045, abs=5e-5)  # JSON rounds to 4 places
+    assert doc["nat"] == {
+        "enis": [], "ips": [NAT_IP], "bytes": 10_100, "bytes_in": 10_000, "bytes_out": 100,
+        "flows": 2, "cost_usd": nat_cost, "price_per_gb": 0.045, "gb_bytes": 2**30,
+        "by_service": [{"service": "S3", "region": "us-east-1", "bytes": 10_100,
+                        "cost_usd": nat_cost, "share": 1.0}],
+        "by_day": [{"day": "2026-03-21", "bytes": 10_100, "cost_usd": nat_cost}]}
+    factor = 30 * 86400 / 600
+    assert doc["projection"]["factor"] == factor
+    assert doc["recommendations"] == [{
+        "kind": "s3-gateway-endpoint", "service": "S3", "region": "us-east-1", "bytes": 10_100,
+        "cost_usd": nat_cost, "avoidable": True, "savings_usd": nat_cost,
+        "monthly_savings_usd": pytest.approx(10_100 / 2**30 * 0.045 * factor, abs=5e-3),
+        "message": "Add an S3 gateway VPC endpoint in us-east-1 (free) and route the private "
+                   "subnets to it: 9.9 KB (<$0.0001) would not have crossed the NAT, about "
+                   "$0.0018 per 30 days."}]
+
+
+def test_csv_of_one_connection_is_exactly_its_groups() -> None:
+    total = 3 * 10_100
+    lines = render(one_connection_report(), "csv").splitlines()
+    assert lines[0] == ('"service","region","direction","bytes","packets","flows","first_seen",'
+                        '"last_seen","share"')
+    cells = [line.split(",") for line in lines[1:]]
+    assert [c[:-1] for c in cells] == [
+        [f'"{s}"', "" if reg is None else f'"{reg}"', f'"{d}"', str(b), "2", "2",
+         "2026-03-21 00:00:00Z", "2026-03-21 00:10:00Z"] for s, reg, d, b in ONE_CONNECTION_GROUPS]
+    assert [float(c[-1]) for c in cells] == pytest.approx(
+        [b / total for *_, b in ONE_CONNECTION_GROUPS])
+
+
+def test_markdown_of_one_connection_is_exactly_its_figures() -> None:
+    assert render(one_connection_report(), "markdown") == "\n".join([
+        "# awsip report", "",
+        "- 6 flow records (6 traffic, 0 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) in 0 "
+        "file(s)",
+        "- Traffic from 2026-03-21 00:00 to 2026-03-21 00:10 UTC (10 min); VPC region: "
+        "us-east-1 (from region field)", "",
+        "## NAT gateway", "",
+        "10.0.0.144: **9.9 KB** processed (counted once), estimated **<$0.0001** at $0.045/GB "
+        "(GB = 2^30 bytes).", "",
+        "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|",
+        "| S3 | us-east-1 | 9.9 KB | 100.0% | <$0.0001 |", "",
+        "## Recommendations", "",
+        "- Add an S3 gateway VPC endpoint in us-east-1 (free) and route the private subnets to "
+        "it: 9.9 KB (<$0.0001) would not have crossed the NAT, about $0.0018 per 30 days.", "",
+        "## Traffic by service, region, direction", "",
+        "| service | region | direction | bytes | share | flows |",
+        "|---|---|---|---:|---:|---:|",
+        "| S3 | us-east-1 | ingress | 19.5 KB | 66.0% | 2 |",  # 20,000 B, 2/3 of 30,300
+        "| PRIVATE | - | internal | 9.9 KB | 33.3% | 2 |",
+        "| S3 | us-east-1 | egress | 200 B | 0.7% | 2 |", ""])
+
+
+def test_table_of_one_connection_lists_its_groups_under_the_nat_figures() -> None:
+    lines = render(one_connection_report(), "table").splitlines()
+    nat_at = lines.index("NAT gateway 10.0.0.144: 9.9 KB processed (counted once: 9.8 KB in, "
+                         "100 B out),")
+    assert lines[nat_at + 1:nat_at + 3] == [
+        "est. <$0.0001 at $0.045/GB (GB = 2^30 bytes)",
+        "  S3 us-east-1                        100.0%       9.9 KB     <$0.0001"]
+    assert lines[-4:] == ["SERVICE  REGION     DIRECTION    BYTES  SHARE  FLOWS",
+                          "S3       us-east-1  ingress    19.5 KB  66.0%      2",
+                          "PRIVATE  -          internal    9.9 KB  33.3%      2",
+                          "S3       us-east-1  egress       200 B   0.7%      2"]
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the table wraps with textwrap's default "
+                   "break_on_hyphens=True, so 'us-east-1' becomes 'us-' / 'east-1' and "
+                   "'--nat-eni' becomes '--nat-' / 'eni'")
+def test_table_never_splits_a_region_or_option_name_at_its_hyphen() -> None:
+    nodata = table([{"srcaddr": None, "dstaddr": None, "bytes": None, "log_status": "NODATA"}])
+    for report in (one_connection_report(), awsip.report(nodata, ranges=RANGES,
+                                                         nat_ips=[NAT_IP])):
+        lines = render(report, "table").splitlines()
+        assert [line for line in lines if re.search(r"[A-Za-z0-9]-$", line)] == []
+
+
+def test_report_of_only_nodata_records_renders_zero_totals_in_every_format() -> None:
     t = table([{"srcaddr": None, "dstaddr": None, "bytes": None, "log_status": "NODATA"}] * 3)
     r = awsip.report(t, ranges=RANGES, nat_ips=[NAT_IP])
     assert (r.records, r.nodata, r.flows, r.bytes) == (3, 3, 0, 0)
     assert r.nat is not None and r.nat.bytes == 0 and r.recommendations == []
-    for fmt in ("table", "json", "csv", "markdown"):
-        assert render(r, fmt)
-    assert json.loads(render(r, "json"))["groups"] == []
+    unknown_region = ("the VPC's region is unknown (no region field, no S3 delivery path); "
+                      "pass --vpc-region to get endpoint advice")
+    no_public_leg = ("no record matched the NAT gateway's public-facing leg: check "
+                     "--nat-eni/--nat-ip and that the NAT's interface is logged")
+    assert json.loads(render(r, "json")) == {
+        "records": 3, "skipped": 0, "nodata": 3, "skipdata": 0, "files": 0, "flows": 0,
+        "bytes": 0, "packets": 0, "first_seen": None, "last_seen": None, "span_seconds": None,
+        "vpc_region": None, "vpc_region_source": None, "regions_seen": [],
+        "by": ["service", "region"], "groups_total": 0, "groups": [],
+        "nat": {"enis": [], "ips": [NAT_IP], "bytes": 0, "bytes_in": 0, "bytes_out": 0,
+                "flows": 0, "cost_usd": 0.0, "price_per_gb": 0.045, "gb_bytes": 2**30,
+                "by_service": [], "by_day": []},
+        "recommendations": [],
+        "projection": {"method": "linear: observed cost x 30 days / observed span",
+                       "factor": None},
+        "notes": [unknown_region, no_public_leg]}
+    assert render(r, "csv") == ('"service","region","bytes","packets","flows","first_seen",'
+                                '"last_seen","share"\n')
+    headline = ("3 flow records (0 traffic, 3 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) "
+                "in 0 file(s)")
+    assert render(r, "markdown") == "\n".join([
+        "# awsip report", "", f"- {headline}", "- Traffic from - to - UTC (-); VPC region: unknown",
+        "", "## NAT gateway", "",
+        "10.0.0.144: **0 B** processed (counted once), estimated **$0.00** at $0.045/GB "
+        "(GB = 2^30 bytes).", "",
+        "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|", "",
+        f"> note: {unknown_region}", f"> note: {no_public_leg}", "",
+        "## Traffic by service, region", "",
+        "| service | region | bytes | share | flows |", "|---|---|---:|---:|---:|", ""])
+    lines = render(r, "table").splitlines()
+    assert lines[:6] == [
+        "3 flow records (0 traffic, 3 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) in",
+        "0 file(s)", "Traffic from - to - UTC (-); VPC region: unknown", "",
+        "NAT gateway 10.0.0.144: 0 B processed (counted once: 0 B in, 0 B out), est.",
+        "$0.00 at $0.045/GB (GB = 2^30 bytes)"]
+    # The notes' wrapping is left to test_table_never_splits_a_region_or_option_name_at_...
+    notes = [line for line in lines if line.startswith("note: ")]
+    assert [n.split()[:4] for n in notes] == [["note:", "the", "VPC's", "region"],
+                                              ["note:", "no", "record", "matched"]]
+    assert lines[-4:] == [
+        "", "Traffic by service, region (bytes as logged on every interface: a byte through",
+        "the NAT is logged up to three times, the NAT figures above count it once)",
+        "SERVICE  REGION  BYTES  SHARE  FLOWS"]
 
 
-def test_empty_input_report() -> None:
+def test_empty_input_report_is_all_zeros_without_nat_figures() -> None:
     r = awsip.report([], ranges=RANGES)
     assert (r.records, r.bytes, r.first_seen, r.nat) == (0, 0, None, None)
-    assert "0 flow records" in render(r, "table")
+    assert render(r, "table") == "\n".join([
+        "0 flow records (0 traffic, 0 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) in",
+        "0 file(s)", "Traffic from - to - UTC (-); VPC region: unknown",
+        "note: the VPC's region is unknown (no region field, no S3 delivery path); pass",
+        "--vpc-region to get endpoint advice", "",
+        "Traffic by service, region (bytes as logged on every interface)",
+        "SERVICE  REGION  BYTES  SHARE  FLOWS", ""])
+    doc = json.loads(render(r, "json"))
+    assert (doc["records"], doc["groups"], doc["nat"], doc["recommendations"]) == (0, [], None, [])
 
 
 # ----------------------------------------------------------------------- the walkthrough
-def _independent_truth(root: Path) -> dict[str, Any]:
-    """What the generated files say, computed with gzip, str.split and scalar lookups."""
-    private = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
-                                                 "192.168.0.0/16")]
-    label: dict[str, tuple[str, str | None]] = {}
-    truth: dict[str, Any] = {"records": 0, "nodata": 0, "files": 0, "nat": 0,
-                             "nat_by": defaultdict(int), "nat_by_day": defaultdict(int),
-                             "all_bytes": 0}
-    for path in sorted(root.rglob("*.log.gz")):
-        truth["files"] += 1
-        lines = gzip.decompress(path.read_bytes()).decode().splitlines()
-        header = lines[0].split()
-        for line in lines[1:]:
-            rec = dict(zip(header, line.split(), strict=True))
-            truth["records"] += 1
-            if rec["log-status"] == "NODATA":
-                truth["nodata"] += 1
-                continue
-            truth["all_bytes"] += int(rec["bytes"])
-            src, dst = rec["srcaddr"], rec["dstaddr"]
-            if rec["action"] != "ACCEPT" or walk.NAT_IP not in (src, dst):
-                continue
-            other = dst if src == walk.NAT_IP else src
-            if any(ipaddress.ip_address(other) in n for n in private):
-                continue
-            if other not in label:
-                m = awsip.lookup(other, RANGES)
-                label[other] = (m.service or "INTERNET", m.region)
-            truth["nat"] += int(rec["bytes"])
-            truth["nat_by"][label[other]] += int(rec["bytes"])
-            day = datetime.fromtimestamp(int(rec["start"]), timezone.utc).date().isoformat()
-            truth["nat_by_day"][day] += int(rec["bytes"])
-    return truth
-
-
 @pytest.fixture(scope="module")
 def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("walk")
@@ -228,29 +331,40 @@ def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_walkthrough_numbers_match_an_independent_count(walkthrough: Path) -> None:
-    truth = _independent_truth(walkthrough)
+@pytest.fixture(scope="module")
+def truth(walkthrough: Path) -> Truth:
+    return count(walkthrough, RANGES)
+
+
+def test_walkthrough_numbers_match_an_independent_count(walkthrough: Path, truth: Truth) -> None:
     r = awsip.report(str(walkthrough / "AWSLogs"), ranges=RANGES, nat_ips=[walk.NAT_IP],
                      progress=False)
-    assert (r.records, r.nodata, r.files) == (truth["records"], truth["nodata"], truth["files"])
-    assert r.bytes == truth["all_bytes"]
+    assert (r.records, r.nodata, r.files) == (truth.records, truth.nodata, truth.files)
+    assert r.bytes == truth.all_bytes
+    assert {(g["service"], g["region"]): (g["bytes"], g["packets"], g["flows"])
+            for g in r.groups.to_pylist()} == {
+        k: (t.bytes, t.packets, t.flows) for k, t in truth.group_by(("service", "region")).items()}
     assert r.vpc_region == "us-east-1" and r.vpc_region_source == "S3 path"
     assert r.nat is not None
-    assert r.nat.bytes == truth["nat"]
+    assert (r.nat.bytes, r.nat.bytes_in, r.nat.bytes_out) == (truth.nat, truth.nat_in,
+                                                              truth.nat_out)
     assert {(x["service"], x["region"]): x["bytes"] for x in r.nat.by_service.to_pylist()} \
-        == dict(truth["nat_by"])
-    assert {x["day"]: x["bytes"] for x in r.nat.to_dict()["by_day"]} == dict(truth["nat_by_day"])
-    s3 = truth["nat_by"][("S3", "us-east-1")]
-    assert s3 / truth["nat"] > 0.98  # the story: nearly all NAT bytes are S3 us-east-1
+        == dict(truth.nat_by)
+    assert {x["day"]: x["bytes"] for x in r.nat.to_dict()["by_day"]} == dict(truth.nat_by_day)
+    s3 = truth.nat_by[("S3", "us-east-1")]
+    assert s3 / truth.nat > 0.98  # the story: nearly all NAT bytes are S3 us-east-1
     rec = r.recommendations[0]
     assert (rec.kind, rec.bytes) == ("s3-gateway-endpoint", s3)
     assert rec.savings_usd == pytest.approx(s3 / 2**30 * 0.045)
-    assert r.nat.cost_usd == pytest.approx(truth["nat"] / 2**30 * 0.045)
+    assert r.nat.cost_usd == pytest.approx(truth.nat / 2**30 * 0.045)
     # the naive total over every record is ~3x the processed bytes
-    assert truth["all_bytes"] > 2.5 * truth["nat"]
+    assert truth.all_bytes > 2.5 * truth.nat
 
 
-def test_walkthrough_table_fits_80_columns_and_leads_with_the_answer(walkthrough: Path) -> None:
+def test_walkthrough_table_fits_80_columns_and_leads_with_the_answer(walkthrough: Path,
+                                                                     truth: Truth) -> None:
+    from awsip.units import human_bytes, usd
+
     r = awsip.report(str(walkthrough), ranges=RANGES, nat_ips=[walk.NAT_IP], top=5,
                      progress=False, by=["service", "region", "network_border_group", "peer"])
     text = render(r, "table")
@@ -260,9 +374,29 @@ def test_walkthrough_table_fits_80_columns_and_leads_with_the_answer(walkthrough
     advice_at = lines.index("Recommendations:")
     table_at = next(i for i, line in enumerate(lines) if line.startswith("Traffic by"))
     assert nat_at < advice_at < table_at
-    assert "S3 gateway VPC endpoint in us-east-1" in text
-    md = render(r, "markdown")
-    assert "| service | region | bytes | share | cost |" in md
+    assert lines[nat_at].startswith(f"NAT gateway {walk.NAT_IP}: {human_bytes(truth.nat)} "
+                                    f"processed (counted once: {human_bytes(truth.nat_in)} in,")
+    nat_rows = sorted(truth.nat_by.items(), key=lambda kv: -kv[1])
+    assert lines[nat_at + 2:nat_at + 2 + len(nat_rows)] == [
+        f"  {' '.join(filter(None, key)):<34} {b / truth.nat * 100:6.1f}% "
+        f"{human_bytes(b):>12} {usd(cost(b)):>12}" for key, b in nat_rows]
+    s3 = truth.nat_by[("S3", "us-east-1")]
+    assert lines[advice_at + 1] == "  * Add an S3 gateway VPC endpoint in us-east-1 (free) and " \
+        "route the private"
+    assert f"{human_bytes(s3)} ({usd(cost(s3))}) would not have crossed the NAT" in text
+    peers = truth.group_by(("service", "region", "peer"))
+    assert lines[table_at + 2].endswith(f"top 5 of {len(peers)})")
+    total = sum(t.bytes for t in peers.values())
+    assert [line.split() for line in lines[table_at + 4:]] == [
+        [s, reg or "-", RANGES.lookup(peer).network_border_group or "-", peer,
+         *human_bytes(t.bytes).split(), f"{t.bytes / total * 100:.1f}%", f"{t.flows:,}"]
+        for (s, reg, peer), t in sorted(peers.items(), key=lambda kv: -kv[1].bytes)[:5]]
+    md = render(r, "markdown").splitlines()
+    at = md.index("| service | region | bytes | share | cost |")
+    assert md[at + 2:at + 2 + len(nat_rows)] == [
+        f"| {s} | {reg or '-'} | {human_bytes(b)} | {b / truth.nat * 100:.1f}% | "
+        f"{usd(cost(b))} |" for (s, reg), b in nat_rows]
+    assert md[at + 2 + len(nat_rows)] == ""
 
 
 def test_small_costs_are_not_shown_as_zero() -> None:
