@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import io
 import json
 import os
@@ -16,8 +17,11 @@ import pytest
 
 from awsip import cli
 from awsip import loading as source
+from awsip.advice.prices import cost
 from awsip.cli import common
 from awsip.ranges import Ranges
+from awsip.units import human_bytes, usd
+from walkthrough_truth import Truth, count
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import nat_walkthrough as walk
@@ -37,6 +41,12 @@ def _ranges() -> Ranges:
     return source.load_bundled()
 
 
+@pytest.fixture(scope="module")
+def truth(logs: Path) -> Truth:
+    """The walkthrough's figures counted without awsip's reader or engine."""
+    return count(logs, _ranges())
+
+
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
     # Import every sub-command module before patching, so none binds the patched function.
@@ -54,58 +64,112 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_json_output_attributes_nat_bytes_and_recommends_the_s3_endpoint(
-        run: Run, logs: Path) -> None:
+        run: Run, logs: Path, truth: Truth) -> None:
     status, out, err = run(str(logs), "--nat-ip", walk.NAT_IP, "--json")
     assert status == 0, err
     doc = json.loads(out)
     assert doc["vpc_region"] == "us-east-1"
-    assert doc["nat"]["by_service"][0]["service"] == "S3"
-    assert doc["nat"]["by_service"][0]["share"] > 0.98
-    assert [d["day"] for d in doc["nat"]["by_day"]] == ["2026-03-21", "2026-03-22"]
+    assert (doc["records"], doc["nodata"], doc["files"], doc["bytes"]) == (
+        truth.records, truth.nodata, truth.files, truth.all_bytes)
+    nat = doc["nat"]
+    assert (nat["bytes"], nat["bytes_in"], nat["bytes_out"]) == (truth.nat, truth.nat_in,
+                                                                 truth.nat_out)
+    assert [(r["service"], r["region"], r["bytes"], r["share"]) for r in nat["by_service"]] == [
+        (s, reg, b, pytest.approx(b / truth.nat))
+        for (s, reg), b in sorted(truth.nat_by.items(), key=lambda kv: -kv[1])]
+    assert nat["by_service"][0]["service"] == "S3" and nat["by_service"][0]["share"] > 0.98
+    assert [(d["day"], d["bytes"]) for d in nat["by_day"]] == sorted(truth.nat_by_day.items())
     kinds = [r["kind"] for r in doc["recommendations"]]
     assert kinds[0] == "s3-gateway-endpoint" and "cross-region" in kinds
-    assert len(doc["groups"]) == doc["groups_total"]  # json: every group unless --top
+    assert doc["recommendations"][0]["bytes"] == truth.nat_by[("S3", "us-east-1")]
+    # json: every group unless --top
+    assert {(g["service"], g["region"]): (g["bytes"], g["packets"], g["flows"])
+            for g in doc["groups"]} == {k: (t.bytes, t.packets, t.flows)
+                                        for k, t in truth.group_by(("service", "region")).items()}
+    assert doc["groups_total"] == len(doc["groups"])
 
 
-def test_nat_eni_and_nat_ip_agree(run: Run, logs: Path) -> None:
+def test_nat_eni_and_nat_ip_agree(run: Run, logs: Path, truth: Truth) -> None:
     by_ip = json.loads(run(str(logs), "--nat-ip", walk.NAT_IP, "--json")[1])["nat"]
     by_eni = json.loads(run(str(logs), "--nat-eni", walk.NAT_ENI, "--format", "json")[1])["nat"]
-    assert by_ip["bytes"] == by_eni["bytes"] > 0
+    assert by_ip["bytes"] == by_eni["bytes"] == truth.nat
+    assert by_ip["by_service"] == by_eni["by_service"]
 
 
-def test_price_and_gb_options_change_the_cost(run: Run, logs: Path) -> None:
+def test_price_and_gb_options_change_the_cost(run: Run, logs: Path, truth: Truth) -> None:
     base = json.loads(run(str(logs), "--nat-ip", walk.NAT_IP, "--json")[1])["nat"]
     other = json.loads(run(str(logs), "--nat-ip", walk.NAT_IP, "--json", "--price-per-gb",
                            "0.09", "--gb-bytes", "1000000000")[1])["nat"]
-    assert base["cost_usd"] == pytest.approx(base["bytes"] / 2**30 * 0.045, abs=1e-4)
-    assert other["cost_usd"] == pytest.approx(base["bytes"] / 1e9 * 0.09, abs=1e-4)
+    assert base["cost_usd"] == pytest.approx(truth.nat / 2**30 * 0.045, abs=1e-4)
+    assert (other["price_per_gb"], other["gb_bytes"]) == (0.09, 10**9)
+    assert other["cost_usd"] == pytest.approx(truth.nat / 1e9 * 0.09, abs=1e-4)
 
 
-def test_table_is_the_default_and_fits_80_columns(run: Run, logs: Path) -> None:
+def test_table_is_the_default_and_fits_80_columns(run: Run, logs: Path, truth: Truth) -> None:
     status, out, _ = run(str(logs), "--nat-ip", walk.NAT_IP, "--by", "service,region,peer")
     assert status == 0
-    assert max(map(len, out.splitlines())) <= 80
-    assert "flow records" in out.splitlines()[0]
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert lines[0].startswith(f"{truth.records:,} flow records "
+                               f"({truth.records - truth.nodata:,} traffic, {truth.nodata:,} "
+                               "NODATA")
+    nat = next(line for line in lines if line.startswith("NAT gateway"))
+    assert nat.startswith(f"NAT gateway {walk.NAT_IP}: {human_bytes(truth.nat)} processed "
+                          f"(counted once: {human_bytes(truth.nat_in)} in,")
     assert "Add an S3 gateway VPC endpoint in us-east-1" in out.replace("\n", " ").replace(
         "  ", " ")
+    peers = truth.group_by(("service", "region", "peer"))
+    total = sum(t.bytes for t in peers.values())
+    head = lines.index("SERVICE   REGION     PEER               BYTES  SHARE  FLOWS")
+    assert [line.split() for line in lines[head + 1:]] == [
+        [s, reg or "-", peer, *human_bytes(t.bytes).split(), f"{t.bytes / total * 100:.1f}%",
+         f"{t.flows:,}"] for (s, reg, peer), t in sorted(peers.items(),
+                                                         key=lambda kv: -kv[1].bytes)]
 
 
-def test_csv_and_markdown(run: Run, logs: Path) -> None:
+def test_csv_lists_the_top_groups_with_their_counted_bytes(run: Run, logs: Path,
+                                                            truth: Truth) -> None:
     status, out, _ = run(str(logs), "--format", "csv", "--by", "service,day", "--top", "3")
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 3
-    assert set(rows[0]) >= {"service", "day", "bytes", "packets", "flows", "share"}
+    groups = truth.group_by(("service", "day"))
+    total = sum(t.bytes for t in groups.values())
+    assert list(rows[0]) == ["service", "day", "bytes", "packets", "flows", "first_seen",
+                             "last_seen", "share"]
+    assert [(r["service"], r["day"], int(r["bytes"]), int(r["packets"]), int(r["flows"]),
+             float(r["share"])) for r in rows] == [
+        (s, day, t.bytes, t.packets, t.flows, pytest.approx(t.bytes / total))
+        for (s, day), t in sorted(groups.items(), key=lambda kv: -kv[1].bytes)[:3]]
+
+
+def test_markdown_states_the_counted_nat_bytes_and_the_advice(run: Run, logs: Path,
+                                                              truth: Truth) -> None:
     status, out, _ = run(str(logs), "--format", "markdown", "--nat-ip", walk.NAT_IP)
-    assert status == 0 and out.startswith("# awsip report") and "## Recommendations" in out
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[:2] == ["# awsip report", ""]
+    at = lines.index("## NAT gateway")
+    assert lines[at + 2].startswith(f"{walk.NAT_IP}: **{human_bytes(truth.nat)}** processed "
+                                    f"(counted once), estimated **{usd(cost(truth.nat))}**")
+    nat_rows = sorted(truth.nat_by.items(), key=lambda kv: -kv[1])
+    assert lines[at + 6:at + 6 + len(nat_rows)] == [
+        f"| {s} | {reg or '-'} | {human_bytes(b)} | {b / truth.nat * 100:.1f}% | "
+        f"{usd(cost(b))} |" for (s, reg), b in nat_rows]
+    advice = lines.index("## Recommendations")
+    s3 = truth.nat_by[("S3", "us-east-1")]
+    assert lines[advice + 2].startswith(
+        f"- Add an S3 gateway VPC endpoint in us-east-1 (free) and route the private subnets "
+        f"to it: {human_bytes(s3)} ({usd(cost(s3))}) would not have crossed the NAT")
 
 
-def test_since_until_and_vpc_region_options(run: Run, logs: Path) -> None:
+def test_since_until_and_vpc_region_options(run: Run, logs: Path, truth: Truth) -> None:
     whole = json.loads(run(str(logs), "--json", "--by", "day")[1])
     day1 = json.loads(run(str(logs), "--json", "--by", "day", "--since", "2026-03-21",
                           "--until", "2026-03-22T00:00:00Z")[1])
     assert [g["day"] for g in day1["groups"]] == ["2026-03-21"]
     assert day1["bytes"] == next(g["bytes"] for g in whole["groups"] if g["day"] == "2026-03-21")
+    assert {g["day"]: g["bytes"] for g in whole["groups"]} == {
+        day: t.bytes for (day,), t in truth.group_by(("day",)).items()}
     west = json.loads(run(str(logs), "--json", "--nat-ip", walk.NAT_IP, "--vpc-region",
                           "us-west-2")[1])
     kinds = {(r["kind"], r["region"]) for r in west["recommendations"]}
@@ -153,7 +217,10 @@ def test_ranges_option_reads_the_named_publication(
                        "--json", "--by", "service"])
     out, err = capsys.readouterr()
     assert status == 0, err
-    assert {g["service"] for g in json.loads(out)["groups"]} >= {"S3", "PRIVATE"}
+    by_service = count(logs, Ranges.from_json(gzip.decompress(old.read_bytes()))).group_by(
+        ("service",))
+    assert {g["service"]: g["bytes"] for g in json.loads(out)["groups"]} == {
+        service: t.bytes for (service,), t in by_service.items()}
 
 
 def run_as_process(logs: Path, command: str, env: dict[str, str] | None = None) -> str:
