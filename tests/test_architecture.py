@@ -7,7 +7,9 @@ The layer contracts themselves are import-linter's (``lint-imports``, run by ``.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grimp
 
@@ -90,3 +92,43 @@ def test_no_function_is_long_unless_its_docstring_says_why() -> None:
                 if length > 60 and "one piece because" not in doc:
                     long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name} ({length})")
     assert long == []
+
+
+def _radon_functions(blocks: list[Any]) -> Iterator[Any]:
+    """Every function and method in radon's blocks, nested ones included (a class's methods are
+    also listed on their own, so some come twice)."""
+    from radon.visitors import Class  # type: ignore[import-untyped]
+
+    for block in blocks:
+        if isinstance(block, Class):
+            yield from _radon_functions(block.methods + block.inner_classes)
+        else:
+            yield block
+            yield from _radon_functions(block.closures)
+
+
+def test_no_function_is_complex_unless_its_docstring_says_why() -> None:
+    """Radon grade D (cyclomatic complexity over 20) and worse should be split, or say why not."""
+    from radon.complexity import cc_visit  # type: ignore[import-untyped]
+
+    complex_: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        docs = {node.lineno: ast.get_docstring(node) or "" for node in ast.walk(ast.parse(text))
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for block in _radon_functions(cc_visit(text)):
+            if block.complexity > 20 and "one piece because" not in docs[block.lineno]:
+                complex_.add(f"{path.relative_to(SRC)}:{block.lineno} {block.fullname} "
+                             f"({block.complexity})")
+    assert sorted(complex_) == []
+
+
+def test_the_complexity_check_sees_methods_and_nested_functions() -> None:
+    from radon.complexity import cc_visit
+
+    branches = "".join(f"    if x == {i}:\n        pass\n" for i in range(20))
+    code = (f"def top(x):\n{branches}"
+            "class C:\n    def method(self):\n        def inner():\n            pass\n"
+            "    class D:\n        def deep(self):\n            pass\n")
+    found = {b.fullname: b.complexity for b in _radon_functions(cc_visit(code))}
+    assert found == {"top": 21, "C.method": 1, "inner": 1, "D.deep": 1}

@@ -183,7 +183,6 @@ class _Parser:
     def __init__(self, fields: tuple[str, ...], cloudwatch: bool, threads: bool,
                  wanted: frozenset[str] | None = None) -> None:
         import pyarrow as pa
-        from pyarrow import csv
 
         self.fields = fields
         self.cloudwatch = cloudwatch
@@ -196,6 +195,18 @@ class _Parser:
         self.none_wanted = not read
         self.read = read or self.columns[:1]
         kind_of = dict(zip(self.columns, self.kinds, strict=True))
+        self._csv_options(names, kind_of, threads)
+        self.ts_type = pa.timestamp("s", tz="UTC")
+        self._positions(kind_of)
+        self.ntok = len(names)
+        self.header: bytes | None = None  # the file's header line, skipped where repeated
+
+    def _csv_options(self, names: list[str], kind_of: dict[str, Kind], threads: bool) -> None:
+        """pyarrow's CSV options for this format: space-delimited, no quoting, ``-`` is null,
+        the ``read`` columns typed (timestamps as int64, cast after); serial as a fallback."""
+        import pyarrow as pa
+        from pyarrow import csv
+
         types: dict[str, Any] = {}
         for c in self.read:
             k = kind_of[c]
@@ -214,18 +225,17 @@ class _Parser:
             column_types=types, null_values=["-"], strings_can_be_null=True,
             include_columns=self.read, check_utf8=True,
         )
-        self.ts_type = pa.timestamp("s", tz="UTC")
-        # positions in a parsed table
+
+    def _positions(self, kind_of: dict[str, Kind]) -> None:
+        """Where the checked columns are: in a parsed table (for :meth:`fast`) and among a
+        line's fields (for :meth:`check_line`)."""
         self.addr_idx = [i for i, c in enumerate(self.read) if c in ADDRESS_COLUMNS]
         self.ts_idx = [i for i, c in enumerate(self.read) if kind_of[c] == "timestamp"]
-        # positions among a line's fields, for the per-line check
         position = {c: i for i, c in enumerate(self.columns)}
         self.int_tok = [(position[c], _INT_LIMIT[kind_of[c]]) for c in self.read
                         if kind_of[c] != "string"]
         self.addr_tok = [position[c] for c in self.read if c in ADDRESS_COLUMNS]
         self.str_tok = [position[c] for c in self.read if kind_of[c] == "string"]
-        self.ntok = len(names)
-        self.header: bytes | None = None  # the file's header line, skipped where repeated
 
     def fast(self, block: Any) -> pa.Table | None:
         """Parse ``block``; None if it holds any line the fast path cannot take."""
@@ -285,6 +295,68 @@ class _Parser:
                 return f"{self.columns[i]} is not an IP address: " \
                        f"{t[:60].decode('utf-8', 'replace')!r}"
         return None
+
+
+class _LineBuffer:
+    """The reused buffer behind :meth:`FlowLogReader._blocks`: filled from a stream, emptied a
+    block of whole lines at a time, grown only for a line longer than itself. A read error ends
+    the stream like EOF and is kept in ``error``."""
+
+    def __init__(self, stream: Any) -> None:
+        self.buf = bytearray(BLOCK_SIZE)
+        self.view = memoryview(self.buf)
+        self.filled = 0
+        self.eof = False
+        self.error: Exception | None = None
+        # readinto1: one decompressed piece per call, so an error loses only the broken piece
+        self._readinto = getattr(stream, "readinto1", None) or stream.readinto
+
+    def next_block(self) -> int | None:
+        """The length of the next block (it ends with a newline, added after a last line that
+        lacks one), or None when there is no more (or only the broken end of the stream)."""
+        while True:
+            self._fill()
+            if self.filled == 0:
+                return None
+            cut = self.buf.rfind(b"\n", 0, self.filled)
+            if cut >= 0 or self.eof:
+                break
+            self._grow(2 * len(self.buf))  # one line longer than the buffer
+        if cut < 0 or (self.eof and self.error is None and cut + 1 < self.filled):
+            if self.error is not None:
+                return None
+            cut = self._end_last_line()
+        return cut + 1
+
+    def consume(self, end: int) -> None:
+        """Drop the block ``[0, end)``, moving what follows it to the front."""
+        tail = self.filled - end
+        self.buf[:tail] = self.buf[end: self.filled]
+        self.filled = tail
+
+    def _fill(self) -> None:
+        while self.filled < len(self.buf) and not self.eof:
+            try:
+                n = self._readinto(self.view[self.filled:])
+            except (EOFError, OSError, ValueError) as exc:  # truncated / corrupt gzip
+                self.error, n = exc, 0
+            if not n:
+                self.eof = True
+                break
+            self.filled += n
+
+    def _grow(self, size: int) -> None:
+        bigger = bytearray(size)
+        bigger[:self.filled] = self.view[:self.filled]
+        self.buf, self.view = bigger, memoryview(bigger)
+
+    def _end_last_line(self) -> int:
+        """Add the newline missing at the end of the data; return its position."""
+        if len(self.buf) == self.filled:  # room for the missing final newline
+            self._grow(len(self.buf) + 1)
+        self.buf[self.filled] = 0x0A
+        self.filled += 1
+        return self.filled - 1
 
 
 @dataclass
@@ -415,54 +487,19 @@ class FlowLogReader:
         """Blocks of whole lines, as views of one reused buffer (each view is valid until the
         next one is produced; a flat memory profile needs no per-block allocation). Raises
         FlowLogError after the last readable block when the data is truncated or corrupt."""
-        buf = bytearray(BLOCK_SIZE)
-        view = memoryview(buf)
-        filled = 0
-        eof = False
-        error: Exception | None = None
-        # readinto1: one decompressed piece per call, so an error loses only the broken piece
-        readinto = getattr(stream, "readinto1", None) or stream.readinto
-        while True:
-            while filled < len(buf) and not eof:
-                try:
-                    n = readinto(view[filled:])
-                except (EOFError, OSError, ValueError) as exc:  # truncated / corrupt gzip
-                    error, n = exc, 0
-                if not n:
-                    eof = True
-                    break
-                filled += n
-            if filled == 0:
+        lines = _LineBuffer(stream)
+        while (end := lines.next_block()) is not None:
+            yield lines.view[:end]
+            lines.consume(end)
+            if lines.eof and (lines.error is not None or lines.filled == 0):
                 break
-            cut = buf.rfind(b"\n", 0, filled)
-            if cut < 0 and not eof:  # one line longer than the buffer: grow it
-                bigger = bytearray(2 * len(buf))
-                bigger[:filled] = view[:filled]
-                buf, view = bigger, memoryview(bigger)
-                continue
-            if cut < 0 or (eof and error is None and cut + 1 < filled):
-                if error is not None:
-                    break
-                if len(buf) == filled:  # room for the missing final newline
-                    bigger = bytearray(len(buf) + 1)
-                    bigger[:filled] = view[:filled]
-                    buf, view = bigger, memoryview(bigger)
-                buf[filled] = 0x0A
-                filled += 1
-                cut = filled - 1
-            yield view[: cut + 1]
-            tail = filled - (cut + 1)
-            buf[:tail] = buf[cut + 1: filled]
-            filled = tail
-            if eof and (error is not None or filled == 0):
-                break
-        if error is not None:
-            tail_note = (f"; an incomplete last line of {filled} bytes was not read"
-                         if filled else "")
+        if lines.error is not None:
+            tail_note = (f"; an incomplete last line of {lines.filled} bytes was not read"
+                         if lines.filled else "")
             raise FlowLogError(
                 f"{src.path}: compressed data is truncated or corrupt near byte {raw.pos} "
-                f"({type(error).__name__}: {error}); the records before that point were "
-                f"produced{tail_note}"
+                f"({type(lines.error).__name__}: {lines.error}); the records before that "
+                f"point were produced{tail_note}"
             )
 
     def _read_text(

@@ -186,6 +186,11 @@ def _parse_chunk(raw: NDArray[np.uint8], offsets: NDArray[np.int64], lengths: ND
     character never mixes two strings because byte 15 of a row is always past the end. Per-row
     "any"/"count" use the row's two uint64 words. Only same-dtype numpy operations: mixed ones
     (and casts) cost several times more.
+
+    It is one piece because its steps (the checks of glibc's rules, then the octet values) share
+    a dozen chunk-sized arrays (the digit and dot masks, the digit runs, one reused ``flags``
+    buffer) that are built once and stay in cache while the chunk is worked on; as separate
+    functions they would be passed around in bulk or rebuilt.
     """
     c = len(lengths)
     first, last = int(offsets[0]), int(offsets[-1])
@@ -289,7 +294,13 @@ def parse_ipv6_hex(raw: NDArray[np.uint8], starts: NDArray[np.int64], lengths: N
 def _parse6_chunk(raw: NDArray[np.uint8], starts: NDArray[np.int64], lengths: NDArray[np.int64]
                   ) -> tuple[NDArray[np.bool_], NDArray[np.uint64], NDArray[np.uint64],
                              NDArray[np.bool_]]:
-    """One chunk of :func:`parse_ipv6_hex` (rows of 40 bytes, handled as one flat array)."""
+    """One chunk of :func:`parse_ipv6_hex` (rows of 40 bytes, handled as one flat array).
+
+    It is one piece because each step reads the arrays of the ones before (the hex and colon
+    masks, the digit runs, the group ends and counts feed the checks, the group values and
+    their slots), all chunk-sized and kept in cache while the chunk is worked on; as separate
+    functions they would be passed around in bulk or rebuilt.
+    """
     c = len(starts)
     first, last = int(starts[0]), int(starts[-1] + lengths[-1])
     data = np.empty(last - first + _W6, dtype=np.uint8)

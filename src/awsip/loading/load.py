@@ -108,11 +108,12 @@ def load_bundled(*, cache_dir: str | os.PathLike[str] | None = None) -> Ranges:
 
 
 def _bundled_fallback(root: Path, reason: str) -> Ranges:
+    """The bundled snapshot, with a warning giving ``reason`` (called by load_ranges's steps)."""
     ranges = load_bundled(cache_dir=root)
     warnings.warn(
         f"{reason}; using the bundled snapshot from {ranges.create_date:%Y-%m-%d %H:%M} UTC "
         f"({duration(ranges.age.total_seconds())} old); run `awsip update` when online",
-        BundledRangesWarning, stacklevel=3)
+        BundledRangesWarning, stacklevel=4)
     return ranges
 
 
@@ -227,12 +228,13 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
 
 
 def _warn_cached(problem: str, cached: Ranges) -> None:
+    """Warn that ``cached`` answers because of ``problem`` (called by load_ranges's steps)."""
     checked = cached.origin.checked_at
     when = (f"last confirmed {duration((utcnow() - checked).total_seconds())} ago" if checked
             else "cached")
     warnings.warn(
         f"{problem}; using the cached copy (syncToken {cached.sync_token}, published "
-        f"{cached.create_date:%Y-%m-%d %H:%M} UTC, {when})", RangesWarning, stacklevel=3)
+        f"{cached.create_date:%Y-%m-%d %H:%M} UTC, {when})", RangesWarning, stacklevel=4)
 
 
 # --------------------------------------------------------------------------- public API
@@ -294,20 +296,13 @@ def load_ranges(
     """
     root = _cache_root(cache_dir)
     if at is not None:
-        if source is not None:
-            raise UsageError("give either a source or at=, not both (at= reads the history)")
-        cache = Cache(root)
-        return cache.history.load(cache.history.in_force_at(_as_utc(at)))
+        return _in_force_at(root, source, at)
     off = settings.offline(offline)
     explicit = source is not None
-    text = os.fspath(source) if source is not None else (os.environ.get("AWSIP_URL") or None)
-    if text is None:
-        url = DEFAULT_URL
-    else:
-        path = _as_path(text)
-        if path is not None:
-            return load_file(path)
-        url = text
+    target = _source(source)
+    if isinstance(target, Path):
+        return load_file(target)
+    url = target
     cache = Cache(root)
     slot = cache.slot(url, default=url == DEFAULT_URL)
     meta = slot.read_meta()
@@ -317,36 +312,83 @@ def load_ranges(
         ranges = slot.load(meta)
         if ranges is not None:
             return ranges
-    failed = None if off else slot.last_failure()
-    if failed is not None and _backing_off(failed[0], meta, age, now):
-        ago = duration((now - failed[0]).total_seconds())
-        problem = (f"not refreshing {url}: the last attempt, {ago} ago, "
-                   f"failed ({failed[1]}); next try after {duration(RETRY_AFTER.total_seconds())}")
-        ranges = slot.load(meta)
-        if ranges is not None:
-            _warn_cached(problem, ranges)
-            return ranges
-        if not explicit:  # an explicitly named URL is always tried: the user may have fixed it
-            return _bundled_fallback(root, problem)
     if off:
-        ranges = slot.load(meta)
-        if ranges is not None:
-            return ranges
-        reason = f"offline and no cached copy of {url} in {root}"
-        if explicit:
-            raise FetchError(f"{reason}; go online, or give a local file instead")
-        return _bundled_fallback(root, reason)
+        return _offline(root, slot, meta, explicit=explicit)
+    held = _while_backing_off(root, slot, meta, explicit=explicit, max_age=age, now=now)
+    if held is not None:
+        return held
+    return _refresh_or_fall_back(root, cache, slot, explicit=explicit, max_age=age,
+                                 timeout=timeout, history=history)
+
+
+# The steps of load_ranges. Their warnings name load_ranges's caller: counted from the function
+# calling warnings.warn, that is stacklevel=3 in a step, and 4 in _warn_cached and
+# _bundled_fallback (which only the steps call).
+def _in_force_at(root: Path, source: str | os.PathLike[str] | None, at: datetime) -> Ranges:
+    """``load_ranges(at=...)``: the publication in force then, from the history."""
+    if source is not None:
+        raise UsageError("give either a source or at=, not both (at= reads the history)")
+    cache = Cache(root)
+    return cache.history.load(cache.history.in_force_at(_as_utc(at)))
+
+
+def _source(source: str | os.PathLike[str] | None) -> str | Path:
+    """The URL to load (the default, ``AWSIP_URL`` or ``source``), or the local file named."""
+    text = os.fspath(source) if source is not None else (os.environ.get("AWSIP_URL") or None)
+    if text is None:
+        return DEFAULT_URL
+    path = _as_path(text)
+    return text if path is None else path
+
+
+def _offline(root: Path, slot: Slot, meta: CacheMeta | None, *, explicit: bool) -> Ranges:
+    """Offline: the cached copy, else the bundled snapshot (an error for an explicit URL)."""
+    ranges = slot.load(meta)
+    if ranges is not None:
+        return ranges
+    reason = f"offline and no cached copy of {slot.url} in {root}"
+    if explicit:
+        raise FetchError(f"{reason}; go online, or give a local file instead")
+    return _bundled_fallback(root, reason)
+
+
+def _while_backing_off(root: Path, slot: Slot, meta: CacheMeta | None, *, explicit: bool,
+                       max_age: timedelta, now: datetime) -> Ranges | None:
+    """While a recent failed refresh is not retried (:data:`RETRY_AFTER`): the cached copy, else
+    the bundled snapshot, with a warning saying why. None to try the network: there was no
+    recent failure, or an explicitly named URL with no cached copy (the user may have fixed it).
+    """
+    failed = slot.last_failure()
+    if failed is None or not _backing_off(failed[0], meta, max_age, now):
+        return None
+    ago = duration((now - failed[0]).total_seconds())
+    problem = (f"not refreshing {slot.url}: the last attempt, {ago} ago, "
+               f"failed ({failed[1]}); next try after {duration(RETRY_AFTER.total_seconds())}")
+    ranges = slot.load(meta)
+    if ranges is not None:
+        _warn_cached(problem, ranges)
+        return ranges
+    if explicit:
+        return None
+    return _bundled_fallback(root, problem)
+
+
+def _refresh_or_fall_back(root: Path, cache: Cache, slot: Slot, *, explicit: bool,
+                          max_age: timedelta, timeout: float | tuple[float, float] | None,
+                          history: int | None) -> Ranges:
+    """Refresh the cached copy; when that fails, the cached copy, else the bundled snapshot
+    (an error for an explicit URL), with a warning naming the failure."""
     seconds = settings.timeout(timeout)
     try:
-        return _refresh(cache, slot, force=False, max_age=age, timeout=seconds,
+        return _refresh(cache, slot, force=False, max_age=max_age, timeout=seconds,
                         keep=settings.history_keep(history)).ranges
     except OSError as exc:
         # The cache directory is unusable (not writable, a file, a full disk): still answer
         # with fresh data when the network allows, and say how to fix the cache.
         warnings.warn(f"cannot write the awsip cache in {root} ({exc}); set AWSIP_CACHE_DIR to "
-                      "a writable directory", RangesWarning, stacklevel=2)
+                      "a writable directory", RangesWarning, stacklevel=3)
         try:
-            return _fetch_uncached(url, seconds)
+            return _fetch_uncached(slot.url, seconds)
         except (FetchError, RangesError) as second:
             failure: Exception = second
     except (FetchError, RangesError) as exc:
