@@ -46,9 +46,14 @@ def flow_file(tmp_path: Path, name: str = "a.log.gz", repeat: int = 1) -> Path:
     return ff.write(tmp_path / name, ff.text(records(repeat)))
 
 
-def check_rows(rows: list[dict[str, Any]], ranges: Ranges) -> None:
-    """Every row's labels are what Ranges.lookup says about its addresses."""
-    assert len(rows) == len(PAIRS) + 1
+def check_rows(rows: list[dict[str, Any]], ranges: Ranges, *repeats: int) -> None:
+    """The rows are the records of files of ``records(repeat)`` for each of ``repeats`` (one
+    file of ``records(1)`` by default), in order, and every row's labels are what Ranges.lookup
+    says about its addresses."""
+    want: list[tuple[str | None, str | None]] = []
+    for repeat in repeats or (1,):
+        want += [*PAIRS * repeat, (None, None)]
+    assert [(r["srcaddr"], r["dstaddr"]) for r in rows] == want
     for row in rows:
         for column, prefix in (("srcaddr", "src_"), ("dstaddr", "dst_")):
             address = row[column]
@@ -119,12 +124,7 @@ def test_parquet_output_holds_records_and_labels(tmp_path: Path, ranges: Ranges,
 def test_csv_output_reads_back(tmp_path: Path, ranges: Ranges) -> None:
     out = tmp_path / "out.csv"
     assert run([str(flow_file(tmp_path)), "-o", str(out)]) == 0
-    strings = {name: pa.string() for name in ("srcaddr", "dstaddr", *ADDED)
-               if not name.endswith("_aws")}
-    table = pcsv.read_csv(out, convert_options=pcsv.ConvertOptions(
-        column_types={**strings, "src_aws": pa.bool_(), "dst_aws": pa.bool_()},
-        strings_can_be_null=True))
-    check_rows(table.to_pylist(), ranges)
+    check_rows(read_csv(out).to_pylist(), ranges)
 
 
 def test_jsonl_output_reads_back(tmp_path: Path, ranges: Ranges) -> None:
@@ -135,13 +135,23 @@ def test_jsonl_output_reads_back(tmp_path: Path, ranges: Ranges) -> None:
     assert rows[0]["start"] == "2026-03-27T01:38:05Z"
 
 
+def read_csv(data: bytes | Path) -> pa.Table:
+    """The enriched CSV with its address and label columns read as strings, aws as bool."""
+    strings = {name: pa.string() for name in ("srcaddr", "dstaddr", *ADDED)
+               if not name.endswith("_aws")}
+    return pcsv.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data,
+                         convert_options=pcsv.ConvertOptions(
+                             column_types={**strings, "src_aws": pa.bool_(),
+                                           "dst_aws": pa.bool_()},
+                             strings_can_be_null=True))
+
+
 def test_csv_to_stdout_by_default(tmp_path: Path, ranges: Ranges,
                                   capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert run([str(flow_file(tmp_path))]) == 0
-    table = pcsv.read_csv(io.BytesIO(capsysbinary.readouterr().out),
-                          convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
-    assert table.num_rows == len(PAIRS) + 1
-    assert table.column("dst_service").to_pylist()[0] == "S3"
+    table = read_csv(capsysbinary.readouterr().out)
+    assert table.column_names[-len(ADDED):] == ADDED
+    check_rows(table.to_pylist(), ranges)
 
 
 def test_several_files_stream_into_one_output(tmp_path: Path, ranges: Ranges,
@@ -151,9 +161,11 @@ def test_several_files_stream_into_one_output(tmp_path: Path, ranges: Ranges,
     out = tmp_path / "out.parquet"
     assert run([str(tmp_path / "logs"), "-o", str(out)]) == 0
     table = pq.read_table(out)
-    assert table.num_rows == 4 * 3 + 1 + 4 * 2 + 1
-    assert table.column("dst_service").to_pylist().count("S3") == 5
-    assert "2 files" in capsys.readouterr().err
+    check_rows(table.to_pylist(), ranges, 3, 2)  # a.log.gz, then b.parquet
+    assert table.column("dst_service").to_pylist().count("S3") == 3 + 2
+    total = (len(PAIRS) * 3 + 1) + (len(PAIRS) * 2 + 1)
+    assert f"{total} records, 0 skipped, 2 nodata, 0 skipdata, 2 files" in \
+        capsys.readouterr().err
 
 
 def test_format_string_reads_header_less_custom_format(tmp_path: Path, ranges: Ranges) -> None:
@@ -164,7 +176,10 @@ def test_format_string_reads_header_less_custom_format(tmp_path: Path, ranges: R
     assert run([str(path), "--format-string", fmt, "-o", str(out)]) == 0
     table = pq.read_table(out)
     assert table.column_names == ["srcaddr", "dstaddr", "bytes", "log_status", *ADDED]
-    assert table.column("dst_service").to_pylist()[0] == "S3"
+    rows = table.to_pylist()
+    check_rows(rows, ranges)
+    assert [(r["bytes"], r["log_status"]) for r in rows] == [(4000, "OK")] * len(PAIRS) + [
+        (None, "NODATA")]
 
 
 def test_no_records_still_writes_the_columns(tmp_path: Path) -> None:
@@ -185,20 +200,24 @@ def test_truncated_gzip_exits_1_and_writes_nothing(tmp_path: Path,
     assert run([str(good), str(bad), "-o", str(out)]) == 1
     assert list(out.parent.iterdir()) == []  # no output, no temp file
     err = capsys.readouterr().err
-    assert "truncated" in err and "records" in err
+    assert f"awsip: error: {bad}: compressed data is truncated or corrupt near byte" in err
+    assert f"({out} not written)" in err
 
 
-def test_bad_line_is_skipped_and_counted_unless_strict(tmp_path: Path,
+def test_bad_line_is_skipped_and_counted_unless_strict(tmp_path: Path, ranges: Ranges,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     recs: list[Any] = [*records(), "2 123456789012 eni-1 not-an-address"]
     path = ff.write(tmp_path / "a.log.gz", ff.text(recs))
     out = tmp_path / "out.parquet"
     assert run([str(path), "-o", str(out)]) == 0
-    assert pq.read_table(out).num_rows == len(PAIRS) + 1
-    assert "1 skipped" in capsys.readouterr().err
+    check_rows(pq.read_table(out).to_pylist(), ranges)
+    err = capsys.readouterr().err
+    assert f"{len(PAIRS) + 1} records, 1 skipped, 1 nodata, 0 skipdata, 1 files" in err
+    assert f"skipped {path}, line {len(recs) + 1}: expected 14 fields, found 4" in err
     out.unlink()
     assert run([str(path), "--strict", "-o", str(out)]) == 1
     assert not out.exists()
+    assert f"{path}, line {len(recs) + 1}: expected 14 fields, found 4" in capsys.readouterr().err
 
 
 def test_address_lists_still_take_the_address_path(tmp_path: Path,
@@ -207,9 +226,13 @@ def test_address_lists_still_take_the_address_path(tmp_path: Path,
     ips = tmp_path / "ips.txt"
     ips.write_text("52.216.58.42\n8.8.8.8\n")
     assert run([str(ips)]) == 0
-    table = pcsv.read_csv(io.BytesIO(capsysbinary.readouterr().out))
-    assert table.column_names[:2] == ["ip", "valid"]
-    assert table.num_rows == 2
+    table = pcsv.read_csv(io.BytesIO(capsysbinary.readouterr().out),
+                          convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+    assert table.to_pylist() == [
+        {"ip": "52.216.58.42", "valid": True, "aws": True, "prefix": "52.216.0.0/15",
+         "service": "S3", "region": "us-east-1", "network_border_group": "us-east-1"},
+        {"ip": "8.8.8.8", "valid": True, "aws": False, "prefix": None, "service": None,
+         "region": None, "network_border_group": None}]
 
 
 def test_column_wise_json_lines_equal_json_dumps(tmp_path: Path, ranges: Ranges) -> None:
