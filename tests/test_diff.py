@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import ipaddress
 import json
@@ -28,19 +29,21 @@ def path(name: str) -> Path:
     return DATA / f"ip-ranges-{name}.json.gz"
 
 
+@functools.cache
 def load(name: str) -> Ranges:
     return Ranges.from_json(gzip.decompress(path(name).read_bytes()))
 
 
-def tags(name: str) -> set[Tag]:
+@functools.cache
+def tags(name: str) -> frozenset[Tag]:
     """Every entry as a tuple, straight from the JSON (prefixes canonicalised by ipaddress)."""
     doc = json.loads(gzip.decompress(path(name).read_bytes()))
-    return {(str(ipaddress.ip_network(i.get("ip_prefix") or i["ipv6_prefix"])), i["service"],
-             i["region"], i["network_border_group"])
-            for i in doc["prefixes"] + doc["ipv6_prefixes"]}
+    return frozenset((str(ipaddress.ip_network(i.get("ip_prefix") or i["ipv6_prefix"])),
+                      i["service"], i["region"], i["network_border_group"])
+                     for i in doc["prefixes"] + doc["ipv6_prefixes"])
 
 
-def by_prefix(entries: set[Tag]) -> dict[str, set[Tag]]:
+def by_prefix(entries: frozenset[Tag]) -> dict[str, set[Tag]]:
     out: dict[str, set[Tag]] = defaultdict(set)
     for t in entries:
         out[t[0]].add(t)
@@ -149,10 +152,21 @@ def test_to_dict_has_the_documented_shape() -> None:
         assert d[key] == {"sync_token": raw["syncToken"],
                           "create_date": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
                           "ipv4": len(raw["prefixes"]), "ipv6": len(raw["ipv6_prefixes"])}
-    assert set(d["added"][0]) == {"prefix", "service", "region", "network_border_group"}
-    assert set(d["changed"][0]) == {"prefix", "before", "after"}
-    assert set(d["changed"][0]["before"][0]) == {"prefix", "service", "region",
-                                                 "network_border_group"}
+    added, removed, changed = expected("2026-03-27", "2026-08-22T151705")
+
+    def entries(items: list[dict[str, str]]) -> list[Tag]:
+        for item in items:
+            assert set(item) == {"prefix", "service", "region", "network_border_group"}
+        return [(i["prefix"], i["service"], i["region"], i["network_border_group"])
+                for i in items]
+
+    assert sorted(entries(d["added"])) == sorted(added)  # each entry once
+    assert sorted(entries(d["removed"])) == sorted(removed)
+    for c in d["changed"]:
+        assert set(c) == {"prefix", "before", "after"}
+    assert len(d["changed"]) == len(changed)
+    assert {c["prefix"]: (set(entries(c["before"])), set(entries(c["after"])))
+            for c in d["changed"]} == changed
 
 
 # --------------------------------------------------------------------------- CLI
@@ -177,34 +191,80 @@ def test_cli_json_is_the_library_diff(capsys: pytest.CaptureFixture[str],
     assert out == json.loads(json.dumps(lib))
 
 
+def header(name: str) -> str:
+    """The ``old:``/``new:`` line's text after the label, from the JSON document itself."""
+    raw = json.loads(gzip.decompress(path(name).read_bytes()))
+    created = datetime.strptime(raw["createDate"], "%Y-%m-%d-%H-%M-%S")
+    return f"syncToken {raw['syncToken']}  createDate {created:%Y-%m-%d %H:%M:%S}"
+
+
+def added_rows(old: str, new: str) -> list[list[str]]:
+    """The "Added prefixes" table's rows (IPv4 only) by set arithmetic on the JSON."""
+    added, _, _ = expected(old, new)
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for p, s, r, _ in added:
+        assert ":" not in p
+        groups[(s, r)].add(p)
+    rows = []
+    for (s, r), prefixes in sorted(groups.items()):
+        nets = [ipaddress.IPv4Network(p) for p in prefixes]
+        union = sum(n.num_addresses for n in ipaddress.collapse_addresses(nets))
+        rows.append([s, r, "IPv4", str(len(prefixes)), f"{union:,}"])
+    return rows
+
+
 def test_cli_human_output_groups_by_service_and_region(capsys: pytest.CaptureFixture[str],
                                                        files: dict[str, str]) -> None:
-    status = main(["diff", files["2026-08-22T115705"], files["2026-08-22T151705"]])
-    out = capsys.readouterr().out
+    old, new = "2025-03-10T135318", "2025-03-10T165320"  # 53 IPv4 prefixes in 24 regions
+    status = main(["diff", files[old], files[new]])
+    lines = capsys.readouterr().out.splitlines()
     assert status == 0
-    assert "1 prefixes added, 0 removed, 0 changed" in out
-    lines = [line.split() for line in out.splitlines()]
-    assert ["EC2", "ap-southeast-3", "IPv4", "1", "256"] in lines
-    assert ["AMAZON", "ap-southeast-3", "IPv4", "1", "256"] in lines
+    count = len({t[0] for t in expected(old, new)[0]})
+    assert lines[:6] == [f"old: {header(old)}", f"new: {header(new)}",
+                         f"{count} prefixes added, 0 removed, 0 changed", "", "Added prefixes:",
+                         "  SERVICE  REGION          FAMILY  PREFIXES  ADDRESSES"]
+    assert [line.split() for line in lines[6:]] == added_rows(old, new)
+
+
+def test_cli_human_output_of_one_added_slash_24(capsys: pytest.CaptureFixture[str],
+                                                files: dict[str, str]) -> None:
+    main(["diff", files["2026-08-22T115705"], files["2026-08-22T151705"]])
+    assert capsys.readouterr().out.splitlines()[2:] == [
+        "1 prefixes added, 0 removed, 0 changed", "", "Added prefixes:",
+        "  SERVICE  REGION          FAMILY  PREFIXES  ADDRESSES",
+        "  AMAZON   ap-southeast-3  IPv4           1        256",
+        "  EC2      ap-southeast-3  IPv4           1        256"]
 
 
 def test_cli_verbose_lists_moved_prefixes(capsys: pytest.CaptureFixture[str],
                                           files: dict[str, str]) -> None:
     main(["diff", "-v", files["2026-03-27"], files["2026-08-22T151705"]])
-    out = capsys.readouterr().out
-    line = next(x for x in out.splitlines() if x.strip().startswith("64.73.195.0/24"))
-    before, after = line.split("->")
-    assert "us-east-1" in before and "us-west-1" in after
-    assert "Removed prefixes:" in out and "Changed prefixes: tags gained:" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert "  64.73.195.0/24  AMAZON,EC2 us-east-1  ->  AMAZON,EC2 us-west-1" in lines
+    assert {"Added prefixes:", "Removed prefixes:", "Changed prefixes: tags gained:",
+            "Changed prefixes: tags lost:"} <= set(lines)
+    # -v lists every added, removed and changed prefix once, in numeric order
+    added, removed, changed = expected("2026-03-27", "2026-08-22T151705")
+    for title, prefixes in (("Added:", {t[0] for t in added}),
+                            ("Removed:", {t[0] for t in removed}), ("Changed:", set(changed))):
+        start = lines.index(title) + 1
+        end = next((i for i in range(start, len(lines)) if not lines[i].startswith("  ")),
+                   len(lines))
+        listed = [line.split()[0] for line in lines[start:end]]
+        assert listed == sorted(prefixes, key=lambda p: (ipaddress.ip_network(p).version,
+                                                         ipaddress.ip_network(p)))
 
 
 def test_exit_code_flag_reports_differences(capsys: pytest.CaptureFixture[str],
                                             files: dict[str, str]) -> None:
     old, new = files["2025-03-10T135318"], files["2025-03-10T165320"]
     assert main(["diff", "--exit-code", old, new]) == 1
+    capsys.readouterr()
     assert main(["diff", "--exit-code", old, old]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"old: {header('2025-03-10T135318')}", f"new: {header('2025-03-10T135318')}",
+        "no differences"]
     assert main(["diff", old, new]) == 0
-    assert "no differences" in capsys.readouterr().out
 
 
 def test_history_keys_go_to_the_cache_history_when_available(
