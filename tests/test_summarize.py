@@ -179,6 +179,8 @@ def test_nodata_and_skipdata_rows_are_never_counted() -> None:
 def test_empty_input_gives_an_empty_summary() -> None:
     s = awsip.summarize(flows([]), by=["service", "day"], ranges=RANGES)
     assert s.num_rows == 0
+    assert s.column_names == ["service", "day", "bytes", "packets", "flows", "first_seen",
+                              "last_seen", "share"]
     assert s.to_pandas().empty
     assert awsip.summarize([], by=["service"], ranges=RANGES).num_rows == 0
 
@@ -201,6 +203,12 @@ def test_streaming_merge_equals_one_shot(monkeypatch: pytest.MonkeyPatch) -> Non
              "start": T0.replace(hour=i % 24)} for i in range(2000)]
     table = flows(rows)
     whole = awsip.summarize(table, by=["service", "hour"], ranges=RANGES)
+    want: dict[tuple[str, datetime], int] = {}
+    for r in rows:  # every source is private: the peer is the destination
+        key = (RANGES.lookup(r["dstaddr"]).service or "INTERNET", r["start"])
+        want[key] = want.get(key, 0) + r["bytes"]
+    assert as_dict(whole, "service", "hour") == want
+    assert {r["service"] for r in whole.to_pylist()} == {"S3", "INTERNET", "EC2", "DYNAMODB"}
     monkeypatch.setattr(sm, "_MERGE_PARTS", 3)
     batches = table.to_batches(max_chunksize=37)
     assert len(batches) > 10
@@ -227,10 +235,19 @@ def test_reads_files_with_the_flow_log_reader(tmp_path: Any) -> None:
 
 
 def test_top_returns_the_biggest_groups() -> None:
-    t = flows([{"srcaddr": "10.0.0.1", "dstaddr": f"8.8.8.{i}", "bytes": i} for i in range(1, 9)])
-    s = awsip.summarize(t, by=["peer"], ranges=RANGES)
-    assert top(s, 3).column("peer").to_pylist() == ["8.8.8.8", "8.8.8.7", "8.8.8.6"]
-    assert top(s, 2, by="flows").num_rows == 2
+    # Peer 8.8.8.i: 9 - i records of i**3 bytes each, so the most bytes and the most flows differ.
+    rows = [{"srcaddr": "10.0.0.1", "dstaddr": f"8.8.8.{i}", "bytes": i**3}
+            for i in range(1, 9) for _ in range(9 - i)]
+    s = awsip.summarize(flows(rows), by=["peer"], ranges=RANGES)
+    totals = {f"8.8.8.{i}": (i**3 * (9 - i), 9 - i) for i in range(1, 9)}
+    by_bytes = sorted(totals, key=lambda p: -totals[p][0])
+    by_flows = sorted(totals, key=lambda p: -totals[p][1])
+    assert by_bytes[:3] == ["8.8.8.7", "8.8.8.6", "8.8.8.8"] and by_flows[:2] == [
+        "8.8.8.1", "8.8.8.2"]
+    assert [(r["peer"], r["bytes"], r["flows"]) for r in top(s, 3).to_pylist()] == [
+        (p, *totals[p]) for p in by_bytes[:3]]
+    assert [(r["peer"], r["bytes"], r["flows"]) for r in top(s, 2, by="flows").to_pylist()] == [
+        (p, *totals[p]) for p in by_flows[:2]]
     with pytest.raises(ValueError):
         top(s, -1)
 
