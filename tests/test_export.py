@@ -205,7 +205,9 @@ def test_csv_has_tags_and_integer_bounds(capsys: pytest.CaptureFixture[str], ran
     status, out, _ = cli(capsys, ranges_file, "--format", "csv", "--service", "S3")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert status == 0
-    assert len(rows) == sum(1 for _, s, *_ in items(doc) if s == "S3")
+    want = sorted((str(n), s, r, g) for n, s, r, g in items(doc) if s == "S3")
+    assert sorted((row["prefix"], row["service"], row["region"], row["network_border_group"])
+                  for row in rows) == want  # every S3 entry, once
     assert "first_ip" not in rows[0]
     for row in rows:
         net = ipaddress.ip_network(row["prefix"])
@@ -215,32 +217,42 @@ def test_csv_has_tags_and_integer_bounds(capsys: pytest.CaptureFixture[str], ran
 
 
 def test_parquet_to_file_round_trips(capsys: pytest.CaptureFixture[str], ranges_file: Path,
-                                     ranges: Ranges, tmp_path: Path) -> None:
+                                     ranges: Ranges, tmp_path: Path, doc: Doc) -> None:
     target = tmp_path / "ranges.parquet"
     target.write_text("old contents")
     status, out, _ = cli(capsys, ranges_file, "-o", str(target))  # format from the suffix
     assert status == 0 and out == ""
-    assert pq.read_table(target).equals(ranges.to_arrow())
+    table = pq.read_table(target)
+    assert table.equals(ranges.to_arrow())
+    assert sorted(zip(*(table.column(c).to_pylist() for c in (
+        "prefix", "service", "region", "network_border_group")), strict=True)) == sorted(
+        (str(n), s, r, g) for n, s, r, g in items(doc))
     assert [p.name for p in tmp_path.iterdir()] == ["ranges.parquet"]  # no temp file left
 
 
 def test_output_file_for_text_formats(capsys: pytest.CaptureFixture[str], ranges_file: Path,
-                                      tmp_path: Path) -> None:
+                                      tmp_path: Path, doc: Doc) -> None:
     target = tmp_path / "s3.txt"
     _, printed, _ = cli(capsys, ranges_file, "-s", "S3", "-4")
     status, out, _ = cli(capsys, ranges_file, "-s", "S3", "-4", "-o", str(target))
     assert status == 0 and out == ""
-    assert target.read_text() == printed != ""
+    want = numeric_order({n for n, s, *_ in items(doc) if s == "S3" and n.version == 4})
+    assert target.read_text() == printed == "".join(f"{p}\n" for p in want)
 
 
-def test_collapsed_parquet_has_only_prefixes(capsys: pytest.CaptureFixture[str],
-                                             ranges_file: Path, tmp_path: Path,
-                                             ranges: Ranges) -> None:
+def test_collapsed_parquet_has_the_minimal_blocks_and_their_bounds_but_no_tags(
+        capsys: pytest.CaptureFixture[str], ranges_file: Path, tmp_path: Path, doc: Doc) -> None:
     target = tmp_path / "all.parquet"
     cli(capsys, ranges_file, "--collapse", "-o", str(target))
     table = pq.read_table(target)
-    assert "service" not in table.column_names
-    assert table.column("prefix").to_pylist() == ranges.collapse()
+    assert table.column_names == ["prefix", "family", "prefixlen", "first_hi", "first_lo",
+                                  "last_hi", "last_lo", "first_ip", "last_ip"]  # no tags
+    assert table.column("prefix").to_pylist() == reference_collapse([n for n, *_ in items(doc)])
+    for row in table.to_pylist():
+        net = ipaddress.ip_network(row["prefix"])
+        assert (row["family"], row["prefixlen"]) == (net.version, net.prefixlen)
+        assert row["first_hi"] << 64 | row["first_lo"] == int(net.network_address)
+        assert row["last_hi"] << 64 | row["last_lo"] == int(net.broadcast_address)
 
 
 def test_no_match_exits_1_and_names_unknown_values(capsys: pytest.CaptureFixture[str],
@@ -252,13 +264,15 @@ def test_no_match_exits_1_and_names_unknown_values(capsys: pytest.CaptureFixture
 
 
 def test_parquet_goes_to_stdout_when_redirected(capsysbinary: pytest.CaptureFixture[bytes],
-                                                ranges_file: Path, ranges: Ranges) -> None:
+                                                ranges_file: Path, ranges: Ranges,
+                                                doc: Doc) -> None:
     status = main(["ranges", "--ranges", str(ranges_file), "-f", "parquet", "-s", "S3"])
     out = capsysbinary.readouterr().out
     assert status == 0
     table = pq.read_table(io.BytesIO(out))
     assert table.equals(ranges.filter(service="S3").to_arrow())
-
+    assert sorted(table.column("prefix").to_pylist()) == sorted(
+        str(n) for n, s, *_ in items(doc) if s == "S3")
 
 def test_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
