@@ -87,8 +87,10 @@ def test_stats_are_the_readers_totals(tmp_path: Path, ranges: Ranges) -> None:
     enriched = enrich_flow_logs(str(tmp_path / "logs"), ranges, progress=False)
     rows = rows_of(enriched)
     assert enriched.stats is not None
-    assert (enriched.stats.files, enriched.stats.records, enriched.stats.nodata) == \
-        (2, len(rows), 2)
+    per_file = len(PAIRS) + 1  # the pairs and one NODATA record
+    assert len(rows) == 2 * per_file
+    assert (enriched.stats.files, enriched.stats.records, enriched.stats.nodata,
+            enriched.stats.skipped) == (2, 2 * per_file, 2, 0)
 
 
 def test_each_distinct_address_of_a_batch_is_classified_once(

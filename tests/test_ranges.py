@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from awsip import Ranges, RangesError
-from oracle import Doc
+from oracle import Doc, Oracle
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,9 @@ def test_not_a_document_raises_ranges_error(data: bytes) -> None:
         Ranges.from_json(data)
 
 
-def test_breadth_counts_merged_addresses_per_family(ranges: Ranges) -> None:
+def test_breadth_counts_merged_addresses_per_family(ranges: Ranges, doc: Doc) -> None:
+    oracle = Oracle(doc)  # ipaddress.collapse_addresses over each service's prefixes
+    assert {(v, s): ranges.breadth(s, v) for v, s in oracle.breadth} == oracle.breadth
     assert ranges.breadth("S3", 4) < ranges.breadth("EC2", 4) < ranges.breadth("AMAZON", 4)
     assert ranges.breadth("NO_SUCH_SERVICE", 4) == 0
 
