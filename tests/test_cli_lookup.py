@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from awsip.cli import main
-from oracle import INVESTIGATION, NEWEST
+from oracle import INVESTIGATION, NEWEST, Oracle, load_document
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -25,11 +25,18 @@ def test_json_has_one_object_per_input_in_order(capsys: pytest.CaptureFixture[st
     rows = json.loads(out)
     assert status == 0
     assert [r["ip"] for r in rows] == [*INVESTIGATION, "8.8.8.8"]
+    oracle = Oracle(load_document(NEWEST))
     for row in rows[:-1]:
         assert (row["aws"], row["service"], row["region"]) == (True, "S3", "us-east-1")
         assert set(row) == {"ip", "aws", "prefix", "service", "services", "region",
                             "network_border_group", "matches"}
-        assert {"prefix", "service", "region", "network_border_group"} == set(row["matches"][0])
+        want = oracle.enumerate(row["ip"])
+        assert (row["prefix"], row["service"], row["region"], row["network_border_group"]) == (
+            want.prefix, want.service, want.region, want.network_border_group)
+        assert row["services"][0] == row["service"]
+        assert sorted(row["services"]) == sorted(want.services)
+        assert [(m["prefix"], m["service"], m["region"], m["network_border_group"])
+                for m in row["matches"]] == list(want.matches)
     assert rows[-1] == {"ip": "8.8.8.8", "aws": False, "prefix": None, "service": None,
                         "services": [], "region": None, "network_border_group": None,
                         "matches": []}
@@ -40,10 +47,14 @@ def test_invalid_input_is_named_on_stderr_others_still_answered(
     status, out, err = run(capsys, "--json", "52.216.58.42", "300.1.1.1", "8.8.8.8")
     rows = json.loads(out)
     assert status == 1
-    assert "'300.1.1.1'" in err
+    message = "'300.1.1.1' is not an IPv4 or IPv6 address"
+    assert err == f"awsip: {message}\n"
     assert [r["aws"] for r in rows] == [True, False, False]
     assert rows[0]["service"] == "S3"
-    assert "error" in rows[1] and "error" not in rows[2]
+    nothing = {"aws": False, "prefix": None, "service": None, "services": [], "region": None,
+               "network_border_group": None, "matches": []}
+    assert rows[1:] == [{"ip": "300.1.1.1", **nothing, "error": message},
+                        {"ip": "8.8.8.8", **nothing}]
 
 
 def test_table_output_shows_service_and_region(capsys: pytest.CaptureFixture[str]) -> None:
