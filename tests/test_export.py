@@ -34,13 +34,19 @@ def ranges_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_ITEMS: dict[int, list[tuple[Net, str, str, str]]] = {}
+
+
 def items(doc: Doc) -> list[tuple[Net, str, str, str]]:
-    """(network, service, region, border group) of every entry, parsed with ipaddress."""
-    out: list[tuple[Net, str, str, str]] = []
-    for item in doc["prefixes"] + doc["ipv6_prefixes"]:
-        net = ipaddress.ip_network(item.get("ip_prefix") or item["ipv6_prefix"])
-        out.append((net, item["service"], item["region"], item["network_border_group"]))
-    return out
+    """(network, service, region, border group) of every entry, parsed with ipaddress (once
+    per document: the session's ``doc`` is read-only)."""
+    if id(doc) not in _ITEMS:
+        out: list[tuple[Net, str, str, str]] = []
+        for item in doc["prefixes"] + doc["ipv6_prefixes"]:
+            net = ipaddress.ip_network(item.get("ip_prefix") or item["ipv6_prefix"])
+            out.append((net, item["service"], item["region"], item["network_border_group"]))
+        _ITEMS[id(doc)] = out
+    return _ITEMS[id(doc)]
 
 
 def numeric_order(nets: set[Net]) -> list[str]:
