@@ -141,3 +141,13 @@ def test_write_table_writes_by_suffix_atomically(tmp_path: Path) -> None:
     with pytest.raises(awsip.UsageError, match="suffix"):
         awsip.write_table(table, tmp_path / "t.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl", "t.parquet"]
+
+
+def test_strict_on_report_stops_at_the_first_bad_line(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    good = ff.line(ff.record(), ff.DEFAULT_FIELDS)
+    path = ff.write(tmp_path / "x.log", (good + "\n2 1 eni-1 oops\n").encode(), gz=False)
+    assert main(["report", str(path), "--ranges", NEWEST, "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["skipped"] == 1
+    assert main(["report", str(path), "--ranges", NEWEST, "--quiet", "--strict"]) == 1
+    assert "line 2" in capsys.readouterr().err

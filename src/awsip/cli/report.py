@@ -57,6 +57,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
                      help="the VPC's region (default: from the records or the S3 path)")
     vpc.add_argument("--vpc-cidr", action="append", metavar="CIDR", default=[],
                      help="address block inside the VPC (repeatable; needed for IPv6)")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop at the first unreadable flow-log line instead of skipping "
+                        "and counting it")
     add_output_options(parser, _FORMATS, "table")
     parser.add_argument("--plot", metavar="FILE", help="bytes per hour by peer service, "
                         ".png/.svg (needs awsip[plot])")

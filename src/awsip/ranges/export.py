@@ -27,11 +27,11 @@ entry of a prefix comes first. pyarrow is imported inside the functions that nee
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..addr import bounds, format_address
+from ..encoding import dumps
 from .model import Entry, Ranges, register_view
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def to_bytes(ranges: Ranges, fmt: str, *, collapse: bool = False) -> bytes:
             items = [e.to_dict() for e in sorted_entries(ranges)]
         if fmt == "cidr":
             return "".join(f"{p}\n" for p in items).encode()
-        return (json.dumps(items, indent=2) + "\n").encode()
+        return dumps(items).encode()
     table = networks_to_arrow(ranges.collapsed_networks()) if collapse else ranges_to_arrow(ranges)
     return table_bytes(table, fmt)
 
