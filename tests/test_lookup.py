@@ -99,26 +99,6 @@ def test_api_gateway_nested_in_ec2_is_api_gateway(ranges: Ranges, doc: Doc) -> N
     assert "EC2" in match.services
 
 
-def _tags(doc: Doc) -> dict[str, set[str]]:
-    tags: dict[str, set[str]] = {}
-    for p in doc["prefixes"]:
-        tags.setdefault(p["ip_prefix"], set()).add(p["service"])
-    return tags
-
-
-def test_cloudfront_origin_facing_beats_cloudfront(ranges: Ranges, doc: Doc) -> None:
-    shared = [p for p, s in _tags(doc).items() if {"CLOUDFRONT", "CLOUDFRONT_ORIGIN_FACING"} <= s]
-    decided = 0
-    for prefix in shared:
-        net = ipaddress.ip_network(prefix)
-        for ip in (net.network_address, net.broadcast_address):
-            match = ranges.lookup(str(ip))
-            if match.prefix == prefix:  # not shadowed by a more specific prefix
-                assert match.service == "CLOUDFRONT_ORIGIN_FACING"
-                decided += 1
-    assert decided > 0
-
-
 def _int_prefixes(doc: Doc) -> dict[tuple[int, int, int], set[str]]:
     """Every distinct prefix as (family, network as an integer, length) -> its services."""
     out: dict[tuple[int, int, int], set[str]] = {}
@@ -158,6 +138,47 @@ def _first_address_decided_by(key: tuple[int, int, int],
     return candidate if candidate <= _last(key) else None
 
 
+def _decided_by(prefixes: dict[tuple[int, int, int], set[str]],
+                keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], int | None]:
+    """For each prefix in ``keys``, its first address that no more specific prefix of
+    ``prefixes`` covers (None if they cover all of it)."""
+    inside: dict[tuple[int, int, int], list[tuple[int, int]]] = {key: [] for key in keys}
+    for key in prefixes:  # each prefix's span, filed under every prefix of keys holding it
+        for outer in _supernets(key):
+            if outer in inside:
+                inside[outer].append((key[1], _last(key)))
+    return {key: _first_address_decided_by(key, spans) for key, spans in inside.items()}
+
+
+def _ip(version: int, value: int) -> str:
+    return str(ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value))
+
+
+def _name(key: tuple[int, int, int]) -> str:
+    version, network, plen = key
+    cls = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
+    return str(cls((network, plen)))
+
+
+def test_cloudfront_origin_facing_beats_cloudfront(ranges: Ranges, oracle: Oracle,
+                                                   doc: Doc) -> None:
+    """Every prefix tagged both, in both families, where it is the most specific prefix."""
+    prefixes = _int_prefixes(doc)
+    shared = [key for key, services in prefixes.items()
+              if {"CLOUDFRONT", "CLOUDFRONT_ORIGIN_FACING"} <= services]
+    assert len(shared) > 10
+    decided = 0
+    for key, own in _decided_by(prefixes, shared).items():
+        if own is None:  # wholly covered by more specific prefixes: it decides nothing
+            continue
+        ip = _ip(key[0], own)
+        match = ranges.lookup(ip)
+        assert_agrees(match, oracle.enumerate(ip))
+        assert (match.prefix, match.service) == (_name(key), "CLOUDFRONT_ORIGIN_FACING"), match
+        decided += 1
+    assert decided == len(shared)  # in this publication none is wholly covered
+
+
 def test_amazon_only_prefix_nested_in_ec2_stays_amazon(ranges: Ranges, oracle: Oracle,
                                                        doc: Doc) -> None:
     """Every prefix tagged only AMAZON inside a wider EC2 prefix, in both families: where it is
@@ -168,25 +189,17 @@ def test_amazon_only_prefix_nested_in_ec2_stays_amazon(ranges: Ranges, oracle: O
     nested = [key for key, services in prefixes.items()
               if services == {"AMAZON"} and any(s in ec2 for s in _supernets(key))]
     assert len(nested) > 100 and {key[0] for key in nested} == {4, 6}
-    inside: dict[tuple[int, int, int], list[tuple[int, int]]] = {key: [] for key in nested}
-    for key in prefixes:  # each prefix's span, filed under every nested prefix holding it
-        for outer in _supernets(key):
-            if outer in inside:
-                inside[outer].append((key[1], _last(key)))
     decided = 0
-    for key in nested:
-        version, network, plen = key
-        address = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
-        for value in (network, _last(key)):
-            ip = str(address(value))
+    for key, own in _decided_by(prefixes, nested).items():
+        for value in (key[1], _last(key)):
+            ip = _ip(key[0], value)
             assert_agrees(ranges.lookup(ip), oracle.enumerate(ip))
-        own = _first_address_decided_by(key, inside[key])
         if own is None:  # wholly covered by more specific prefixes: it decides nothing
             continue
-        ip = str(address(own))
+        ip = _ip(key[0], own)
         match = ranges.lookup(ip)
         assert_agrees(match, oracle.enumerate(ip))
-        assert match.prefix == str(ipaddress.ip_network((network, plen))), match
+        assert match.prefix == _name(key), match
         assert match.service == "AMAZON" and "EC2" in match.services, match
         decided += 1
     assert decided == len(nested)  # in this publication none is wholly covered
@@ -216,12 +229,15 @@ def test_ipaddress_objects_are_accepted(ranges: Ranges) -> None:
     assert ranges.lookup(ipaddress.ip_address("52.216.58.42")).service == "S3"
 
 
-def test_ipv6_lookup_finds_the_most_specific_prefix(ranges: Ranges, doc: Doc) -> None:
-    item = doc["ipv6_prefixes"][0]
-    net = ipaddress.IPv6Network(item["ipv6_prefix"])
-    match = ranges.lookup(str(net.network_address + 1))
-    assert match.aws and match.prefix is not None
-    assert ipaddress.ip_network(match.prefix).prefixlen >= net.prefixlen
+def test_ipv6_lookup_finds_the_most_specific_prefix(ranges: Ranges, oracle: Oracle,
+                                                    doc: Doc) -> None:
+    for item in doc["ipv6_prefixes"]:  # the middle of each (its edges: the boundary test)
+        net = ipaddress.IPv6Network(item["ipv6_prefix"])
+        ip = str(net[net.num_addresses // 2])
+        match = ranges.lookup(ip)
+        assert_agrees(match, oracle.enumerate(ip))
+        assert match.prefix is not None
+        assert ipaddress.ip_network(match.prefix).prefixlen >= net.prefixlen
 
 
 @pytest.mark.parametrize("bad", ["", "not-an-ip", "300.1.1.1", "1.2.3", "52.216.0.0/15",
