@@ -248,9 +248,6 @@ def test_table_of_one_connection_lists_its_groups_under_the_nat_figures() -> Non
                           "S3       us-east-1  egress       200 B   0.7%      2"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the table wraps with textwrap's default "
-                   "break_on_hyphens=True, so 'us-east-1' becomes 'us-' / 'east-1' and "
-                   "'--nat-eni' becomes '--nat-' / 'eni'")
 def test_table_never_splits_a_region_or_option_name_at_its_hyphen() -> None:
     nodata = table([{"srcaddr": None, "dstaddr": None, "bytes": None, "log_status": "NODATA"}])
     for report in (one_connection_report(), awsip.report(nodata, ranges=RANGES,

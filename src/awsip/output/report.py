@@ -24,6 +24,12 @@ FORMATS = ("table", "json", "csv", "markdown")
 WIDTH = 80
 
 
+def _wrap(text: str, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:
+    """Lines of at most :data:`WIDTH`, never broken at a hyphen (``us-east-1``, ``--nat-eni``)."""
+    return textwrap.wrap(text, WIDTH, break_on_hyphens=False, initial_indent=initial_indent,
+                         subsequent_indent=subsequent_indent)
+
+
 def _ts(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
@@ -74,7 +80,7 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
         f"{human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} out), "
         f"est. {usd(nat.cost_usd)} at ${nat.price_per_gb:g}/GB (GB = {gb_rule(gb)})"
     ]
-    out = textwrap.wrap(lines[0], WIDTH)
+    out = _wrap(lines[0])
     for row in nat.by_service.to_pylist()[:8]:
         label = f"{row['service']} {row['region'] or ''}".strip()
         money = usd(cost(row["bytes"], nat.price_per_gb, gb))
@@ -88,7 +94,7 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
 def _advice_lines(report: Report) -> list[str]:
     out: list[str] = []
     for rec in report.recommendations:
-        out.extend(textwrap.wrap(rec.message, WIDTH, initial_indent="  * ",
+        out.extend(_wrap(rec.message, initial_indent="  * ",
                                  subsequent_indent="    "))
     return out
 
@@ -120,13 +126,13 @@ def _table(rows: list[dict[str, Any]], columns: list[str], report: Report) -> li
 
 def render_table(report: Report) -> str:
     """The terminal report (80 columns): headline, NAT, advice, then the top groups."""
-    out = [w for line in _headline(report) for w in textwrap.wrap(line, WIDTH)]
+    out = [w for line in _headline(report) for w in _wrap(line)]
     if report.nat is not None:
         out += ["", *_nat_lines(report)]
     if report.recommendations:
         out += ["", "Recommendations:", *_advice_lines(report)]
     for note in report.notes:
-        out += textwrap.wrap(f"note: {note}", WIDTH)
+        out += _wrap(f"note: {note}")
     rows = _group_rows(report)
     title = "Traffic by " + (", ".join(report.by) if report.by else "total")
     title += " (bytes as logged on every interface"
@@ -136,7 +142,7 @@ def render_table(report: Report) -> str:
     if report.top is not None and report.groups.num_rows > len(rows):
         title += f"; top {len(rows)} of {report.groups.num_rows}"
     title += ")"
-    out += ["", *textwrap.wrap(title, WIDTH), *_table(rows, report.by, report)]
+    out += ["", *_wrap(title), *_table(rows, report.by, report)]
     if report.nat is None and report.flows:
         out += ["", "Pass --nat-eni ENI or --nat-ip PRIVATE_IP for NAT gateway cost and advice."]
     return "\n".join(out) + "\n"
