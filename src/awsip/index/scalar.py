@@ -70,7 +70,9 @@ class ScalarIndex:
         version, number = parse_address(ip)
         text = format_address(version, number)
         tree = self._trees[version]
-        key = tree.get_key(text)
+        # pytricia < 1.3 rejects keys under four characters ("::", "::1", "1::": ValueError
+        # "Invalid prefix."); the same address as a /128 prefix matches alike on every version.
+        key = tree.get_key(text if len(text) > 3 else text + "/128")
         if key is None:
             return Match(ip=text, aws=False)
         covering: list[Entry] = []
