@@ -34,7 +34,7 @@ from ..errors import RangesError
 if TYPE_CHECKING:
     import pyarrow
 
-    from ..index.scalar import Match
+    from ..index.scalar import Match, ScalarIndex
     from .diff import RangesDiff
 
 SourceKind = Literal["network", "cache", "bundled", "file", "memory"]
@@ -155,10 +155,13 @@ class Ranges:
         if isinstance(data, (bytes, str)):
             try:
                 doc = json.loads(data)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except RecursionError:  # json's C scanner bounds the depth: [[[[... is an error
+                raise RangesError(f"{where}: not valid ip-ranges.json (JSON nested too "
+                                  "deeply)") from None
+            except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, huge integers
                 head = data[:60] if isinstance(data, str) else data[:60].decode("utf-8", "replace")
                 raise RangesError(
-                    f"{where}: not valid JSON ({exc}); starts with {head!r}") from None
+                    f"{where}: not valid JSON ({_one_line(exc)}); starts with {head!r}") from None
         else:
             doc = data
         if not isinstance(doc, Mapping):
@@ -166,11 +169,7 @@ class Ranges:
         for key in ("syncToken", "createDate", "prefixes", "ipv6_prefixes"):
             if key not in doc:
                 raise RangesError(f"{where}: missing key {key!r}")
-        token = doc["syncToken"]
-        if isinstance(token, int) and not isinstance(token, bool):
-            token = str(token)
-        if not isinstance(token, str) or not token.isdigit():
-            raise RangesError(f"{where}: syncToken: expected a string of digits, got {token!r}")
+        token = _sync_token(doc["syncToken"], where)
         created = parse_create_date(doc["createDate"], f"{where}: createDate")
         entries: list[Entry] = []
         parsed: dict[str, _Parsed] = {}
@@ -380,6 +379,11 @@ class Ranges:
         result: Match = self.view("scalar_index").lookup(ip)
         return result
 
+    def index(self) -> ScalarIndex:
+        """The longest-prefix-match index behind :meth:`lookup` (built once, then reused)."""
+        index: ScalarIndex = self.view("scalar_index")
+        return index
+
     def __contains__(self, ip: object) -> bool:
         return self.lookup(ip).aws
 
@@ -419,6 +423,30 @@ class Ranges:
                 {key: e.prefix, "region": e.region, "service": e.service,
                  "network_border_group": e.network_border_group})
         return doc
+
+
+#: Longest syncToken accepted (AWS's are 10 digits, seconds since 1970).
+_MAX_TOKEN_DIGITS = 20
+
+
+def _sync_token(value: object, where: str) -> str:
+    """The syncToken as a string of at most 20 ASCII digits (an int is accepted as such)."""
+    token = value
+    if isinstance(value, int) and not isinstance(value, bool):
+        token = str(value) if 0 <= value < 10 ** _MAX_TOKEN_DIGITS else None
+    if not isinstance(token, str) or not (token.isascii() and token.isdigit()) or \
+            len(token) > _MAX_TOKEN_DIGITS:
+        shown = repr(value)[:40] if not isinstance(value, int) or len(repr(value)) < 40 else \
+            f"an integer of {value.bit_length()} bits"
+        raise RangesError(f"{where}: syncToken: expected a string of at most "
+                          f"{_MAX_TOKEN_DIGITS} ASCII digits, got {shown}")
+    return token
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line, at most 200 characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _parse_item(item: object, version: int, where: str, prefix_key: str) -> tuple[Entry, _Parsed]:
