@@ -5,7 +5,17 @@ Layout (inside the cache directory)::
     history/<syncToken>.json.gz   the document as fetched, gzipped
     history/<syncToken>.meta.json its createDate, counts and where it came from
 
+    history/damaged/              entries found damaged, moved aside (never used again)
+
 Writers hold the cache's lock (:meth:`awsip.loading.cache.Cache.lock`); readers never lock.
+
+**Entries are verified** when listed and when loaded. Listing checks the meta (a JSON object
+with an ASCII-digit syncToken naming its own file, a createDate and counts), that the data is a
+regular file that decompresses completely (the gzip checksum and length) to something that looks
+like this very publication; loading validates the whole document and that its syncToken is the
+entry's. A damaged entry (truncated gzip, garbled JSON, a directory in its place, ...) is reported
+with one :class:`~awsip.errors.RangesWarning`, moved aside into ``history/damaged/`` and never
+used; an entry whose data is simply missing (a concurrent prune) is skipped silently.
 """
 
 from __future__ import annotations
@@ -13,13 +23,17 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
+import stat
+import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..encoding import iso_utc, parse_iso
-from ..errors import HistoryError, RangesError
+from ..errors import HistoryError, RangesError, RangesWarning
 from ..fileio import atomic_write
 from ..ranges.model import Origin, Ranges, SourceKind, parse_create_date
 
@@ -30,6 +44,16 @@ def _iso(value: datetime | None) -> str | None:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+#: A kept document is never larger than this once decompressed (as the loader's limit).
+_MAX_BYTES = 64 * 1024 * 1024
+#: Entries already verified by this process: path -> (size, mtime_ns) when verified.
+_verified: dict[str, tuple[int, int]] = {}
+
+
+class _Damaged(Exception):
+    """A history entry is damaged; the message says how."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +84,8 @@ class History:
         self.dir = directory
 
     def items(self) -> list[HistoryItem]:
-        """Publications kept, oldest first (by createDate, then syncToken)."""
+        """Publications kept, oldest first (by createDate, then syncToken); damaged entries are
+        moved aside with a warning (see the module doc)."""
         items: list[HistoryItem] = []
         try:
             metas = list(self.dir.glob("*.meta.json"))
@@ -68,19 +93,60 @@ class History:
             return items
         for meta_path in metas:
             try:
-                d = json.loads(meta_path.read_bytes())
-                token = str(d["sync_token"])
-                data_path = self.dir / f"{token}.json.gz"
-                created = parse_iso(d["create_date"])
-                if created is None or not data_path.exists():
-                    continue
-                items.append(HistoryItem(token, created, int(d["ipv4"]), int(d["ipv6"]),
-                                         str(d.get("source", "")), d.get("kind", "network"),
-                                         data_path, parse_iso(d.get("stored_at"))))
-            except (OSError, ValueError, KeyError, TypeError):
+                item = self._item(meta_path)
+            except _Damaged as exc:
+                self._set_aside(meta_path.name[:-len(".meta.json")], str(exc))
                 continue
+            except OSError:
+                continue
+            if item is not None:
+                items.append(item)
         items.sort(key=lambda i: (i.create_date, int(i.sync_token)))
         return items
+
+    def _item(self, meta_path: Path) -> HistoryItem | None:
+        """The entry ``meta_path`` describes, verified; None when its data is missing (pruned
+        meanwhile); :class:`_Damaged` when it is not usable."""
+        name = meta_path.name[:-len(".meta.json")]
+        try:
+            d = json.loads(meta_path.read_bytes())
+        except ValueError:
+            raise _Damaged(f"{meta_path.name} is not valid JSON") from None
+        try:
+            token = d["sync_token"]
+            created = parse_iso(d["create_date"])
+            ipv4, ipv6 = int(d["ipv4"]), int(d["ipv6"])
+        except (KeyError, TypeError, ValueError):
+            raise _Damaged(f"{meta_path.name} lacks a field or has a bad one") from None
+        if not (isinstance(token, str) and token.isascii() and token.isdigit()
+                and len(token) <= 20 and token == name) or created is None:
+            raise _Damaged(f"{meta_path.name} names syncToken {str(token)[:30]!r}")
+        data_path = self.dir / f"{token}.json.gz"
+        try:
+            info = data_path.stat()
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            raise _Damaged(f"{data_path.name} is not a regular file")
+        _verify_data(data_path, token, info)
+        kind = d.get("kind", "network")
+        return HistoryItem(token, created, ipv4, ipv6, str(d.get("source", "")),
+                           kind if kind in ("network", "file", "cache", "bundled", "memory")
+                           else "network", data_path, parse_iso(d.get("stored_at")))
+
+    def _set_aside(self, token: str, reason: str) -> Path:
+        """Move a damaged entry's files into ``damaged/`` (best effort) and warn once."""
+        aside = self.dir / "damaged"
+        for name in (f"{token}.json.gz", f"{token}.meta.json"):
+            with contextlib.suppress(OSError):
+                aside.mkdir(exist_ok=True)
+                target = aside / name
+                if target.exists() or target.is_symlink():
+                    target = aside / f"{name}.{os.getpid()}-{int(_now().timestamp())}"
+                os.replace(self.dir / name, target)
+        warnings.warn(f"history entry {token} in {self.dir} is damaged ({reason}); moved aside "
+                      f"to {aside} and not used", RangesWarning, stacklevel=4)
+        return aside
 
     def add(self, raw: bytes, ranges: Ranges, source: str, kind: SourceKind,
                     keep: int) -> bool:
@@ -112,14 +178,21 @@ class History:
         return dropped
 
     def load(self, item: HistoryItem) -> Ranges:
-        """The publication stored for ``item`` (origin ``cache``)."""
+        """The publication stored for ``item`` (origin ``cache``), validated; a damaged entry is
+        moved aside with a warning and is a :class:`HistoryError`."""
         try:
-            raw = gzip.decompress(item.path.read_bytes())
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise HistoryError(f"history copy {item.path} cannot be read ({exc}); delete it "
-                               "and run `awsip update`") from None
-        return Ranges.from_json(raw, origin=Origin("cache", str(item.path), item.stored_at),
-                                where=str(item.path))
+            raw = _inflate(item.path.read_bytes())
+            ranges = Ranges.from_json(raw, origin=Origin("cache", str(item.path),
+                                                         item.stored_at), where=str(item.path))
+            if ranges.sync_token != item.sync_token:
+                raise _Damaged(f"holds syncToken {ranges.sync_token}")
+        except (OSError, _Damaged, RangesError) as exc:
+            reason = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
+            aside = self._set_aside(item.sync_token, reason)
+            raise HistoryError(f"history copy {item.path} was damaged and has been moved aside "
+                               f"to {aside}; run `awsip update` to fetch the current "
+                               "publication") from None
+        return ranges
 
     def in_force_at(self, when: datetime) -> HistoryItem:
         """The newest kept publication created at or before ``when``."""
@@ -138,6 +211,37 @@ class History:
                 "(raise AWSIP_HISTORY to keep more)")
         return candidates[-1]
 
+
+
+def _inflate(data: bytes) -> bytes:
+    """The whole gzip member (checksum and length verified), at most :data:`_MAX_BYTES`."""
+    try:
+        inflater = zlib.decompressobj(wbits=31)
+        out = inflater.decompress(data, _MAX_BYTES + 1)
+    except zlib.error as exc:
+        raise _Damaged(f"corrupt gzip data ({exc})") from None
+    if len(out) > _MAX_BYTES:
+        raise _Damaged("decompresses to more than the size limit")
+    if not inflater.eof:
+        raise _Damaged("the gzip data is truncated")
+    return out
+
+
+def _verify_data(path: Path, token: str, info: os.stat_result) -> None:
+    """Check (once per process per file version) that ``path`` decompresses completely to what
+    looks like the publication ``token``; :class:`_Damaged` otherwise."""
+    key = str(path)
+    stamp = (info.st_size, info.st_mtime_ns)
+    if _verified.get(key) == stamp:
+        return
+    with path.open("rb") as f:
+        data = f.read(_MAX_BYTES + 1)
+    text = _inflate(data).strip()
+    if not (text.startswith(b"{") and text.endswith(b"}")):
+        raise _Damaged("the document is not a JSON object")
+    if b'"syncToken"' not in text or token.encode() not in text:
+        raise _Damaged(f"the document does not carry syncToken {token}")
+    _verified[key] = stamp
 
 
 def parse_history_key(key: str) -> tuple[str | None, datetime | None]:

@@ -3,17 +3,48 @@ turned into a :class:`~awsip.errors.FetchError` that says what to do.
 
 Through :mod:`requests` (imported only here, only when fetching): TLS verified, the environment's
 proxies and CA bundle honoured, ``User-Agent: awsip/<version>``.
+
+Defences:
+
+* **Redirects stay on https.** Redirects are followed by hand (at most :data:`MAX_REDIRECTS`);
+  one that leaves ``https`` for another scheme is refused with a :class:`FetchError` naming both
+  addresses, so a downgrade never replaces verified data.
+* **A total deadline.** The whole download (connect, headers and body) must finish within
+  connect + read timeout (``AWSIP_TIMEOUT``; 10 + 30 s by default). The body is read one socket
+  read at a time and the clock checked after each, so a server that drips a byte a second is
+  abandoned; one that accepts and never answers is abandoned by the read timeout.
+* **A word while waiting.** When the wait exceeds :data:`WAIT_NOTICE_AFTER` seconds and stderr is
+  a terminal, a timer thread prints one line naming the URL (and, when the caller asks for it,
+  that ``--offline`` skips the network).
+* **A CA bundle that does not exist** (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``) is a one-line
+  :class:`FetchError` naming the variable, before any connection.
+* ``offline_hint``: only callers whose users can work offline (``load_ranges``) get
+  "use --offline" in messages; ``awsip update`` has no such option and gets neutral advice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import FetchError
 
 if TYPE_CHECKING:
     import requests
+
+#: Seconds of waiting before the one-line notice on a terminal's stderr.
+WAIT_NOTICE_AFTER = 2.0
+#: Redirects followed before giving up.
+MAX_REDIRECTS = 5
+_READ_SIZE = 64 * 1024
+_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 @dataclass(frozen=True)
@@ -25,20 +56,104 @@ class Response:
     content_type: str
 
 
+def _stderr_is_terminal() -> bool:
+    """True when stderr is a terminal (the waiting notice is for people, not logs)."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def download(url: str, *, etag: str | None, last_modified: str | None,
-              timeout: tuple[float, float], max_bytes: int) -> Response:
-    """One (conditional) GET; raise :class:`FetchError` saying what went wrong and what to do."""
+             timeout: tuple[float, float], max_bytes: int, offline_hint: bool = True,
+             is_terminal: Callable[[], bool] | None = None) -> Response:
+    """One (conditional) GET; raise :class:`FetchError` saying what went wrong and what to do.
+
+    The whole exchange must end within ``timeout[0] + timeout[1]`` seconds. ``offline_hint``:
+    suggest ``--offline`` in messages (False for callers without that option).
+    ``is_terminal``: whether to print the waiting notice (default: stderr is a terminal).
+    """
     import requests
 
+    _check_ca_bundle()
+    deadline = time.monotonic() + timeout[0] + timeout[1]
+    notice = _wait_notice(url, offline_hint, is_terminal or _stderr_is_terminal)
     headers = _headers(requests.__version__, etag, last_modified)
     try:
         # trust_env (the default): proxies and the CA bundle come from the environment.
-        with requests.Session() as session, session.get(
-                url, headers=headers, timeout=timeout, stream=True, verify=True) as resp:
-            return _response(url, resp, etag=etag, last_modified=last_modified,
-                             max_bytes=max_bytes)
+        with requests.Session() as session:
+            return _get(session, url, headers, timeout=timeout, deadline=deadline,
+                        etag=etag, last_modified=last_modified, max_bytes=max_bytes,
+                        offline_hint=offline_hint)
     except requests.exceptions.RequestException as exc:
-        raise _fetch_error(url, exc, timeout) from None
+        raise _fetch_error(url, exc, timeout, offline_hint) from None
+    except OSError as exc:  # e.g. a CA bundle that cannot be read
+        raise FetchError(f"{url}: request failed ({exc})") from None
+    finally:
+        notice.cancel()
+
+
+def _check_ca_bundle() -> None:
+    """A CA bundle named in the environment must exist (requests raises a bare OSError)."""
+    for name in _CA_VARIABLES:
+        value = os.environ.get(name)
+        if value and not os.path.exists(value):
+            raise FetchError(f"{name}={value!r}: no such file; point it at an existing CA "
+                             "certificate bundle, or unset it")
+
+
+def _wait_notice(url: str, offline_hint: bool, is_terminal: Callable[[], bool]
+                 ) -> threading.Timer:
+    """A started timer printing one line on stderr if the download is still waiting."""
+    skip = "; `--offline` (or AWSIP_OFFLINE=1) skips it" if offline_hint else ""
+
+    def say() -> None:
+        if is_terminal():
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                print(f"awsip: waiting for {url}{skip}", file=sys.stderr, flush=True)
+
+    timer = threading.Timer(WAIT_NOTICE_AFTER, say)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _get(session: requests.Session, url: str, headers: dict[str, str], *,
+         timeout: tuple[float, float], deadline: float, etag: str | None,
+         last_modified: str | None, max_bytes: int, offline_hint: bool) -> Response:
+    """GET ``url``, following redirects by hand so that none leaves https."""
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        with session.get(current, headers=headers, timeout=_remaining(url, timeout, deadline,
+                                                                      offline_hint),
+                         stream=True, verify=True, allow_redirects=False) as resp:
+            if resp.is_redirect and resp.headers.get("Location"):
+                target = urljoin(current, resp.headers["Location"])
+                if urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
+                    raise FetchError(f"{url}: redirected from {current} to {target}, which "
+                                     "leaves https; not followed")
+                current = target
+                continue
+            return _response(url, resp, etag=etag, last_modified=last_modified,
+                             max_bytes=max_bytes, deadline=deadline, timeout=timeout,
+                             offline_hint=offline_hint)
+    raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects; is this the right URL?")
+
+
+def _remaining(url: str, timeout: tuple[float, float], deadline: float,
+               offline_hint: bool) -> tuple[float, float]:
+    """The (connect, read) timeouts, capped by what is left of the total deadline."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _deadline_error(url, timeout, offline_hint)
+    return (min(timeout[0], left), min(timeout[1], left))
+
+
+def _deadline_error(url: str, timeout: tuple[float, float], offline_hint: bool) -> FetchError:
+    total = timeout[0] + timeout[1]
+    advice = "raise AWSIP_TIMEOUT" + (" or use --offline" if offline_hint else "")
+    return FetchError(f"{url}: download not finished within {total:g} s (connect + read "
+                      f"timeout) and abandoned; {advice}")
 
 
 def _headers(requests_version: str, etag: str | None, last_modified: str | None
@@ -59,41 +174,69 @@ def _headers(requests_version: str, etag: str | None, last_modified: str | None
 
 
 def _response(url: str, resp: requests.Response, *, etag: str | None, last_modified: str | None,
-              max_bytes: int) -> Response:
+              max_bytes: int, deadline: float, timeout: tuple[float, float],
+              offline_hint: bool) -> Response:
     """A 304 (keeping the validators sent when the server omits them) or a whole 200 body."""
     if resp.status_code == 304:
         return Response(304, b"", resp.headers.get("ETag") or etag,
-                         resp.headers.get("Last-Modified") or last_modified, "")
+                        resp.headers.get("Last-Modified") or last_modified, "")
     if resp.status_code != 200:
         raise FetchError(f"{url}: HTTP {resp.status_code} {resp.reason}; the server "
                          "did not return the document, try again later")
-    body = _body(url, resp, max_bytes)
+    body = _body(url, resp, max_bytes, deadline, timeout, offline_hint)
     return Response(200, body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
                     resp.headers.get("Content-Type", ""))
 
 
-def _body(url: str, resp: requests.Response, max_bytes: int) -> bytes:
-    """The streamed body, abandoned past ``max_bytes`` (announced or read) and checked against
-    the announced length when not content-encoded (a short read is an error, not data)."""
+def _body(url: str, resp: requests.Response, max_bytes: int, deadline: float,
+          timeout: tuple[float, float], offline_hint: bool) -> bytes:
+    """The streamed body, abandoned past ``max_bytes`` (announced or read) or past the deadline,
+    and checked against the announced length when not content-encoded (a short read is an
+    error, not data)."""
     declared = resp.headers.get("Content-Length", "")
     encoded = resp.headers.get("Content-Encoding", "identity") != "identity"
     if declared.isdigit() and int(declared) > max_bytes and not encoded:
         raise FetchError(f"{url}: the server announces {int(declared):,} bytes, more "
                          f"than the {max_bytes:,}-byte limit; is this the right URL?")
     body = bytearray()
-    for chunk in resp.iter_content(64 * 1024):
+    for chunk in _chunks(resp):
         body += chunk
         if len(body) > max_bytes:
             raise FetchError(f"{url}: download exceeded the {max_bytes:,}-byte limit "
                              "and was abandoned; is this the right URL?")
+        if time.monotonic() > deadline:
+            raise _deadline_error(url, timeout, offline_hint)
     if declared.isdigit() and not encoded and len(body) != int(declared):
         raise FetchError(f"{url}: download cut short ({len(body):,} of "
                          f"{int(declared):,} bytes); try again")
     return bytes(body)
 
 
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    """The decoded body, one socket read at a time (so the caller sees the clock between
+    reads), with urllib3's errors as the requests exceptions :func:`_fetch_error` knows."""
+    from requests import exceptions as rex
+    from urllib3 import exceptions as uex
+
+    raw = resp.raw
+    while True:
+        try:
+            chunk = raw.read1(_READ_SIZE, decode_content=True)
+        except uex.SSLError as exc:
+            raise rex.SSLError(exc) from None
+        except (uex.ReadTimeoutError, uex.TimeoutError) as exc:
+            raise rex.ConnectionError(exc) from None
+        except uex.DecodeError as exc:
+            raise rex.ContentDecodingError(exc) from None
+        except (uex.ProtocolError, uex.HTTPError) as exc:
+            raise rex.ChunkedEncodingError(exc) from None
+        if not chunk:
+            return
+        yield chunk
+
+
 def _fetch_error(url: str, exc: requests.RequestException,
-                 timeout: tuple[float, float]) -> FetchError:
+                 timeout: tuple[float, float], offline_hint: bool = True) -> FetchError:
     """The :class:`FetchError` for a failed request, saying what to do about it.
 
     The tests are in this order because the classes overlap: SSLError, ProxyError and
@@ -101,20 +244,22 @@ def _fetch_error(url: str, exc: requests.RequestException,
     """
     from requests import exceptions as rex
 
+    offline = ", or use --offline" if offline_hint else ""
     if isinstance(exc, rex.SSLError):
         return FetchError(f"{url}: TLS verification failed ({_short(exc)}); behind an "
                           "intercepting proxy, point REQUESTS_CA_BUNDLE at its CA certificate")
     if isinstance(exc, rex.ProxyError):
         return FetchError(f"{url}: the proxy failed ({_short(exc)}); check HTTPS_PROXY / "
-                          "NO_PROXY, or use --offline")
+                          f"NO_PROXY{offline}")
     if isinstance(exc, rex.Timeout):
         return FetchError(f"{url}: no answer within {timeout[0]:g} s (connect) / "
-                          f"{timeout[1]:g} s (read); raise AWSIP_TIMEOUT or use --offline")
+                          f"{timeout[1]:g} s (read); raise AWSIP_TIMEOUT"
+                          f"{offline.replace(', or', ' or')}")
     if isinstance(exc, rex.ConnectionError):
         if "IncompleteRead" in str(exc):  # urllib3 reports a short body this way on some paths
             return FetchError(f"{url}: download cut short ({exc}); try again")
         return FetchError(f"{url}: cannot connect ({_short(exc)}); check the network or proxy "
-                          "settings, or use --offline")
+                          f"settings{offline}")
     if isinstance(exc, (rex.ChunkedEncodingError, rex.ContentDecodingError)):
         return FetchError(f"{url}: download cut short ({_short(exc)}); try again")
     return FetchError(f"{url}: request failed ({_short(exc)})")

@@ -30,9 +30,10 @@ cache directory is :mod:`.cache` and its history :mod:`.history`.
 
 from __future__ import annotations
 
-import gzip
+import functools
 import json
 import os
+import stat
 import threading
 import warnings
 import zlib
@@ -52,7 +53,7 @@ from ..errors import (
 )
 from ..ranges.model import Origin, Publication, Ranges
 from ..units import duration
-from . import settings
+from . import plausibility, settings
 from .cache import Cache, CacheMeta, Slot, read_compact, sha256, utcnow, write_compact
 from .history import HistoryItem, parse_history_key
 from .http import download
@@ -60,9 +61,8 @@ from .settings import DEFAULT_URL, MAX_DOCUMENT_BYTES, RETRY_AFTER, cache_dir
 
 _BUNDLED = "data/ip-ranges.json.gz"
 
-def _decode(raw: bytes, where: str, *, content_type: str = "",
-            origin: Origin | None = None) -> Ranges:
-    """Validate a downloaded or read document (plain or gzip) into :class:`Ranges`."""
+def _inflate(raw: bytes, where: str) -> bytes:
+    """``raw`` itself, or decompressed when gzipped (first member; at most the size limit)."""
     if raw[:2] == b"\x1f\x8b":
         try:
             inflater = zlib.decompressobj(wbits=31)
@@ -73,7 +73,14 @@ def _decode(raw: bytes, where: str, *, content_type: str = "",
             raise RangesError(f"{where}: decompresses to more than {MAX_DOCUMENT_BYTES:,} bytes")
         if not inflater.eof:
             raise RangesError(f"{where}: gzip data is truncated")
-        raw = data
+        return data
+    return raw
+
+
+def _decode(raw: bytes, where: str, *, content_type: str = "",
+            origin: Origin | None = None) -> Ranges:
+    """Validate a downloaded or read document (plain or gzip) into :class:`Ranges`."""
+    raw = _inflate(raw, where)
     head = raw.lstrip()[:200]
     if not head:
         raise RangesError(f"{where}: the document is empty")
@@ -105,6 +112,13 @@ def load_bundled(*, cache_dir: str | os.PathLike[str] | None = None) -> Ranges:
     if ranges is None:
         ranges = write_compact(compact, key, _decode(gz, f"awsip/{_BUNDLED}", origin=origin))
     return ranges
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_reference() -> Ranges:
+    """The bundled snapshot, parsed once per process: the plausibility reference on a cold
+    cache (see :mod:`.plausibility`)."""
+    return _decode(_bundled_bytes(), f"awsip/{_BUNDLED}", origin=Origin("bundled", _BUNDLED))
 
 
 def _bundled_fallback(root: Path, reason: str) -> Ranges:
@@ -165,7 +179,8 @@ def _backing_off(failed_at: datetime, meta: CacheMeta | None, max_age: timedelta
 
 
 def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
-             timeout: tuple[float, float], keep: int) -> UpdateResult:
+             timeout: tuple[float, float], keep: int, offline_hint: bool = True
+             ) -> UpdateResult:
     """Revalidate or fetch ``slot.url`` under the lock; raise on any failure, cache untouched
     (except that the failure is noted in ``failure.json``, for :data:`RETRY_AFTER`)."""
     with cache.lock():
@@ -179,19 +194,20 @@ def _refresh(cache: Cache, slot: Slot, *, force: bool, max_age: timedelta,
             summary = cached.publication
             return UpdateResult(slot.url, summary, summary, False, True, cached)
         try:
-            return _fetch_into(cache, slot, meta, cached, timeout=timeout, keep=keep)
+            return _fetch_into(cache, slot, meta, cached, timeout=timeout, keep=keep,
+                               offline_hint=offline_hint)
         except (FetchError, RangesError) as exc:
             slot.note_failure(str(exc))
             raise
 
 
 def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges | None, *,
-                timeout: tuple[float, float], keep: int) -> UpdateResult:
+                timeout: tuple[float, float], keep: int, offline_hint: bool) -> UpdateResult:
     """One conditional GET; store the result if it is acceptable (caller holds the lock)."""
     old = cached.publication if cached else None
     resp = download(slot.url, etag=meta.etag if meta else None,
-                     last_modified=meta.last_modified if meta else None,
-                     timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES)
+                    last_modified=meta.last_modified if meta else None,
+                    timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES, offline_hint=offline_hint)
     now = utcnow()
     if resp.status == 304:
         if meta is None or cached is None:
@@ -210,6 +226,7 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
             f"{ranges.create_date:%Y-%m-%d %H:%M} UTC), older than the cached "
             f"{cached.sync_token} ({cached.create_date:%Y-%m-%d %H:%M} UTC); a stale mirror "
             "or cache in between? The cached copy is kept")
+    _check_plausible(cache, slot.url, ranges, cached, now)
     digest = sha256(resp.body)
     new_meta = CacheMeta(slot.url, ranges.sync_token, ranges.create_date, now, now, digest,
                          len(resp.body), len(ranges.ipv4), len(ranges.ipv6), resp.etag,
@@ -221,10 +238,26 @@ def _fetch_into(cache: Cache, slot: Slot, meta: CacheMeta | None, cached: Ranges
     else:
         ranges = slot.store(resp.body, ranges, new_meta)
     slot.clear_failure()
-    added = cache.history.add(resp.body, ranges, slot.url, "network", keep)
+    # The history keeps the document itself, even when a mirror served it gzipped.
+    added = cache.history.add(_inflate(resp.body, slot.url), ranges, slot.url, "network", keep)
     same = cached is not None and cached.sync_token == ranges.sync_token
     return UpdateResult(slot.url, old, ranges.publication, not same, same,
                         ranges, added)
+
+
+def _check_plausible(cache: Cache, url: str, ranges: Ranges, cached: Ranges | None,
+                     now: datetime) -> None:
+    """Raise :class:`RangesError` when ``ranges`` may not replace anything: implausible next to
+    the cached copy (else the bundled snapshot), or older than the newest publication kept in
+    the history (see :mod:`.plausibility`)."""
+    reference = cached if cached is not None else _bundled_reference()
+    plausibility.check(ranges, reference, now=now, where=url)
+    kept = [i.sync_token for i in cache.history.items()]
+    newest = max(kept, key=int) if kept else None
+    older = plausibility.older_than(ranges, newest)
+    if older is not None:
+        raise RangesError(f"{url}: rejected: {older} (in the history); a stale mirror or "
+                          "cache in between?")
 
 
 def _warn_cached(problem: str, cached: Ranges) -> None:
@@ -256,18 +289,44 @@ def _as_path(text: str) -> Path | None:
     return Path(text).expanduser()
 
 
-def load_file(path: str | os.PathLike[str]) -> Ranges:
-    """Read and validate an ip-ranges.json file, plain or gzipped (origin ``file``)."""
-    p = Path(path)
+def _read_file(p: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_DOCUMENT_BYTES`.
+
+    Opened without blocking (a FIFO does not hang), then checked with ``fstat`` before reading:
+    a FIFO, a device such as /dev/zero or a directory is a :class:`FetchError`, a larger file a
+    :class:`RangesError`; at most the limit plus one byte is ever read (a file growing meanwhile).
+    """
+    hint = "give the path of an ip-ranges.json file (plain or .gz) or a URL"
     try:
-        size = p.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise RangesError(f"{p}: {size:,} bytes, more than the {MAX_DOCUMENT_BYTES:,}-byte "
-                              "limit; is this ip-ranges.json?")
-        raw = p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise FetchError(f"cannot read {p}: {exc.strerror or exc}; give the path of an "
-                         "ip-ranges.json file (plain or .gz) or a URL") from None
+        raise FetchError(f"cannot read {p}: {exc.strerror or exc}; {hint}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise FetchError(f"cannot read {p}: {kind} (a FIFO, device or directory is "
+                             f"refused); {hint}")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            os.close(fd)
+            raise RangesError(f"{p}: {info.st_size:,} bytes, more than the "
+                              f"{MAX_DOCUMENT_BYTES:,}-byte limit; is this ip-ranges.json?")
+        with os.fdopen(fd, "rb") as f:
+            raw = f.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise FetchError(f"cannot read {p}: {exc.strerror or exc}; {hint}") from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise RangesError(f"{p}: more than the {MAX_DOCUMENT_BYTES:,}-byte limit; is this "
+                          "ip-ranges.json?")
+    return raw
+
+
+def load_file(path: str | os.PathLike[str]) -> Ranges:
+    """Read and validate an ip-ranges.json file, plain or gzipped (origin ``file``); see
+    :func:`_read_file` for what is refused before reading."""
+    p = Path(path)
+    raw = _read_file(p)
     return _decode(raw, str(p), origin=Origin("file", str(p.resolve())))
 
 
@@ -429,10 +488,8 @@ def update(
     text = os.fspath(source) if source is not None else settings.default_url()
     path = _as_path(text)
     if path is not None:
-        ranges = load_file(path)
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+        raw = _inflate(_read_file(path), str(path))
+        ranges = _decode(raw, str(path), origin=Origin("file", str(path.resolve())))
         before = {i.sync_token: i for i in cache.history.items()}
         try:
             with cache.lock():
@@ -448,7 +505,7 @@ def update(
     slot = cache.slot(text, default=text == DEFAULT_URL)
     try:
         result = _refresh(cache, slot, force=True, max_age=timedelta(0),
-                          timeout=settings.timeout(timeout), keep=keep)
+                          timeout=settings.timeout(timeout), keep=keep, offline_hint=False)
     except OSError as exc:
         raise FetchError(f"cannot write the awsip cache in {root} ({exc}); set AWSIP_CACHE_DIR "
                          "to a writable directory") from None
