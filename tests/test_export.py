@@ -264,7 +264,7 @@ def test_collapsed_parquet_has_the_minimal_blocks_and_their_bounds_but_no_tags(
 def test_no_match_exits_1_and_names_unknown_values(capsys: pytest.CaptureFixture[str],
                                                    ranges_file: Path) -> None:
     status, out, err = cli(capsys, ranges_file, "--service", "NOSUCH")
-    assert status == 1
+    assert status == 2  # an unknown name is a usage error (issue 11)
     assert out == ""
     assert "'NOSUCH'" in err
 

@@ -27,7 +27,7 @@ import nat_walkthrough as walk
 RANGES = Ranges.from_json(gzip.decompress(NEWEST.read_bytes()))  # the bundled snapshot
 T0 = datetime(2026, 3, 21, tzinfo=timezone.utc)
 TS = pa.timestamp("s", tz="UTC")
-NAT_ENI, NAT_IP, HOST_ENI, HOST = "eni-nat", "10.0.0.144", "eni-host", "10.0.1.23"
+NAT_ENI, NAT_IP, HOST_ENI, HOST = "eni-0a7c0e5f", "10.0.0.144", "eni-host", "10.0.1.23"
 
 
 def table(rows: list[dict[str, Any]], region: str | None = None) -> pa.Table:

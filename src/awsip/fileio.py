@@ -5,16 +5,65 @@ flushed, fsynced and renamed over the target with :func:`os.replace`, so a reade
 file or the new one, never part of one, and a failure (an exception, Ctrl-C) leaves an existing
 file exactly as it was. The new file gets the mode ``open()`` would give it (0o666 minus the
 umask), not ``mkstemp``'s 0o600, so a shared cache or an output file stays readable by others.
+
+A failure to write (a missing directory, permission denied, a directory in the way, a full
+disk) is an :class:`OutputError` naming the path: ``cannot write 'x/y.parquet': No such file or
+directory``. :func:`check_writable` finds most of them before any work is done.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from .errors import AwsipError
+
+#: errno values of a write that failed for lack of room: reported as output errors.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC),
+                      errno.EROFS, errno.EPIPE, errno.EIO})
+
+
+class OutputError(AwsipError, OSError):
+    """A file could not be written: the message names the path and the reason. Also an
+    :class:`OSError` (same ``errno``), so code that tolerates a failed write still does."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, code: int | None = None
+                 ) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        self.message = f"cannot write {self.path!r}: {reason}"
+        super().__init__(code or 0, self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str], exc: OSError) -> OutputError:
+        """The error for ``exc`` raised while writing ``path``."""
+        if isinstance(exc, OutputError):
+            return exc
+        return cls(path, exc.strerror or str(exc) or type(exc).__name__, exc.errno)
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` when ``path`` certainly cannot be written: its directory is
+    missing or not a directory or not writable, or ``path`` is a directory. Called before any
+    input is read, so a typo in ``-o`` costs nothing."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.exists():
+        raise OutputError(path, os.strerror(errno.ENOENT), errno.ENOENT)
+    if not folder.is_dir():
+        raise OutputError(path, os.strerror(errno.ENOTDIR), errno.ENOTDIR)
+    if target.is_dir():
+        raise OutputError(path, os.strerror(errno.EISDIR), errno.EISDIR)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(path, os.strerror(errno.EACCES), errno.EACCES)
 
 _umask: int | None = None
 
@@ -37,21 +86,42 @@ def atomic_file(path: str | os.PathLike[str], *, mkdir: bool = False) -> Iterato
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    if mkdir:
-        folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        if mkdir:
+            folder.mkdir(parents=True, exist_ok=True)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError.of(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.name == "posix":
-            os.chmod(tmp, file_mode())
-        os.replace(tmp, target)
+            try:
+                yield fh
+            except OSError as exc:
+                if exc.errno in _NO_ROOM and not exc.filename:  # the write itself failed
+                    raise OutputError.of(path, exc) from None
+                raise
+            _finish(fh, path)
+        try:
+            if os.name == "posix":
+                os.chmod(tmp, file_mode())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError.of(path, exc) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _finish(fh: IO[bytes], path: str | os.PathLike[str]) -> None:
+    """Flush and fsync: a full disk often shows only here."""
+    try:
+        fh.flush()
+        os.fsync(fh.fileno())
+    except OSError as exc:
+        raise OutputError.of(path, exc) from None
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | bytearray | memoryview, *,
@@ -61,4 +131,4 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | bytearray | memoryv
         fh.write(data)
 
 
-__all__ = ["atomic_file", "atomic_write", "file_mode"]
+__all__ = ["OutputError", "atomic_file", "atomic_write", "check_writable", "file_mode"]

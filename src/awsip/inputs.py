@@ -1,7 +1,9 @@
 """Address lists in: one address per line (files or stdin) or one column of a CSV or Parquet
 file, as one Arrow string column with where each row came from; and the test that tells
-address lists from flow logs (:func:`is_flow_log_input`). Used by ``awsip classify``; a notebook
-can call the same functions.
+address lists from flow logs (:func:`is_flow_log_input`). A ``.csv`` file given without
+``--column`` whose first line is a header (not an address) is read by its address column when
+one is obviously named (:data:`ADDRESS_COLUMN_NAMES`); otherwise the error lists the columns.
+Used by ``awsip classify``; a notebook can call the same functions.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _SNIFF_BYTES = 64 << 10
 
+#: Column names taken as "the address column" of a CSV file given without --column, in order
+#: of preference (case-insensitive).
+ADDRESS_COLUMN_NAMES = ("ip", "ip_address", "address", "addr", "srcaddr", "dstaddr")
+
 
 @dataclass
 class Inputs:
@@ -29,6 +35,8 @@ class Inputs:
     column: pyarrow.Array
     #: (name, first row, rows, unit) per source; unit is "line" or "row"
     sources: list[tuple[str, int, int, str]] = field(default_factory=list)
+    #: what the reader decided for the user to know (e.g. the CSV column it picked)
+    notes: list[str] = field(default_factory=list)
 
     def where(self, row: int) -> str:
         """``line 12 of ips.txt`` for a row number of :attr:`column`."""
@@ -50,15 +58,59 @@ def read_addresses(files: Sequence[str], column: str | None = None) -> Inputs:
         return _read_column(files[0], column)
     arrays = []
     sources = []
+    notes: list[str] = []
     first = 0
     for name in files:
         data = sys.stdin.buffer.read() if name == "-" else _read_bytes(name)
-        arr = lines_to_arrow(data)
+        picked = _csv_address_column(name, data)
+        if picked is not None:
+            notes.append(f"{name}: reading addresses from column {picked!r} (--column to choose)")
+            part = _read_column(name, picked)
+            arr, unit = part.column, "row"
+            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+                arr = arr.cast(pa.string())
+        else:
+            arr, unit = lines_to_arrow(data), "line"
         arrays.append(arr)
-        sources.append(("stdin" if name == "-" else name, first, len(arr), "line"))
+        sources.append(("stdin" if name == "-" else name, first, len(arr), unit))
         first += len(arr)
     column = arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
-    return Inputs(column, sources)
+    return Inputs(column, sources, notes)
+
+
+def _csv_address_column(name: str, data: bytes) -> str | None:
+    """For a ``.csv`` file whose first line is a header: the column holding the addresses.
+
+    None when ``name`` is not a .csv file or its first line is not a header (a one-column
+    list of addresses); raises :class:`UsageError` listing the columns when none is obviously
+    the address column."""
+    if name == "-" or Path(name).suffix.lower() != ".csv":
+        return None
+    import csv
+
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip("\r\ufeff ")
+    if not first or _is_address(first.split(",", 1)[0].strip().strip('"')):
+        return None
+    columns = next(csv.reader([first]), [])
+    if len(columns) == 1 and "," not in first and not first.isidentifier():
+        return None  # one field that is neither an address nor a name: a list, read by line
+    by_lower = {c.strip().lower(): c for c in columns}
+    for wanted in ADDRESS_COLUMN_NAMES:
+        if wanted in by_lower:
+            return by_lower[wanted]
+    shown = ", ".join(repr(c) for c in columns)
+    raise UsageError(f"{name}: which column holds the addresses? Its header has {shown}; "
+                     "name one with --column")
+
+
+def _is_address(text: str) -> bool:
+    from .addr import parse_address
+
+    try:
+        parse_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _read_bytes(name: str) -> bytes:

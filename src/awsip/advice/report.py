@@ -9,10 +9,17 @@ direction. Prices are :mod:`.prices`, advice :mod:`.recommend`.
 The VPC's region comes from ``vpc_region``, else the records' ``region`` field, else the S3
 delivery path (``AWSLogs/<account>/vpcflowlogs/<region>/...``); when none says (or they
 disagree), the report says so instead of guessing.
+
+Inputs that say nothing are errors, not empty reports (:func:`check_read`): no flow-log file
+under the paths given, or no line readable (the message quotes the first bad line and, when
+its field count is a known version's, the ``--log-format`` it needs). A NAT interface or IP
+that no record mentions is a warning naming it.
 """
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..encoding import jsonable
-from ..errors import UsageError
+from ..errors import FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.paths import region_from_path
 from ..flowlogs.records import open_records
-from ..traffic.nat import NO_NAT, NatSpec
+from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, columns_needed, normalize_keys
 from ..traffic.summary import Aggregator, peer_views
 from .prices import DEFAULT_PRICE_PER_GB, GB_BYTES, MONTH_DAYS, cost
@@ -266,10 +273,14 @@ def report(
     need = groups.keys_needed(keys, bool(nat), hourly)
     records = open_records(source, options, columns=report_columns(need, nat=bool(nat)))
     regions = _Regions()
+    seen = Seen(nat)
     for table, view in peer_views(records, Context.build(ranges, vpc_cidrs, nat), need):
         regions.see(table)
+        seen.see(table)
         groups.add(view)
+    check_read(records.stats, source)
     notes: list[str] = []
+    _warn_unmatched(seen.unmatched(nat))
     region, region_source = regions.resolve(vpc_region, notes)
     result = _assemble(records.stats, groups, keys, top, region, region_source, regions, notes)
     if nat:
@@ -281,6 +292,69 @@ def report(
             notes.append("no record matched the NAT gateway's public-facing leg: check "
                          "--nat-eni/--nat-ip and that the NAT's interface is logged")
     return result
+
+
+def _warn_unmatched(names: list[str]) -> None:
+    """A warning per NAT identifier no record mentions."""
+    for name in names:
+        kind = "interface" if name.startswith("eni-") else "IP"
+        warnings.warn(f"NAT gateway {kind} {name!r} appears in no flow-log record: check the "
+                      "value and that the NAT's interface is logged", UserWarning, stacklevel=3)
+
+
+def _known_formats() -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Field lists of the known default formats, by field count."""
+    from ..flowlogs.fields import FIELDS, TGW_DEFAULT_FIELDS
+
+    vpc = [f for f in FIELDS.values() if not f.tgw]
+    known: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for version in sorted({f.version for f in vpc}):
+        names = tuple(f.name for f in vpc if f.version <= version)
+        known.setdefault(len(names), (f"all fields of version {version}" if version > 2
+                                      else "the version 2 default", names))
+    known.setdefault(len(TGW_DEFAULT_FIELDS), ("the Transit Gateway default",
+                                               TGW_DEFAULT_FIELDS))
+    return known
+
+
+def log_format_hint(line: str) -> str:
+    """What to try for a flow-log line that could not be read: ``--log-format`` with the
+    format string of a known version when the line's field count matches one."""
+    count = len(line.split())
+    known = _known_formats().get(count)
+    if known is None:
+        return (f"it has {count} fields; give the log's format with --log-format "
+                "'${version} ${account-id} ...' (the format string shown in the flow log's "
+                "settings)")
+    what, names = known
+    spec = " ".join(f"${{{n}}}" for n in names)
+    return f"it has {count} fields, like {what}: try --log-format '{spec}'"
+
+
+def _source_names(source: Any) -> list[str] | None:
+    """The paths of a path-like ``source`` (for messages); None for tables and readers."""
+    if isinstance(source, (str, os.PathLike)):
+        return [os.fspath(source)]
+    if isinstance(source, (list, tuple)) and source and all(
+            isinstance(s, (str, os.PathLike)) for s in source):
+        return [os.fspath(s) for s in source]
+    return None
+
+
+def check_read(stats: FlowLogStats, source: Any) -> None:
+    """Raise :class:`FlowLogError` when the input said nothing: no flow-log file under the
+    paths given, or lines but none readable (quoting the first, with a --log-format hint)."""
+    if stats.records:
+        return
+    if stats.skipped and stats.skipped_lines:
+        bad = stats.skipped_lines[0]
+        raise FlowLogError(
+            f"no line of the flow logs could be read ({stats.skipped:,} skipped); the first, "
+            f"{bad.file} line {bad.line} ({bad.reason}): {bad.text!r}; "
+            f"{log_format_hint(bad.text)}")
+    names = _source_names(source)
+    if not stats.files and names and names != ["-"]:
+        raise FlowLogError(f"no flow-log file found in {', '.join(repr(n) for n in names)}")
 
 
 def _assemble(stats: FlowLogStats, groups: _Groups, keys: list[str], top: int | None,
@@ -299,4 +373,4 @@ def _assemble(stats: FlowLogStats, groups: _Groups, keys: list[str], top: int | 
         notes=notes, top=top)
 
 
-__all__ = ["NatReport", "Report", "report", "report_columns"]
+__all__ = ["NatReport", "Report", "check_read", "log_format_hint", "report", "report_columns"]

@@ -27,7 +27,11 @@ column                   type                         value
 =======================  ===========================  ==========================================
 
 The four label columns are null when ``aws`` is not true. Invalid inputs (null, empty, a CIDR,
-``300.1.1.1``, ``01.2.3.4``...) never raise: ``valid`` is false. The count is in the schema
+``300.1.1.1``, ``01.2.3.4``...) never raise: ``valid`` is false, row by row; nulls in pandas
+columns (``None``, ``NaN``, ``pd.NA``, so integers held as floats or nullable ``Int64``) are
+such rows (as are floats that are not whole numbers), the other rows are answered. A value
+of the wrong kind altogether (one string, a 2-d array, dates...) raises
+:class:`InputTypeError`. The count is in the schema
 metadata (:func:`invalid_count`), next to the ranges' ``syncToken``.
 """
 
@@ -40,7 +44,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowutil import is_string_like
+from ..arrowutil import from_numpy, is_string_like
+from ..errors import UsageError
 from ..index.bulk import BulkIndex, bulk_index
 from ..index.parse import Parsed, format_ipv4, parse_strings
 
@@ -53,6 +58,11 @@ COLUMNS = ("ip", "valid", "aws", "prefix", "service", "region", "network_border_
 LABEL_COLUMNS = COLUMNS[3:]
 META_INVALID = b"awsip.invalid"
 META_SYNC_TOKEN = b"awsip.sync_token"
+
+
+class InputTypeError(UsageError, TypeError):
+    """What was given to :func:`classify` is not a collection of addresses (also a
+    ``TypeError``, as it always was)."""
 
 #: Unique-first pays when inputs repeat; below this many rows the hashing is not worth a branch.
 _SMALL = 1024
@@ -95,29 +105,55 @@ def _as_arrow(ips: Any) -> pa.Array:
     elif isinstance(ips, np.ndarray):
         arr = _from_numpy(ips)
     elif type(ips).__module__.startswith("pandas"):
-        values = ips.to_numpy() if hasattr(ips, "to_numpy") else np.asarray(ips)
-        if values.dtype.kind in "iu" and not getattr(ips, "hasnans", False):
-            arr = _from_numpy(values)
-        else:
-            arr = pa.array(ips, from_pandas=True)
-            if pa.types.is_floating(arr.type) or pa.types.is_null(arr.type):
-                arr = pa.array([None] * len(arr), type=pa.string())
+        arr = _from_pandas(ips)
     elif isinstance(ips, (str, bytes)):
-        raise TypeError("classify() takes a collection of addresses; for one, use awsip.lookup")
+        raise InputTypeError("classify() takes a collection of addresses; for one, use "
+                             "awsip.lookup")
     else:
         arr = _from_iterable(ips)
+    if pa.types.is_floating(arr.type):
+        arr = _whole_floats(arr)
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     if pa.types.is_null(arr.type):
         arr = arr.cast(pa.string())
     if not (pa.types.is_integer(arr.type) or is_string_like(arr.type)):
-        raise TypeError(f"classify() takes strings or integers, not {arr.type}")
+        raise InputTypeError(f"classify() takes strings or integers, not {arr.type}")
     return arr
+
+
+def _from_pandas(ips: Any) -> pa.Array:
+    """A pandas Series (or Index) of strings or integers, nulls kept as nulls row by row:
+    nullable ``Int64`` with ``pd.NA``, integers made floats by ``NaN``, object columns with
+    ``None``/``NaN``."""
+    values = ips.to_numpy() if hasattr(ips, "to_numpy") else np.asarray(ips)
+    if values.dtype.kind in "iu" and not getattr(ips, "hasnans", False):
+        return _from_numpy(values)
+    try:
+        arr = pa.array(ips, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        # a mixed object column (strings and numbers): strings answered, the rest invalid
+        return _from_iterable(values.tolist())
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), pa.string())
+    return arr
+
+
+def _whole_floats(arr: pa.Array) -> pa.Array:
+    """Floats that are whole numbers (integers with ``NaN`` for missing, as pandas keeps them)
+    as int64; NaN, null and any other float (not an address) as null, so invalid rows."""
+    raw = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    ok = np.isfinite(raw)
+    if arr.null_count:
+        ok &= ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    safe = np.where(ok, raw, 0.0)
+    ok &= (safe == np.floor(safe)) & (np.abs(safe) < 2.0**63)
+    return from_numpy(np.where(ok, safe, 0.0).astype(np.int64), mask=~ok)
 
 
 def _from_numpy(values: NDArray[Any]) -> pa.Array:
     if values.ndim != 1:
-        raise TypeError(f"classify() takes a 1-d array, not shape {values.shape}")
+        raise InputTypeError(f"classify() takes a 1-d array, not shape {values.shape}")
     if values.dtype.kind in "iu":
         return pa.array(values)
     if values.dtype.kind == "S":
@@ -129,19 +165,23 @@ def _from_numpy(values: NDArray[Any]) -> pa.Array:
                             type=pa.string())
     if values.dtype.kind == "O":
         return _from_iterable(values.tolist())
-    return pa.array(values, type=pa.string())
+    if values.dtype.kind == "f":
+        return from_numpy(values.astype(np.float64))
+    if values.dtype.kind == "U":
+        return pa.array(values, type=pa.string())
+    raise InputTypeError(f"classify() takes strings or integers, not {values.dtype}")
 
 
 def _from_iterable(items: Iterable[Any]) -> pa.Array:
     items = list(items)
     try:
         return pa.array(items, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        pass
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        pass  # ValueError: a lone surrogate cannot be UTF-8 (the row comes out invalid)
     texts: list[str | None] = []
     for item in items:
         if isinstance(item, str):
-            texts.append(item)
+            texts.append(item.encode("utf-8", "replace").decode("utf-8"))
         elif isinstance(item, bytes):
             texts.append(item.decode("utf-8", "replace"))
         elif isinstance(getattr(item, "packed", None), bytes):  # ipaddress objects
@@ -287,5 +327,5 @@ def _assemble(ip: pa.Array, valid: NDArray[np.bool_], codes: NDArray[Any],
     return pa.Table.from_arrays(arrays, names=list(COLUMNS), metadata=metadata)
 
 
-__all__ = ["COLUMNS", "LABEL_COLUMNS", "classify", "distinct", "dotted", "encode", "invalid_count",
-           "label_arrays", "label_codes"]
+__all__ = ["COLUMNS", "LABEL_COLUMNS", "InputTypeError", "classify", "distinct", "dotted",
+           "encode", "invalid_count", "label_arrays", "label_codes"]

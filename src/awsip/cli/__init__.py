@@ -5,9 +5,13 @@ Each sub-command lives in its own module of this package and exposes
 the parsed arguments and returns the exit status. Modules are imported when the parser is built,
 so they must not import numpy or pyarrow at module level (``awsip lookup`` stays light).
 
-Exit status (the one table; the README repeats it): 0 success; 1 an input or data problem
-(named on stderr); 2 a usage error; 130 interrupted. Errors are printed here, once, as
-``awsip: error: ...``; commands raise instead of printing them.
+Exit status (the one table, docs/errors.md; the README repeats it): 0 success; 1 an input,
+data or output problem (named on stderr); 2 a usage error; 130 interrupted. Errors are printed
+here, once, as ``awsip: error: ...``; commands raise instead of printing them. A command that
+fails or is interrupted leaves every existing output file as it was.
+
+``--quiet`` (or ``AWSIP_QUIET=1``) silences :class:`~awsip.errors.RangesWarning` (the bundled
+snapshot, stale data) for the run; errors still print.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..errors import AwsipError, UsageError
+from ..errors import AwsipError, RangesWarning, UsageError
 
 #: Sub-command modules, in the order ``awsip --help`` lists them.
 COMMANDS = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
@@ -74,6 +78,25 @@ def _whole_process_settings(command: str | None) -> contextlib.AbstractContextMa
     return pandas_refused()
 
 
+def quiet(args: argparse.Namespace) -> bool:
+    """``--quiet`` given, or ``AWSIP_QUIET`` set to something other than empty/0/false/no."""
+    if getattr(args, "quiet", False):
+        return True
+    value = os.environ.get("AWSIP_QUIET", "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+def _broken_pipe() -> int:
+    """stdout was closed early (e.g. piped into ``head``): one line, exit 1, no traceback
+    (and none at exit, when Python flushes stdout again)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        print("awsip: error: cannot write to stdout: Broken pipe", file=sys.stderr)
+    return EXIT_DATA
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``awsip`` console script and ``python -m awsip``.
 
@@ -84,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _whole_process_settings(args.command if argv is None else None):
+        with _whole_process_settings(args.command if argv is None else None), \
+                warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            if quiet(args):
+                warnings.simplefilter("ignore", RangesWarning)
             status: int = args.func(args)
     except UsageError as exc:
         print(f"awsip: error: {exc}", file=sys.stderr)
@@ -96,7 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("awsip: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # Output closed early (e.g. piped into `head`): not an error worth a traceback.
-        sys.stderr.close()
-        return EXIT_OK
+        return _broken_pipe()
+    except OSError as exc:
+        if exc.errno is None:  # not from the system: a bug, shown in full
+            raise
+        # the system refused something awsip did not name itself: still one line
+        print(f"awsip: error: {exc}", file=sys.stderr)
+        return EXIT_DATA
     return status

@@ -15,6 +15,7 @@ from .common import (
     add_output_options,
     add_ranges_options,
     add_reader_options,
+    check_outputs,
     output_format,
     ranges_from_args,
     reader_options,
@@ -80,23 +81,31 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs import is_flow_log_input, read_addresses
 
     fmt = output_format(args, TABLE_SUFFIXES, "csv")
+    check_outputs(args.output)
     if is_flow_log_input(list(args.files), args.column, args.flow_logs):
         return run_flow_logs(args, fmt)
     inputs = read_addresses(args.files, args.column)
+    for note in () if args.quiet else inputs.notes:
+        print(f"awsip: {note}", file=sys.stderr)
     from ..api import classify
     from ..classification.engine import invalid_count
     from ..output.tables import write_table
 
     table = classify(inputs.column, ranges_from_args(args))
-    _write(args.output, lambda fh: write_table(table, fmt, fh))
     bad = invalid_count(table)
+    failed = bool(bad and args.strict)
+    if not (failed and args.output):  # a failed run leaves an existing -o file as it was
+        _write(args.output, lambda fh: write_table(table, fmt, fh))
     if bad:
         _report_invalid(table, inputs, bad)
-    return EXIT_DATA if bad and args.strict else EXIT_OK
+    if failed and args.output:
+        print(f"awsip: --strict: {args.output} not written", file=sys.stderr)
+    return EXIT_DATA if failed else EXIT_OK
 
 
 def run_flow_logs(args: argparse.Namespace, fmt: str) -> int:
     """The flow-log path of ``awsip classify``: stream, enrich, write, report totals."""
+    from ..advice.report import check_read
     from ..api import enrich_flow_logs
     from ..classification.enrich import empty_schema
     from ..output.tables import write_batches
@@ -105,8 +114,14 @@ def run_flow_logs(args: argparse.Namespace, fmt: str) -> int:
     options = reader_options(args)
     enriched = enrich_flow_logs(list(args.files) or ["-"], ranges, options)
     empty = empty_schema(options.log_format, ranges)
+    source = list(args.files) or ["-"]
+
+    def write(fh: IO[bytes]) -> None:
+        write_batches(enriched, fmt, fh, empty)
+        check_read(enriched.stats, source)  # inside the write: a failure keeps an old -o
+
     try:
-        _write(args.output, lambda fh: write_batches(enriched, fmt, fh, empty))
+        _write(args.output, write)
     except UsageError:
         raise
     except AwsipError as exc:

@@ -4,7 +4,10 @@ The vocabulary: ``--ranges``/``--offline``/``--at`` choose the ranges data; ``-o
 the result to a file (atomically; format from its suffix) and ``--output-format`` names the
 format; ``--json`` is ``--output-format json`` (``jsonl`` for tables); ``--log-format`` is the
 flow log's field list; ``--since``/``--until``, ``--strict``, ``--s3-region``/``--s3-endpoint``
-and ``--quiet`` are the flow-log reader's options. Old spellings (``--format``,
+and ``--quiet`` are the flow-log reader's options (``--quiet``, on every command that loads
+ranges, also silences the bundled-snapshot and staleness warnings, as ``AWSIP_QUIET=1`` does).
+Outputs named by ``-o`` (and ``--plot``) are checked by :func:`check_outputs` before any
+input is read; they are written only when the command succeeds. Old spellings (``--format``,
 ``--format-string``) still work for one release and print a warning.
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 
 from ..encoding import parse_time
 from ..errors import UsageError
-from ..fileio import atomic_file
+from ..fileio import atomic_file, check_writable
 from ..ranges.model import Ranges
 
 
@@ -52,6 +55,17 @@ def add_ranges_options(parser: argparse.ArgumentParser) -> None:
         "--at", metavar="TIME", type=_utc_time,
         help="use the publication that was in force at TIME (e.g. 2026-03-27T12:00, UTC unless "
         "an offset is given), from the cache's history")
+    add_quiet_option(parser)
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """``-q``/``--quiet``: no bundled-snapshot or staleness warnings (also ``AWSIP_QUIET=1``);
+    on the flow-log commands the same flag also hides the progress bar."""
+    if "--quiet" in parser._option_string_actions:  # the reader's options already have it
+        return
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no warnings about the ranges data's age or the bundled snapshot "
+                        "(errors still print); also AWSIP_QUIET=1")
 
 
 def add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str],
@@ -87,7 +101,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--s3-endpoint", metavar="URL",
                        help="endpoint of s3:// sources (an S3-compatible server)")
     group.add_argument("-q", "--quiet", action="store_true",
-                       help="no progress bar (shown by default when stderr is a terminal)")
+                       help="no progress bar (shown by default when stderr is a terminal) and no "
+                       "warnings about the ranges data's age; also AWSIP_QUIET=1")
 
 
 def reader_options(args: argparse.Namespace) -> Any:
@@ -134,11 +149,20 @@ def output_format(args: argparse.Namespace, suffixes: Mapping[str, str], default
     return fmt
 
 
+def check_outputs(*paths: str | None) -> None:
+    """Raise :class:`~awsip.fileio.OutputError` for an output that certainly cannot be
+    written (missing or unwritable directory, a directory in the way): called before any input
+    is read, so a typo costs nothing and nothing is left behind."""
+    for path in paths:
+        if path:
+            check_writable(path)
+
+
 def write_output(data: bytes | str, output: str | None) -> None:
     """``data`` to the ``-o`` file (atomically) or to stdout."""
     if output:
         with atomic_file(output) as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
+            fh.write(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
         return
     if isinstance(data, str):
         sys.stdout.write(data)

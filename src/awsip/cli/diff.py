@@ -9,9 +9,10 @@ from typing import Any
 from ..encoding import dumps
 from ..ranges.diff import RangesDiff
 from ..ranges.model import Entry, Ranges
+from ..ranges.names import printable
 from ..units import address_count
 from . import EXIT_DATA, EXIT_OK
-from .common import add_output_options, output_format, write_output
+from .common import add_output_options, add_quiet_option, check_outputs, output_format, write_output
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
                         help="exit 1 when the publications differ, 0 when they do not")
     parser.add_argument("--offline", action="store_true", default=None,
                         help="never touch the network (URLs then fail)")
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -63,6 +65,7 @@ def _looks_like_history_key(text: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args.output)
     old = load_publication(args.old, args.offline)
     new = load_publication(args.new, args.offline)
     diff = old.diff(new)
@@ -89,7 +92,7 @@ def _tags(entries: Sequence[Entry]) -> str:
         where = e.region if e.network_border_group == e.region else (
             f"{e.region}/{e.network_border_group}")
         groups.setdefault(where, []).append(e.service)
-    return "; ".join(f"{','.join(s)} {w}" for w, s in groups.items()) or "-"
+    return printable("; ".join(f"{','.join(s)} {w}" for w, s in groups.items()) or "-")
 
 
 def _human(diff: RangesDiff, verbose: bool) -> list[str]:
@@ -111,7 +114,7 @@ def _human(diff: RangesDiff, verbose: bool) -> list[str]:
             continue
         out += ["", f"{title}:"]
         out += _table([("SERVICE", "REGION", "FAMILY", "PREFIXES", "ADDRESSES")] + [
-            (r.service, r.region, f"IPv{r.version}", str(r.prefixes),
+            (printable(r.service), printable(r.region), f"IPv{r.version}", str(r.prefixes),
              address_count(r.version, r.addresses)) for r in rows], right={3, 4})
     if verbose:
         for title, entries in (("Added", diff.added), ("Removed", diff.removed)):

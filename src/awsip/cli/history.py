@@ -7,7 +7,7 @@ from typing import Any
 
 from ..encoding import dumps
 from . import EXIT_OK
-from .common import add_output_options, output_format, write_output
+from .common import add_output_options, check_outputs, output_format, write_output
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args.output)
     from ..loading import list_history
 
     items = list_history()

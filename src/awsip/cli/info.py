@@ -12,6 +12,7 @@ from . import EXIT_OK
 from .common import (
     add_output_options,
     add_ranges_options,
+    check_outputs,
     output_format,
     ranges_from_args,
     write_output,
@@ -30,6 +31,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args.output)
     from ..loading import cache_info
 
     ranges = ranges_from_args(args)

@@ -10,10 +10,12 @@ from typing import Any
 from ..encoding import dumps
 from ..errors import InvalidAddressError
 from ..index.scalar import Match
+from ..ranges.names import printable
 from . import EXIT_DATA, EXIT_OK
 from .common import (
     add_output_options,
     add_ranges_options,
+    check_outputs,
     output_format,
     ranges_from_args,
     write_output,
@@ -49,6 +51,8 @@ def _inputs(args: list[str]) -> Iterator[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    fmt = output_format(args, {".json": "json"}, "table")
+    check_outputs(args.output)
     ranges = ranges_from_args(args)
     results: list[Match | InvalidAddressError] = []
     inputs = list(_inputs(args.ips))
@@ -57,13 +61,17 @@ def run(args: argparse.Namespace) -> int:
             results.append(ranges.lookup(text))
         except InvalidAddressError as exc:
             results.append(exc)
-            print(f"awsip: {exc}", file=sys.stderr)
-    if output_format(args, {".json": "json"}, "table") == "json":
+            print(f"awsip: {printable(exc)}", file=sys.stderr)
+    if fmt == "json":
         text = dumps([_json_row(text, r) for text, r in zip(inputs, results, strict=True)])
     else:
         text = _table(inputs, results)
-    write_output(text, args.output)
     bad = any(isinstance(r, InvalidAddressError) for r in results)
+    if bad and args.output:  # exit 1: an existing -o file is left as it was
+        print(f"awsip: {args.output} not written (not every input is an address)",
+              file=sys.stderr)
+    else:
+        write_output(text, args.output)
     return EXIT_DATA if bad else EXIT_OK
 
 
@@ -80,12 +88,13 @@ def _table(inputs: list[str], results: list[Match | InvalidAddressError]) -> str
     rows: list[tuple[str, ...]] = []
     for text, r in zip(inputs, results, strict=True):
         if isinstance(r, InvalidAddressError):
-            rows.append((text, "(invalid)", "", "", "", ""))
+            rows.append((printable(text), "(invalid)", "", "", "", ""))
         elif not r.aws:
             rows.append((r.ip, "not AWS", "", "", "", ""))
         else:
-            rows.append((r.ip, r.service or "", r.region or "", r.network_border_group or "",
-                         r.prefix or "", ",".join(r.services[1:])))
+            rows.append(tuple(printable(c) for c in (
+                r.ip, r.service or "", r.region or "", r.network_border_group or "",
+                r.prefix or "", ",".join(r.services[1:]))))
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                    + "\n" for row in (header, *rows))

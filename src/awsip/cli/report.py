@@ -44,9 +44,11 @@ def register(sub: Any) -> argparse.ArgumentParser:
                         "json/csv)")
     nat = parser.add_argument_group("NAT gateway")
     nat.add_argument("--nat-eni", action="append", metavar="ENI", default=[],
-                     help="the NAT gateway's network interface id (repeatable)")
+                     help="the NAT gateway's network interface id, eni-... (repeatable; "
+                     "comma lists too)")
     nat.add_argument("--nat-ip", action="append", metavar="PRIVATE_IP", default=[],
-                     help="the NAT gateway's private IP (repeatable)")
+                     help="the NAT gateway's private IP, as flow logs carry it (not its "
+                     "Elastic IP; repeatable; comma lists too)")
     nat.add_argument("--price-per-gb", type=float, default=None, metavar="USD",
                      help="NAT data processing price (default 0.045, us-east-1)")
     nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
@@ -72,26 +74,35 @@ def register(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..api import report
     from ..errors import UsageError
-    from ..output.chart import check_chart_path, plot
+    from ..output.chart import chart_bytes, check_chart_path, write_chart
     from ..output.report import render
+    from ..traffic.nat import NatSpec
+    from ..traffic.peers import normalize_keys
     from . import common
 
     fmt = output_format(args, _SUFFIXES, "table")
     if args.top is not None and args.top < 0:
         raise UsageError("--top must be >= 0")
+    # What can be known before reading: the keys, the NAT names, matplotlib, the outputs.
+    by = normalize_keys(_split(args.by) if args.by else ["service", "region"])
+    nat = NatSpec.of(_split(args.nat_eni), _split(args.nat_ip))
     if args.plot:
         check_chart_path(args.plot)
+    common.check_outputs(args.output, args.plot)
     top = args.top if args.top is not None else (20 if fmt in ("table", "markdown") else None)
     result = report(
         args.paths if len(args.paths) > 1 else args.paths[0],
-        by=_split(args.by) if args.by else ["service", "region"], top=top,
+        by=by, top=top,
         ranges=common.ranges_from_args(args), vpc_cidrs=_split(args.vpc_cidr),
-        vpc_region=args.vpc_region, nat_enis=_split(args.nat_eni), nat_ips=_split(args.nat_ip),
+        vpc_region=args.vpc_region, nat_enis=nat.enis, nat_ips=nat.ips,
         price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes, hourly=bool(args.plot),
         options=reader_options(args))
-    write_output(render(result, fmt), args.output)
+    text = render(result, fmt)
+    if args.plot:  # drawn before -o is written: a failed chart leaves both files as they were
+        image = chart_bytes(result, args.plot)
+    write_output(text, args.output)
     if args.plot:
-        plot(result, args.plot)
+        write_chart(image, args.plot)
         if not args.quiet:
             print(f"awsip: wrote {args.plot}", file=sys.stderr)
     return EXIT_OK

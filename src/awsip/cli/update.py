@@ -7,7 +7,7 @@ from typing import Any
 
 from ..encoding import dumps
 from . import EXIT_OK
-from .common import add_output_options, output_format, write_output
+from .common import add_output_options, add_quiet_option, check_outputs, output_format, write_output
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -20,11 +20,13 @@ def register(sub: Any) -> argparse.ArgumentParser:
                         help="refresh this URL's copy (or import this file) instead of AWS's; "
                         "also AWSIP_URL")
     add_output_options(parser, ("text", "json"), "text")
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(args.output)
     from ..loading import update
 
     result = update(args.ranges)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..fileio import atomic_write
+from ..ranges.names import printable
 from ..units import gb_rule
 
 if TYPE_CHECKING:
@@ -43,6 +44,16 @@ def plot(report: Report, path: str, *, max_services: int = 8) -> None:
     """Bytes per hour stacked by peer service, to ``path`` (.png or .svg): the NAT's bytes when
     the report has a NAT section, else all traffic. Needs matplotlib (``pip install
     'awsip[plot]'``); the report must have been built with ``hourly=True``."""
+    write_chart(chart_bytes(report, path, max_services=max_services), path)
+
+
+def write_chart(image: bytes, path: str) -> None:
+    """The image of :func:`chart_bytes` to ``path``, atomically."""
+    atomic_write(path, image, mkdir=False)
+
+
+def chart_bytes(report: Report, path: str, *, max_services: int = 8) -> bytes:
+    """The image :func:`plot` writes, in memory (the format from ``path``'s suffix)."""
     check_chart_path(path)
     plt = _pyplot()
     if report.hourly is None:
@@ -65,7 +76,8 @@ def plot(report: Report, path: str, *, max_services: int = 8) -> None:
         del series["other"]
     fig, ax = plt.subplots(figsize=(10, 4.5))
     if hours:
-        ax.stackplot(hours, *series.values(), labels=list(series), step="post")
+        ax.stackplot(hours, *series.values(), labels=[printable(s) for s in series],
+                     step="post")
         ax.legend(loc="upper left", fontsize="small")
     ax.set_ylabel(f"GB per hour (GB = {gb_rule(gb)})")
     ax.set_xlabel("hour (UTC)")
@@ -79,7 +91,7 @@ def plot(report: Report, path: str, *, max_services: int = 8) -> None:
     image = io.BytesIO()
     fig.savefig(image, format=str(path).lower().rsplit(".", 1)[-1])
     plt.close(fig)
-    atomic_write(path, image.getvalue(), mkdir=False)
+    return image.getvalue()
 
 
-__all__ = ["CHART_SUFFIXES", "check_chart_path", "plot"]
+__all__ = ["CHART_SUFFIXES", "chart_bytes", "check_chart_path", "plot", "write_chart"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..advice.prices import cost
 from ..encoding import dumps
 from ..errors import UsageError
+from ..ranges.names import printable
 from ..units import duration, gb_rule, human_bytes, usd
 
 if TYPE_CHECKING:
@@ -35,11 +36,12 @@ def _ts(value: datetime | None) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A value as table text; control characters from the data escaped (``\\x1b``)."""
     if value is None:
         return "-"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    return printable(value)
 
 
 def _fit(text: str, width: int) -> str:
@@ -63,7 +65,8 @@ def _headline(report: Report) -> list[str]:
         f"in {report.files:,} file(s)",
         f"Traffic from {_ts(report.first_seen)} to {_ts(report.last_seen)} UTC "
         f"({_span_days(report)}); VPC region: "
-        + (f"{report.vpc_region} (from {report.vpc_region_source})" if report.vpc_region
+        + (f"{printable(report.vpc_region)} (from {report.vpc_region_source})"
+           if report.vpc_region
            else "unknown"),
     ]
     return lines
@@ -74,7 +77,7 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
     if nat is None:
         return []
     gb = nat.gb_bytes
-    who = ", ".join((*nat.enis, *nat.ips))
+    who = printable(", ".join((*nat.enis, *nat.ips)))
     lines = [
         f"NAT gateway {who}: {human_bytes(nat.bytes, gb)} processed (counted once: "
         f"{human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} out), "
@@ -82,7 +85,7 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
     ]
     out = _wrap(lines[0])
     for row in nat.by_service.to_pylist()[:8]:
-        label = f"{row['service']} {row['region'] or ''}".strip()
+        label = printable(f"{row['service']} {row['region'] or ''}".strip())
         money = usd(cost(row["bytes"], nat.price_per_gb, gb))
         out.append(f"{bullet}{_fit(label, 34):<34} {row['share'] * 100:6.1f}% "
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
@@ -94,7 +97,7 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
 def _advice_lines(report: Report) -> list[str]:
     out: list[str] = []
     for rec in report.recommendations:
-        out.extend(_wrap(rec.message, initial_indent="  * ",
+        out.extend(_wrap(printable(rec.message), initial_indent="  * ",
                                  subsequent_indent="    "))
     return out
 
@@ -132,7 +135,7 @@ def render_table(report: Report) -> str:
     if report.recommendations:
         out += ["", "Recommendations:", *_advice_lines(report)]
     for note in report.notes:
-        out += _wrap(f"note: {note}")
+        out += _wrap(f"note: {printable(note)}")
     rows = _group_rows(report)
     title = "Traffic by " + (", ".join(report.by) if report.by else "total")
     title += " (bytes as logged on every interface"
@@ -151,32 +154,40 @@ def render_table(report: Report) -> str:
 def render_markdown(report: Report) -> str:
     """The report as Markdown: bullets and pipe tables."""
     out = ["# awsip report", "", *(f"- {line}" for line in _headline(report))]
+    md = _md_cell
     nat = report.nat
     if nat is not None:
         gb = nat.gb_bytes
         out += ["", "## NAT gateway", "",
-                f"{', '.join((*nat.enis, *nat.ips))}: **{human_bytes(nat.bytes, gb)}** processed "
+                f"{md(', '.join((*nat.enis, *nat.ips)))}: **{human_bytes(nat.bytes, gb)}** "
+                "processed "
                 f"(counted once), estimated **{usd(nat.cost_usd)}** at ${nat.price_per_gb:g}/GB "
                 f"(GB = {gb_rule(gb)}).", "",
                 "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|"]
         for row in nat.by_service.to_pylist():
-            out.append(f"| {row['service']} | {row['region'] or '-'} | "
+            out.append(f"| {md(row['service'])} | {md(row['region'] or '-')} | "
                        f"{human_bytes(row['bytes'], gb)} | {row['share'] * 100:.1f}% | "
                        f"{usd(cost(row['bytes'], nat.price_per_gb, gb))} |")
     if report.recommendations:
-        out += ["", "## Recommendations", "", *(f"- {r.message}" for r in report.recommendations)]
+        out += ["", "## Recommendations", "",
+                *(f"- {printable(r.message)}" for r in report.recommendations)]
     if report.notes:
-        out += ["", *(f"> note: {n}" for n in report.notes)]
+        out += ["", *(f"> note: {printable(n)}" for n in report.notes)]
     rows = _group_rows(report)
     gb = nat.gb_bytes if nat else 1 << 30
     out += ["", f"## Traffic by {', '.join(report.by) or 'total'}", "",
             "| " + " | ".join([*report.by, "bytes", "share", "flows"]) + " |",
             "|" + "---|" * len(report.by) + "---:|---:|---:|"]
     for r in rows:
-        cells = [_cell(r[k]) for k in report.by]
+        cells = [md(_cell(r[k])) for k in report.by]
         cells += [human_bytes(r["bytes"], gb), f"{r['share'] * 100:.1f}%", f"{r['flows']:,}"]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def _md_cell(value: Any) -> str:
+    """Table-cell text for Markdown: printable, ``|`` escaped."""
+    return printable(value).replace("|", "\\|")
 
 
 def render_json(report: Report) -> str:

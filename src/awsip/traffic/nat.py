@@ -7,10 +7,17 @@ whole VPC is logged, again on the instance's own ENI (instance IP <-> public add
 processing is billed once per byte, in both directions, so awsip counts the *public-facing leg*
 only: records on a NAT ENI whose peer is public, or, when only NAT IPs are given, records
 between a NAT IP and a public address. REJECTed records were dropped, not processed.
+
+:meth:`NatSpec.of` validates what the user named: an ENI id is ``eni-`` and hex digits; a NAT
+IP is one address (not a CIDR) and a private one, because flow logs carry the NAT's private
+address, never its Elastic IP. Anything else is a :class:`~awsip.errors.UsageError` naming the
+value. :func:`unmatched` says which of them no record mentioned.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +26,39 @@ import numpy as np
 import pyarrow.compute as pc
 
 from ..arrowutil import from_numpy, string_array, string_scalar
+from ..errors import UsageError
+
+_ENI = re.compile(r"eni-[0-9a-f]+")
+_FIND_PRIVATE_IP = ("aws ec2 describe-nat-gateways --query "
+                    "'NatGateways[].NatGatewayAddresses[].PrivateIp'")
+
+
+def check_eni(value: object) -> str:
+    """``value`` as a NAT gateway interface id (``eni-`` and hex digits, lower-cased), else
+    :class:`UsageError` naming it."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text is None or not _ENI.fullmatch(text):
+        raise UsageError(f"NAT interface {value!r} is not an ENI id (eni- and hex digits, e.g. "
+                         "eni-0a1b2c3d4e5f67890)")
+    return text
+
+
+def check_nat_ip(value: object) -> str:
+    """``value`` as a NAT gateway's private address in the form flow logs write it, else
+    :class:`UsageError` naming it: not an address, a CIDR, or a public address."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and "/" in text:
+        raise UsageError(f"NAT IP {value!r} is a CIDR; give the NAT gateway's private address "
+                         f"(find it with {_FIND_PRIVATE_IP})")
+    try:
+        address = ipaddress.ip_address(text or "")
+    except ValueError:
+        raise UsageError(f"NAT IP {value!r} is not an IPv4 or IPv6 address") from None
+    if address.is_global:
+        raise UsageError(f"NAT IP {value!r} is a public address: flow logs carry the NAT "
+                         f"gateway's private address, not its Elastic IP; find it with "
+                         f"{_FIND_PRIVATE_IP}")
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -29,9 +69,17 @@ class NatSpec:
     ips: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, enis: Iterable[str] = (), ips: Iterable[str] = ()) -> NatSpec:
-        """Duplicates removed, order kept."""
-        return cls(tuple(dict.fromkeys(enis)), tuple(dict.fromkeys(ips)))
+    def of(cls, enis: Iterable[str] | str = (), ips: Iterable[str] | str = ()) -> NatSpec:
+        """Validated (:func:`check_eni`, :func:`check_nat_ip`), duplicates removed, order
+        kept; one string is one value."""
+        enis = (enis,) if isinstance(enis, str) else enis
+        ips = (ips,) if isinstance(ips, str) else ips
+        try:
+            eni_list, ip_list = list(enis), list(ips)
+        except TypeError:
+            raise UsageError("nat_enis and nat_ips take strings or lists of strings") from None
+        return cls(tuple(dict.fromkeys(check_eni(e) for e in eni_list)),
+                   tuple(dict.fromkeys(check_nat_ip(i) for i in ip_list)))
 
     def __bool__(self) -> bool:
         return bool(self.enis or self.ips)
@@ -61,4 +109,40 @@ def nat_mask(interface_id: Any, src: Any, dst: Any, peer_local: Any, nat: NatSpe
     return result
 
 
-__all__ = ["NO_NAT", "NatSpec", "nat_mask"]
+class Seen:
+    """Which of a :class:`NatSpec`'s identifiers some record mentions (ENIs in
+    ``interface_id``, IPs in ``srcaddr``/``dstaddr``), fed table by table; checks stop once
+    all are seen."""
+
+    def __init__(self, nat: NatSpec) -> None:
+        self.missing_enis = set(nat.enis)
+        self.missing_ips = set(nat.ips)
+
+    def see(self, table: Any) -> None:
+        names = table.column_names
+        if self.missing_enis and "interface_id" in names:
+            self.missing_enis -= _present(self.missing_enis, [table.column("interface_id")])
+        if self.missing_ips:
+            columns = [table.column(c) for c in ("srcaddr", "dstaddr") if c in names]
+            self.missing_ips -= _present(self.missing_ips, columns)
+
+    def unmatched(self, nat: NatSpec) -> list[str]:
+        """The identifiers no record mentioned, in the order given."""
+        return [e for e in nat.enis if e in self.missing_enis] + [
+            i for i in nat.ips if i in self.missing_ips]
+
+
+def _present(values: set[str], columns: list[Any]) -> set[str]:
+    found: set[str] = set()
+    wanted = string_array(sorted(values))
+    for column in columns:
+        if column.null_count == len(column):
+            continue
+        hits = pc.is_in(wanted, value_set=column.cast("string") if column.type != wanted.type
+                        else column)
+        found.update(v for v, hit in zip(wanted.to_pylist(), hits.to_pylist(), strict=True)
+                     if hit)
+    return found
+
+
+__all__ = ["NO_NAT", "NatSpec", "Seen", "check_eni", "check_nat_ip", "nat_mask"]
