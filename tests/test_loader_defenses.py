@@ -92,12 +92,13 @@ def test_a_redirect_that_stays_on_https_is_followed(
 
 # --------------------------------------------------------------------------- 2. deadline
 class _TrickleServer:
-    """Serves the whole document while ``full`` is set; otherwise sends the headers of a large
-    body and then one byte per 0.05 s, forever (until the client goes away or ``stop``)."""
+    """Serves the whole document while ``mode`` is "full"; in mode "body" it sends the headers
+    and then the body one byte per 0.05 s, in mode "headers" it sends the status line and then
+    a header one byte per 0.05 s (until the client goes away or ``stop``)."""
 
     def __init__(self, body: bytes) -> None:
         self.body = body
-        self.full = True
+        self.mode = "full"
         self._stop = threading.Event()
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
@@ -120,11 +121,16 @@ class _TrickleServer:
             head = (f"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(self.body)}\r\n\r\n").encode()
             try:
-                if self.full:
+                if self.mode == "full":
                     conn.sendall(head + self.body)
                     return
-                conn.sendall(head)
-                for byte in self.body:
+                drip = self.body
+                if self.mode == "headers":
+                    conn.sendall(b"HTTP/1.0 200 OK\r\nX-Padding: ")
+                    drip = b"a" * 60_000
+                else:
+                    conn.sendall(head)
+                for byte in drip:
                     if self._stop.wait(0.05):
                         return
                     conn.sendall(bytes([byte]))
@@ -157,12 +163,13 @@ def silent_server() -> Iterator[str]:
         sock.close()
 
 
+@pytest.mark.parametrize("mode", ["body", "headers"])
 def test_a_server_that_trickles_is_abandoned_at_the_total_deadline_and_the_cache_answers(
-        trickle_server: _TrickleServer, cache_path: Path,
+        mode: str, trickle_server: _TrickleServer, cache_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     first = loading.load_ranges(trickle_server.url)
     assert first.origin.kind == "network"
-    trickle_server.full = False
+    trickle_server.mode = mode
     monkeypatch.setenv("AWSIP_TIMEOUT", "0.5")  # each byte arrives well within the read timeout
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")

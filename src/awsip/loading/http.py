@@ -10,9 +10,11 @@ Defences:
   one that leaves ``https`` for another scheme is refused with a :class:`FetchError` naming both
   addresses, so a downgrade never replaces verified data.
 * **A total deadline.** The whole download (connect, headers and body) must finish within
-  connect + read timeout (``AWSIP_TIMEOUT``; 10 + 30 s by default). The body is read one socket
-  read at a time and the clock checked after each, so a server that drips a byte a second is
-  abandoned; one that accepts and never answers is abandoned by the read timeout.
+  connect + read timeout (``AWSIP_TIMEOUT``; 10 + 30 s by default). The exchange runs in a
+  worker thread the caller stops waiting for at the deadline (whatever phase it is in, even a
+  server trickling its headers); the worker reads the body one socket read at a time and checks
+  the clock after each, so a server that drips a byte a second is abandoned and the worker ends
+  too. A server that accepts and never answers is abandoned by the read timeout.
 * **A word while waiting.** When the wait exceeds :data:`WAIT_NOTICE_AFTER` seconds and stderr is
   a terminal, a timer thread prints one line naming the URL (and, when the caller asks for it,
   that ``--offline`` skips the network).
@@ -44,6 +46,8 @@ WAIT_NOTICE_AFTER = 2.0
 #: Redirects followed before giving up.
 MAX_REDIRECTS = 5
 _READ_SIZE = 64 * 1024
+#: Seconds past the deadline the caller waits for the worker to report its own error.
+_GRACE = 0.25
 _CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
@@ -73,11 +77,43 @@ def download(url: str, *, etag: str | None, last_modified: str | None,
     suggest ``--offline`` in messages (False for callers without that option).
     ``is_terminal``: whether to print the waiting notice (default: stderr is a terminal).
     """
-    import requests
-
     _check_ca_bundle()
     deadline = time.monotonic() + timeout[0] + timeout[1]
     notice = _wait_notice(url, offline_hint, is_terminal or _stderr_is_terminal)
+    outcome: list[Response | BaseException] = []
+    done = threading.Event()
+
+    def attempt() -> None:
+        try:
+            outcome.append(_attempt(url, etag=etag, last_modified=last_modified,
+                                    timeout=timeout, deadline=deadline, max_bytes=max_bytes,
+                                    offline_hint=offline_hint))
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    # The exchange runs in a worker so that no phase (connect, a server trickling its headers,
+    # the body) can outlast the deadline; the worker checks the clock too and ends by itself.
+    worker = threading.Thread(target=attempt, name="awsip-download", daemon=True)
+    try:
+        worker.start()
+        if not done.wait(max(0.0, deadline - time.monotonic()) + _GRACE):
+            raise _deadline_error(url, timeout, offline_hint)
+    finally:
+        notice.cancel()
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _attempt(url: str, *, etag: str | None, last_modified: str | None,
+             timeout: tuple[float, float], deadline: float, max_bytes: int,
+             offline_hint: bool) -> Response:
+    """The exchange itself (in the worker thread); every failure a :class:`FetchError`."""
+    import requests
+
     headers = _headers(requests.__version__, etag, last_modified)
     try:
         # trust_env (the default): proxies and the CA bundle come from the environment.
@@ -89,8 +125,6 @@ def download(url: str, *, etag: str | None, last_modified: str | None,
         raise _fetch_error(url, exc, timeout, offline_hint) from None
     except OSError as exc:  # e.g. a CA bundle that cannot be read
         raise FetchError(f"{url}: request failed ({exc})") from None
-    finally:
-        notice.cancel()
 
 
 def _check_ca_bundle() -> None:

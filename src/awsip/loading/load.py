@@ -13,6 +13,19 @@
   with a :class:`~awsip.errors.BundledRangesWarning` stating its date and age. A failed refresh
   is not retried for :data:`RETRY_AFTER` (5 minutes, or ``max_age`` if shorter), so a dead
   network costs one timeout rather than one per command.
+* **Plausible before adopted** (:mod:`.plausibility`): a download that parses is still
+  rejected, with the reason in the warning, when its syncToken is not at most 20 ASCII digits,
+  its createDate lies more than a day in the future, it lists a prefix shorter than /8 (IPv4) or
+  /10 (IPv6) that the cached copy (else the bundled snapshot) does not have, its IPv4 or IPv6
+  prefix count is not within 1/4 .. 4x of that reference's, or its syncToken is older than the
+  newest publication the history keeps (also on a cold cache). Malformed JSON, however deeply
+  nested, is a :class:`~awsip.errors.RangesError`.
+* **Files that are not files**: a path is opened without blocking and checked with ``fstat``
+  first: a FIFO, a device (``/dev/zero``) or a directory is a :class:`~awsip.errors.FetchError`,
+  a file over :data:`MAX_DOCUMENT_BYTES` a :class:`~awsip.errors.RangesError`, and at most the
+  limit plus one byte is read.
+* **Messages fit the command**: :func:`load_ranges` may suggest ``--offline``; :func:`update`
+  (``awsip update`` has no such option) never does.
 * **Offline** (``offline=True`` or ``AWSIP_OFFLINE=1``): the cache only, else the bundled snapshot.
 * **Explicit sources**: a path (plain or gzipped; origin ``file``) is read as is, never cached. A
   URL (``http``/``https``, e.g. a mirror) is fetched and cached under its own key, with the same
@@ -24,7 +37,9 @@
   offline.
 
 HTTP is :mod:`.http` (TLS verified, ``(10, 30)`` second (connect, read) timeouts,
-``AWSIP_TIMEOUT``, the environment's proxies and CA bundle); settings are :mod:`.settings`; the
+``AWSIP_TIMEOUT``, their sum as the deadline of the whole download, redirects never leaving
+https, the environment's proxies and CA bundle, a one-line notice on a terminal while waiting);
+settings are :mod:`.settings`; the
 cache directory is :mod:`.cache` and its history :mod:`.history`.
 """
 
@@ -463,9 +478,12 @@ def _refresh_or_fall_back(root: Path, cache: Cache, slot: Slot, *, explicit: boo
 
 def _fetch_uncached(url: str, timeout: tuple[float, float]) -> Ranges:
     resp = download(url, etag=None, last_modified=None, timeout=timeout,
-                     max_bytes=MAX_DOCUMENT_BYTES)
-    return _decode(resp.body, url, content_type=resp.content_type,
-                   origin=Origin("network", url, utcnow()))
+                    max_bytes=MAX_DOCUMENT_BYTES)
+    now = utcnow()
+    ranges = _decode(resp.body, url, content_type=resp.content_type,
+                     origin=Origin("network", url, now))
+    plausibility.check(ranges, _bundled_reference(), now=now, where=url)
+    return ranges
 
 
 def update(
