@@ -203,7 +203,7 @@ def test_a_long_wait_says_what_awsip_waits_for_on_a_terminal(
     loading.load_ranges(ranges_server.url)
     err = capsys.readouterr().err
     if terminal:
-        assert err == (f"awsip: waiting for {ranges_server.url}; `--offline` "
+        assert err == (f"awsip: waiting for {ranges_server.url}; --offline "
                        "(or AWSIP_OFFLINE=1) skips it\n")
     else:
         assert err == ""

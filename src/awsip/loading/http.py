@@ -17,7 +17,7 @@ Defences:
   too. A server that accepts and never answers is abandoned by the read timeout.
 * **A word while waiting.** When the wait exceeds :data:`WAIT_NOTICE_AFTER` seconds and stderr is
   a terminal, a timer thread prints one line naming the URL (and, when the caller asks for it,
-  that ``--offline`` skips the network).
+  that ``--offline`` skips it).
 * **A CA bundle that does not exist** (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``) is a one-line
   :class:`FetchError` naming the variable, before any connection.
 * ``offline_hint``: only callers whose users can work offline (``load_ranges``) get
@@ -139,7 +139,7 @@ def _check_ca_bundle() -> None:
 def _wait_notice(url: str, offline_hint: bool, is_terminal: Callable[[], bool]
                  ) -> threading.Timer:
     """A started timer printing one line on stderr if the download is still waiting."""
-    skip = "; `--offline` (or AWSIP_OFFLINE=1) skips it" if offline_hint else ""
+    skip = "; --offline (or AWSIP_OFFLINE=1) skips it" if offline_hint else ""
 
     def say() -> None:
         if is_terminal():
