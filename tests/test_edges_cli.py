@@ -5,6 +5,7 @@ with the documented exit status (docs/errors.md), never a traceback."""
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import sys
@@ -134,6 +135,47 @@ def test_a_full_disk_keeps_the_old_output_and_leaves_no_temporary_file(
     assert status == EXIT_DATA
     assert f"cannot write {str(out)!r}: {os.strerror(errno.ENOSPC)}" in err
     assert_untouched(tmp_path, out)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs POSIX permissions that bind the user (not root)")
+def test_a_read_only_directory_is_permission_denied(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    out = existing(folder / "s3.txt")
+    folder.chmod(0o555)
+    try:
+        status, _, err = run(capsys, "ranges", "-s", "S3", "-o", str(out), "--ranges", NEWEST)
+    finally:
+        folder.chmod(0o755)
+    assert status == EXIT_DATA and f"cannot write {str(out)!r}: Permission denied" in err
+    assert_untouched(folder, out)
+
+
+class _ClosedPipe(io.TextIOBase):
+    """A stdout whose reader went away: every write is EPIPE."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    @property
+    def buffer(self) -> _ClosedPipe:
+        return self
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--output-format", "parquet"]])
+def test_stdout_closed_early_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    extra: list[str]) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    status = main(["ranges", "-s", "S3", "--ranges", NEWEST, *extra])
+    err = capsys.readouterr().err
+    assert status == EXIT_DATA
+    assert err == "awsip: error: cannot write to stdout: Broken pipe\n"
 
 
 def test_output_errors_are_still_oserrors_for_callers_that_tolerate_them(tmp_path: Path
@@ -285,6 +327,15 @@ def test_classify_csv_without_an_obvious_column_lists_the_columns(
     status, out, err = run(capsys, "classify", str(data), "--ranges", NEWEST)
     assert status == EXIT_USAGE and out == ""
     assert "'when', 'who'" in err and "--column" in err
+
+
+def test_a_missing_input_is_exit_1_on_every_command(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.txt")
+    for command in (["classify", missing], ["classify", "--flow-logs", missing],
+                    ["report", missing]):
+        status, _, err = run(capsys, *command, "--ranges", NEWEST, "-q")
+        assert status == EXIT_DATA and "nope.txt" in err, command
 
 
 def test_the_errors_table_matches_the_exit_codes() -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from .errors import AwsipError, UsageError
 
 if TYPE_CHECKING:
     import pyarrow
@@ -26,6 +26,11 @@ _SNIFF_BYTES = 64 << 10
 #: Column names taken as "the address column" of a CSV file given without --column, in order
 #: of preference (case-insensitive).
 ADDRESS_COLUMN_NAMES = ("ip", "ip_address", "address", "addr", "srcaddr", "dstaddr")
+
+
+class InputError(AwsipError):
+    """An address list could not be read (a missing or unreadable file): a data problem,
+    exit status 1 like an unreadable flow log, not a usage error."""
 
 
 @dataclass
@@ -48,7 +53,8 @@ class Inputs:
 
 def read_addresses(files: Sequence[str], column: str | None = None) -> Inputs:
     """The addresses in ``files`` (one per line; ``-`` or none: stdin), or in ``column`` of
-    one CSV or Parquet file. Raises :class:`UsageError` naming a file that cannot be read."""
+    one CSV or Parquet file. Raises :class:`InputError` naming a file that cannot be read,
+    :class:`UsageError` for a column that is not there."""
     import pyarrow as pa
 
     files = list(files) or ["-"]
@@ -117,7 +123,7 @@ def _read_bytes(name: str) -> bytes:
     try:
         return Path(name).read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def lines_to_arrow(data: bytes) -> pyarrow.Array:
@@ -163,7 +169,7 @@ def _read_column(name: str, column: str) -> Inputs:
 
     path = Path(name)
     if not path.is_file():
-        raise UsageError(f"cannot read {name}: no such file")
+        raise InputError(f"cannot read {name}: no such file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             import pyarrow.parquet as pq
@@ -231,4 +237,4 @@ def _looks_like_flow_log(name: str) -> bool:
     return False
 
 
-__all__ = ["Inputs", "is_flow_log_input", "lines_to_arrow", "read_addresses"]
+__all__ = ["InputError", "Inputs", "is_flow_log_input", "lines_to_arrow", "read_addresses"]

@@ -29,7 +29,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         description="Look up IPv4/IPv6 addresses in AWS's published ranges. The service shown is "
         "the primary one: the most specific covering prefix decides, and among its services the "
         "narrowest (fewest addresses) wins. Exit status: 0 when every input is an address "
-        "(AWS or not), 1 when any is not, 2 on usage errors.",
+        "(AWS or not), 1 when any is not (an -o file is then not written), 2 on usage errors.",
     )
     parser.add_argument("ips", nargs="+", metavar="IP",
                         help="addresses to look up; '-' reads one per line from stdin")
