@@ -6,7 +6,8 @@ the parsed arguments and returns the exit status. Modules are imported when the 
 so they must not import numpy or pyarrow at module level (``awsip lookup`` stays light).
 
 Exit status (the one table, docs/errors.md; the README repeats it): 0 success; 1 an input,
-data or output problem (named on stderr); 2 a usage error; 130 interrupted. Errors are printed
+data or output problem (named on stderr); 2 a usage error; 130 interrupted; 143 terminated
+(SIGTERM). Errors are printed
 here, once, as ``awsip: error: ...``; commands raise instead of printing them. A command that
 fails or is interrupted leaves every existing output file as it was.
 
@@ -22,7 +23,7 @@ import importlib
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from ..errors import AwsipError, RangesWarning, UsageError
@@ -30,7 +31,7 @@ from ..errors import AwsipError, RangesWarning, UsageError
 #: Sub-command modules, in the order ``awsip --help`` lists them.
 COMMANDS = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +59,32 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 #: Sub-commands that use numpy and pyarrow.
 _BULK_COMMANDS = ("classify", "report")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is so that files being written are discarded."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt(whole_process: bool) -> Iterator[None]:
+    """While a command runs as the whole process, SIGTERM unwinds like Ctrl-C: the atomic writer
+    removes its temporary file and every pre-existing output stays as it was (the default
+    action would end the process on the spot, leaving the temporary file behind)."""
+    import signal
+    import threading
+
+    if not whole_process or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _whole_process_settings(command: str | None) -> contextlib.AbstractContextManager[None]:
@@ -107,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _whole_process_settings(args.command if argv is None else None), \
+        with _terminate_as_interrupt(argv is None), \
+                _whole_process_settings(args.command if argv is None else None), \
                 warnings.catch_warnings():
             warnings.showwarning = _show_warning
             if quiet(args):
@@ -119,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsipError as exc:
         print(f"awsip: error: {exc}", file=sys.stderr)
         return EXIT_DATA
+    except Terminated:
+        print("awsip: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("awsip: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
