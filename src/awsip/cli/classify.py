@@ -72,9 +72,12 @@ def _write(output: str | None, write: Any) -> None:
         with atomic_file(output) as fh:
             write(fh)
     else:
-        out: IO[bytes] = sys.stdout.buffer
-        write(out)
-        out.flush()
+        from .common import stdout_errors
+
+        with stdout_errors():
+            out: IO[bytes] = sys.stdout.buffer
+            write(out)
+            out.flush()
 
 
 def run(args: argparse.Namespace) -> int:

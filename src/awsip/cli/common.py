@@ -14,8 +14,9 @@ input is read; they are written only when the command succeeds. Old spellings (`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -164,10 +165,27 @@ def write_output(data: bytes | str, output: str | None) -> None:
         with atomic_file(output) as fh:
             fh.write(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
         return
-    if isinstance(data, str):
-        sys.stdout.write(data)
+    with stdout_errors():
+        if isinstance(data, str):
+            sys.stdout.write(data)
+            sys.stdout.flush()
+            return
         sys.stdout.flush()
-        return
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+
+@contextlib.contextmanager
+def stdout_errors() -> Iterator[None]:
+    """A failed write to stdout (a full disk, a closed terminal) as one :class:`OutputError`
+    line; a broken pipe is left to :func:`awsip.cli.main`."""
+    from ..fileio import OutputError
+
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError.of("<stdout>", exc) from None
