@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from typing import Any
 
 from ..encoding import dumps
-from ..ranges.diff import RangesDiff
-from ..ranges.model import Entry, Ranges
-from ..ranges.names import printable
-from ..units import address_count
+from ..ranges.model import Ranges
 from . import EXIT_DATA, EXIT_OK
 from .common import add_output_options, add_quiet_option, check_outputs, output_format, write_output
 
@@ -72,61 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if output_format(args, {".json": "json"}, "text") == "json":
         write_output(dumps(diff.to_dict()), args.output)
     else:
-        write_output("".join(f"{line}\n" for line in _human(diff, args.verbose)), args.output)
+        from ..output.text import diff_text
+
+        write_output(diff_text(diff, args.verbose), args.output)
     return EXIT_DATA if args.exit_code and diff else EXIT_OK
-
-
-def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for r in rows:
-        cells = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(r, widths, strict=True))]
-        out.append("  " + "  ".join(cells).rstrip())
-    return out
-
-
-def _tags(entries: Sequence[Entry]) -> str:
-    groups: dict[str, list[str]] = {}
-    for e in entries:
-        where = e.region if e.network_border_group == e.region else (
-            f"{e.region}/{e.network_border_group}")
-        groups.setdefault(where, []).append(e.service)
-    return printable("; ".join(f"{','.join(s)} {w}" for w, s in groups.items()) or "-")
-
-
-def _human(diff: RangesDiff, verbose: bool) -> list[str]:
-    out: list[str] = []
-    for name, pub in (("old", diff.old), ("new", diff.new)):
-        out.append(f"{name}: syncToken {pub.sync_token}  "
-                   f"createDate {pub.create_date:%Y-%m-%d %H:%M:%S}")
-    if not diff:
-        out.append("no differences")
-        return out
-    out.append(f"{len(diff.added_prefixes)} prefixes added, {len(diff.removed_prefixes)} "
-               f"removed, {len(diff.changed)} changed")
-    titles = {"added": "Added prefixes", "removed": "Removed prefixes",
-              "gained": "Changed prefixes: tags gained", "lost": "Changed prefixes: tags lost"}
-    summary = diff.summary()
-    for kind, title in titles.items():
-        rows = [r for r in summary if r.kind == kind]
-        if not rows:
-            continue
-        out += ["", f"{title}:"]
-        out += _table([("SERVICE", "REGION", "FAMILY", "PREFIXES", "ADDRESSES")] + [
-            (printable(r.service), printable(r.region), f"IPv{r.version}", str(r.prefixes),
-             address_count(r.version, r.addresses)) for r in rows], right={3, 4})
-    if verbose:
-        for title, entries in (("Added", diff.added), ("Removed", diff.removed)):
-            by_prefix: dict[str, list[Entry]] = {}
-            for e in entries:
-                by_prefix.setdefault(e.prefix, []).append(e)
-            if by_prefix:
-                out += ["", f"{title}:"]
-                for prefix, es in by_prefix.items():
-                    out.append(f"  {prefix}  {_tags(es)}")
-        if diff.changed:
-            out += ["", "Changed:"]
-            for c in diff.changed:
-                out.append(f"  {c.prefix}  {_tags(c.before)}  ->  {_tags(c.after)}")
-    return out

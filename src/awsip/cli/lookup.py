@@ -65,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         text = dumps([_json_row(text, r) for text, r in zip(inputs, results, strict=True)])
     else:
-        text = _table(inputs, results)
+        from ..output.text import lookup_table
+
+        text = lookup_table(inputs, results)
     bad = any(isinstance(r, InvalidAddressError) for r in results)
     if bad and args.output:  # exit 1: an existing -o file is left as it was
         print(f"awsip: {args.output} not written (not every input is an address)",
@@ -81,20 +83,3 @@ def _json_row(text: str, result: Match | InvalidAddressError) -> dict[str, Any]:
     row = Match(ip=text, aws=False).to_dict()
     row["error"] = str(result)
     return row
-
-
-def _table(inputs: list[str], results: list[Match | InvalidAddressError]) -> str:
-    header = ("IP", "SERVICE", "REGION", "BORDER GROUP", "PREFIX", "ALSO TAGGED")
-    rows: list[tuple[str, ...]] = []
-    for text, r in zip(inputs, results, strict=True):
-        if isinstance(r, InvalidAddressError):
-            rows.append((printable(text), "(invalid)", "", "", "", ""))
-        elif not r.aws:
-            rows.append((r.ip, "not AWS", "", "", "", ""))
-        else:
-            rows.append(tuple(printable(c) for c in (
-                r.ip, r.service or "", r.region or "", r.network_border_group or "",
-                r.prefix or "", ",".join(r.services[1:]))))
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                   + "\n" for row in (header, *rows))

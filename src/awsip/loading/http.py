@@ -253,9 +253,13 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
     from urllib3 import exceptions as uex
 
     raw = resp.raw
+    # urllib3 >= 2 returns what one socket read gave; 1.26 (requests 2.28's) has no read1, and
+    # its read(n) waits for n bytes: the caller's total deadline still holds, as it waits in
+    # another thread (see download).
+    read = getattr(raw, "read1", None) or raw.read
     while True:
         try:
-            chunk = raw.read1(_READ_SIZE, decode_content=True)
+            chunk = read(_READ_SIZE, decode_content=True)
         except uex.SSLError as exc:
             raise rex.SSLError(exc) from None
         except (uex.ReadTimeoutError, uex.TimeoutError) as exc:
