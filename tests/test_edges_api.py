@@ -176,7 +176,7 @@ def test_classify_raises_only_awsip_errors(texts: list[str]) -> None:
 def test_ranges_filters_through_the_cli_raise_nothing(text: str, option: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(common, "ranges_from_args", lambda args: RANGES)
-        status = _quiet_main(["ranges", f"{option}={text}", "--json"])
+        status = _quiet_main(["ranges", f"{option}={text}"])
     assert status in (0, 1, 2)
 
 
