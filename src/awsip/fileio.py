@@ -131,4 +131,22 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | bytearray | memoryv
         fh.write(data)
 
 
-__all__ = ["OutputError", "atomic_file", "atomic_write", "check_writable", "file_mode"]
+def gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """The first gzip member of ``data``, checksum and length verified, at most ``limit``
+    bytes; ``ValueError`` saying what is wrong (corrupt, truncated, too large) otherwise."""
+    import zlib
+
+    try:
+        inflater = zlib.decompressobj(wbits=31)
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ValueError(f"corrupt gzip data ({exc})") from None
+    if len(out) > limit:
+        raise ValueError(f"decompresses to more than {limit:,} bytes")
+    if not inflater.eof:
+        raise ValueError("gzip data is truncated")
+    return out
+
+
+__all__ = ["OutputError", "atomic_file", "atomic_write", "check_writable", "file_mode",
+           "gunzip_bounded"]

@@ -26,7 +26,6 @@ import json
 import os
 import stat
 import warnings
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 from ..encoding import iso_utc, parse_iso
 from ..errors import HistoryError, RangesError, RangesWarning
-from ..fileio import atomic_write
+from ..fileio import atomic_write, gunzip_bounded
 from ..ranges.model import Origin, Ranges, SourceKind, parse_create_date
 
 
@@ -216,15 +215,9 @@ class History:
 def _inflate(data: bytes) -> bytes:
     """The whole gzip member (checksum and length verified), at most :data:`_MAX_BYTES`."""
     try:
-        inflater = zlib.decompressobj(wbits=31)
-        out = inflater.decompress(data, _MAX_BYTES + 1)
-    except zlib.error as exc:
-        raise _Damaged(f"corrupt gzip data ({exc})") from None
-    if len(out) > _MAX_BYTES:
-        raise _Damaged("decompresses to more than the size limit")
-    if not inflater.eof:
-        raise _Damaged("the gzip data is truncated")
-    return out
+        return gunzip_bounded(data, _MAX_BYTES)
+    except ValueError as exc:
+        raise _Damaged(str(exc)) from None
 
 
 def _verify_data(path: Path, token: str, info: os.stat_result) -> None:

@@ -51,7 +51,6 @@ import os
 import stat
 import threading
 import warnings
-import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,6 +65,7 @@ from ..errors import (
     RangesWarning,
     UsageError,
 )
+from ..fileio import gunzip_bounded
 from ..ranges.model import Origin, Publication, Ranges
 from ..units import duration
 from . import plausibility, settings
@@ -80,15 +80,9 @@ def _inflate(raw: bytes, where: str) -> bytes:
     """``raw`` itself, or decompressed when gzipped (first member; at most the size limit)."""
     if raw[:2] == b"\x1f\x8b":
         try:
-            inflater = zlib.decompressobj(wbits=31)
-            data = inflater.decompress(raw, MAX_DOCUMENT_BYTES + 1)
-        except zlib.error as exc:
-            raise RangesError(f"{where}: corrupt gzip data ({exc})") from None
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise RangesError(f"{where}: decompresses to more than {MAX_DOCUMENT_BYTES:,} bytes")
-        if not inflater.eof:
-            raise RangesError(f"{where}: gzip data is truncated")
-        return data
+            return gunzip_bounded(raw, MAX_DOCUMENT_BYTES)
+        except ValueError as exc:
+            raise RangesError(f"{where}: {exc}") from None
     return raw
 
 
