@@ -47,7 +47,7 @@ class Recommendation:
                 "avoidable": self.avoidable,
                 "savings_usd": None if self.savings_usd is None else round(self.savings_usd, 4),
                 "monthly_savings_usd": None if self.monthly_savings_usd is None
-                else round(self.monthly_savings_usd, 2),
+                else round(self.monthly_savings_usd, 4),
                 "message": self.message}
 
 
