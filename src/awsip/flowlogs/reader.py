@@ -12,8 +12,6 @@ every good one is kept.
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -24,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import FlowLogError, UsageError
 from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
 from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
+from .insights import insights_text
 from .options import ReaderOptions, reader_options
+from .parquet import parquet_tables
 from .paths import SourceFile, expand
 
 if TYPE_CHECKING:
@@ -35,9 +35,7 @@ if TYPE_CHECKING:
 BLOCK_SIZE = 8 << 20  # bytes of decompressed text parsed at a time
 EXACT_BYTES = 16 << 10  # a failing range this small goes line by line
 MAX_SKIPPED_KEPT = 20
-_ADDRESS_RE = r"^[0-9A-Fa-f:.]{2,45}$"  # IPv4, IPv6 (incl. mapped); '-' is null
 _ADDRESS_LINE = re.compile(rb"^(?:-|[0-9A-Fa-f:.]{2,45})$")
-_AGG = re.compile(r"(sum|total|tot)")
 _INT_LIMIT = {"int32": 9, "int64": 18, "timestamp": 18}
 
 
@@ -608,104 +606,19 @@ class FlowLogReader:
     # ------------------------------------------------------------------ Parquet
 
     def _read_parquet(self, src: SourceFile, raw_stream: Any, head: bytes) -> Iterator[Any]:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if src.seekable_opener is not None:
-            handle: Any = src.seekable_opener()
-        elif src.path != "-":
-            handle = src.path
-        else:
-            handle = pa.BufferReader(head + raw_stream.read())
-        try:
-            pf = pq.ParquetFile(handle)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FlowLogError(f"{src.path}: not a readable Parquet file: {exc}") from exc
-        if src.size:
-            self.stats.bytes_read += src.size
-        row = 0
-        try:
-            for batch in pf.iter_batches(batch_size=65536):
-                table = pa.Table.from_batches([batch])
-                table = self._canonical_table(table, src.path, row)
-                if self.columns is not None:
-                    table = table.select([c for c in table.column_names if c in self.columns])
-                row += batch.num_rows
-                yield from self._emit(table, src.path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FlowLogError(f"{src.path}: corrupt Parquet data after row {row}: {exc}") from exc
-
-    def _canonical_table(self, table: pa.Table, path: str, first_row: int) -> pa.Table:
-        """Rename columns to canonical names, cast to the catalogue's types, drop (and report)
-        rows whose addresses are not addresses."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        names = [n.replace("-", "_").lower() for n in table.column_names]
-        table = table.rename_columns(names)
-        by_column = {f.column: f for f in FIELDS.values()}
-        for i, name in enumerate(names):
-            f = by_column.get(name)
-            if f is None:
-                continue
-            col = table.column(i)
-            target = arrow_type(f.kind)
-            if f.kind == "timestamp" and not pa.types.is_timestamp(col.type):
-                col = col.cast(pa.int64()).cast(target)
-            elif col.type != target:
-                col = col.cast(target)
-            table = table.set_column(i, name, col)
-        bad = None
-        for name in names:
-            if name in ADDRESS_COLUMNS:
-                col = table.column(name)
-                if not pa.types.is_string(col.type):
-                    continue
-                ok = pc.or_kleene(pc.is_null(col), pc.match_substring_regex(col, _ADDRESS_RE))
-                nok = pc.invert(ok)
-                bad = nok if bad is None else pc.or_(bad, nok)
-        if bad is not None and pc.any(bad).as_py():
-            idx = pc.indices_nonzero(bad).to_pylist()
-            for j in idx:
-                row = {n: table.column(n)[j].as_py() for n in names if n in ADDRESS_COLUMNS}
-                self._bad(path, first_row + j + 1, f"invalid address in row: {row}", str(row))
-            table = table.filter(pc.invert(bad))
-        return table
+        for table in parquet_tables(src, raw_stream, head, self.stats, self._bad):
+            if self.columns is not None:
+                table = table.select([c for c in table.column_names if c in self.columns])
+            yield from self._emit(table, src.path)
 
     # ------------------------------------------------------------------ Logs Insights
 
     def _read_insights(self, src: SourceFile, data: bytes, is_json: bool) -> Iterator[Any]:
-        rows, columns = _insights_rows(src.path, data, is_json)
-        mapping = _map_insights_columns(columns)
-        if "srcaddr" not in mapping.values() and "dstaddr" not in mapping.values():
-            msg_col = next((c for c in columns if c.lower() == "@message"), None)
-            if msg_col is None:
-                raise FlowLogError(
-                    f"{src.path}: CloudWatch Logs Insights results have no address column "
-                    f"(srcAddr/dstAddr or @message); columns are {columns}"
-                )
-            text = b"\n".join(str(r.get(msg_col) or "").encode() for r in rows) + b"\n"
-            fields = self._format or DEFAULT
-            cw = any(is_cloudwatch_line(ln) for ln in text.split(b"\n")[:1])
-            parser = _Parser(fields, cw, self.use_threads, self.columns)
-            yield from self._parse_block(parser, text, 0, len(text), _FileState(src.path, 1))
-            return
-        self.stats.ignored_columns.extend(c for c in columns if c not in mapping)
-        fields = tuple(dict.fromkeys(mapping.values()))
-        order = {f: c for c, f in mapping.items()}
-        parser = _Parser(fields, False, self.use_threads, self.columns)
-        lines = []
-        for r in rows:
-            toks = []
-            for f in fields:
-                v = r.get(order[f])
-                s = "-" if v is None or str(v).strip() == "" else str(v).strip()
-                if FIELDS[f].kind != "string" and re.fullmatch(r"\d+\.0*", s):
-                    s = s.split(".")[0]
-                toks.append(s.replace(" ", "_"))
-            lines.append(" ".join(toks).encode())
-        block = b"\n".join(lines) + b"\n"
-        yield from self._parse_block(parser, block, 0, len(block), _FileState(src.path, 1))
+        text = insights_text(src.path, data, is_json, self._format or DEFAULT)
+        self.stats.ignored_columns.extend(text.ignored_columns)
+        parser = _Parser(text.fields, text.cloudwatch, self.use_threads, self.columns)
+        yield from self._parse_block(parser, text.block, 0, len(text.block),
+                                     _FileState(src.path, 1))
 
 
 def account(table: pa.Table, stats: FlowLogStats, options: ReaderOptions) -> pa.Table:
@@ -763,50 +676,6 @@ def _in_window(table: pa.Table, options: ReaderOptions, stats: FlowLogStats) -> 
         return table
     stats.outside_window += table.num_rows - kept
     return table.filter(keep)
-
-
-def _insights_rows(path: str, data: bytes, is_json: bool) -> tuple[list[dict[str, Any]], list[str]]:
-    if is_json:
-        try:
-            doc = json.loads(data)
-        except ValueError as exc:
-            raise FlowLogError(f"{path}: not valid JSON: {exc}") from exc
-        if isinstance(doc, dict) and "results" in doc:  # get-query-results output
-            rows = [{d["field"]: d.get("value") for d in r} for r in doc["results"]]
-        elif isinstance(doc, list):
-            rows = [r for r in doc if isinstance(r, dict)]
-        else:
-            raise FlowLogError(f"{path}: JSON is neither a list of results nor get-query-results")
-        columns = list(dict.fromkeys(k for r in rows for k in r))
-        return rows, columns
-    import csv as pycsv
-
-    reader = pycsv.DictReader(io.StringIO(data.decode("utf-8", "replace")))
-    rows = list(reader)
-    return rows, list(reader.fieldnames or [])
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _map_insights_columns(columns: list[str]) -> dict[str, str]:
-    """Query column → canonical field: case-insensitive, punctuation ignored
-    (srcAddr→srcaddr, interfaceId→interface-id); sums of bytes/packets read as the field."""
-    canon = {_norm(f): f for f in FIELDS}
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for c in columns:
-        n = _norm(c)
-        f = canon.get(n)
-        if f is None:
-            for counted in ("bytes", "packets"):
-                if counted in n and _AGG.search(n) and n != counted:
-                    f = counted
-        if f is not None and f not in taken:
-            out[c] = f
-            taken.add(f)
-    return out
 
 
 def _empty_table(fields: Iterable[str]) -> pa.Table:
