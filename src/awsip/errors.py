@@ -49,3 +49,8 @@ class FlowLogError(AwsipError):
 
 class UsageError(AwsipError, ValueError):
     """An argument to a public function has an unusable value."""
+
+
+class FlowLogWarning(UserWarning):
+    """Something named as a flow-log source was not read (a FIFO, a device, a broken link, an
+    unreadable directory): the message names it and why. Counted in the reader's stats too."""
