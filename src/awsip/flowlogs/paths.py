@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import glob
+import errno
+import fnmatch
 import os
 import re
+import stat
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeAlias
 
-from ..errors import FlowLogError
+from ..errors import FlowLogError, FlowLogWarning
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _REGION_PATTERNS = (
@@ -43,32 +46,295 @@ class SourceFile:
     seekable_opener: Callable[[], Any] | None = None  # for Parquet on S3
 
 
-def _skip(name: str) -> bool:
+@dataclass(frozen=True)
+class SkippedPath:
+    """A path found by a directory walk or a glob but not read, and why (``reason``: a short
+    phrase such as ``"not a regular file (a FIFO)"``); for warnings and the reader's stats."""
+
+    path: str
+    reason: str
+
+
+_Key: TypeAlias = tuple[int, int] | str  # (st_dev, st_ino), or the real path where st_ino is 0
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_UNREADABLE_DIR = "its files were not read; fix its permissions or name the files explicitly"
+
+
+def _key(path: str, st: os.stat_result) -> _Key:
+    """What identifies a file or directory however it is reached (links, hard links)."""
+    return (st.st_dev, st.st_ino) if st.st_ino else os.path.realpath(path)
+
+
+def _hidden(name: str) -> bool:
+    """Names a directory walk leaves out (dot files, ``_SUCCESS``-style markers)."""
     return name.startswith((".", "_"))
 
 
-def _local(path: str) -> SourceFile:
-    return SourceFile(path, os.path.getsize(path), lambda: open(path, "rb"))
+def _kind(mode: int) -> str:
+    """What a non-regular, non-directory file is, for messages."""
+    return next((name for test, name in _SPECIAL if test(mode)), "not a file or a directory")
 
 
-def _expand_local(item: str) -> list[SourceFile]:
-    if os.path.isdir(item):
-        out: list[SourceFile] = []
-        for root, dirs, files in os.walk(item):
-            dirs[:] = sorted(d for d in dirs if not _skip(d))
-            out.extend(_local(os.path.join(root, f)) for f in sorted(files) if not _skip(f))
-        return out
-    if os.path.isfile(item):
-        return [_local(item)]
-    if _GLOB_CHARS.search(item):
-        matches = sorted(glob.glob(item, recursive=True))
-        if not matches:
-            raise FlowLogError(f"no files match {item!r}")
-        out = []
-        for m in matches:
-            out.extend(_expand_local(m))
-        return out
-    raise FlowLogError(f"no such file or directory: {item!r}")
+def _opener(path: str) -> Callable[[], BinaryIO]:
+    return lambda: open(path, "rb")
+
+
+class _Expansion:
+    """The state of one :func:`expand` call: the files kept so far (each once, by identity),
+    the directories already walked (so links and loops enter each once), and what was skipped
+    (reported once per path, as a warning and in the caller's ``skipped`` list)."""
+
+    def __init__(self, sink: list[SkippedPath] | None) -> None:
+        self.files: list[SourceFile] = []
+        self.skipped: list[SkippedPath] = []
+        self._sink = sink
+        self._seen: set[_Key] = set()
+        self._walked: set[_Key] = set()
+        self._reported: set[str] = set()
+
+    def add_file(self, path: str, st: os.stat_result) -> None:
+        """Keep ``path`` unless the same file was already kept (then drop it: nothing is lost)."""
+        key = _key(path, st)
+        if key not in self._seen:
+            self._seen.add(key)
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+            self.files.append(SourceFile(path, size, _opener(path)))
+
+    def add_remote(self, files: Iterable[SourceFile]) -> None:
+        """Keep S3 objects not already kept (by URL)."""
+        for f in files:
+            if f.path not in self._seen:
+                self._seen.add(f.path)
+                self.files.append(f)
+
+    def first_visit(self, path: str, st: os.stat_result) -> bool:
+        """Whether the directory ``path`` is walked now: False when it was already entered."""
+        key = _key(path, st)
+        if key in self._walked:
+            return False
+        self._walked.add(key)
+        return True
+
+    def skip(self, path: str, reason: str, advice: str) -> None:
+        """Report ``path`` as not read: in the list and as a :class:`FlowLogWarning`."""
+        if path in self._reported:
+            return  # the same directory met again by a later step of a glob
+        self._reported.add(path)
+        entry = SkippedPath(path, reason)
+        self.skipped.append(entry)
+        if self._sink is not None:
+            self._sink.append(entry)
+        warnings.warn(f"skipped {path}: {reason}; {advice}", FlowLogWarning, stacklevel=2)
+
+    def skip_special(self, path: str, st: os.stat_result) -> None:
+        kind = _kind(st.st_mode)
+        advice = ("a socket cannot be read as a file" if stat.S_ISSOCK(st.st_mode)
+                  else "name it explicitly to read it")
+        self.skip(path, f"not a regular file ({kind})", advice)
+
+    def summary(self, since: int = 0) -> str:
+        """`` (skipped N: path: reason; ...)`` for the skips from index ``since``, or ``""``."""
+        recent = self.skipped[since:]
+        if not recent:
+            return ""
+        shown = "; ".join(f"{s.path}: {s.reason}" for s in recent[:3])
+        more = f"; and {len(recent) - 3} more" if len(recent) > 3 else ""
+        return f" (skipped {len(recent)}: {shown}{more})"
+
+
+def _stat(path: str, ctx: _Expansion) -> os.stat_result | None:
+    """``os.stat(path)`` (following links), or None with the failure reported as a skip: a
+    broken link, a link loop, a file removed since its directory was listed."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            ctx.skip(path, "symbolic link loop",
+                     "its chain of links leads back to itself; fix or remove it")
+        elif exc.errno in (errno.ENOENT, errno.ENOTDIR) and os.path.islink(path):
+            ctx.skip(path, f"broken symbolic link (to {_readlink(path)!r})",
+                     "its target does not exist; fix or remove the link")
+        elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            ctx.skip(path, "vanished before it could be read",
+                     "it was removed while its directory was being read")
+        else:
+            ctx.skip(path, f"could not be read ({exc.strerror or exc})",
+                     "fix its permissions or name it explicitly")
+        return None
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _scan(directory: str, ctx: _Expansion, *, quiet_missing: bool) -> list[os.DirEntry[str]]:
+    """The entries of ``directory`` sorted by name; [] when it cannot be listed, reported as a
+    skip (so an unreadable subdirectory is never passed over in silence). A path that is
+    missing or not a directory is reported only when ``quiet_missing`` is false."""
+    try:
+        with os.scandir(directory or os.curdir) as it:
+            return sorted(it, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        if not quiet_missing:
+            ctx.skip(directory, "directory vanished before it could be read", _UNREADABLE_DIR)
+    except OSError as exc:
+        ctx.skip(directory, f"directory could not be read ({exc.strerror or exc})",
+                 _UNREADABLE_DIR)
+    return []
+
+
+def _walk(top: str, top_stat: os.stat_result, ctx: _Expansion) -> None:
+    """Keep every regular file below ``top`` in sorted order, a directory's files before its
+    subdirectories' (as ``os.walk`` top-down), names starting with ``.`` or ``_`` left out.
+    Links to directories are followed, but a directory already entered is not entered again,
+    so a link loop ends; FIFOs, devices, broken links and unreadable directories are skipped."""
+    if not ctx.first_visit(top, top_stat):
+        return
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        subdirs: list[str] = []
+        for entry in _scan(directory, ctx, quiet_missing=False):
+            if _hidden(entry.name):
+                continue
+            path = os.path.join(directory, entry.name)
+            st = _stat(path, ctx)
+            if st is None:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if ctx.first_visit(path, st):
+                    subdirs.append(path)
+            elif stat.S_ISREG(st.st_mode):
+                ctx.add_file(path, st)
+            else:
+                ctx.skip_special(path, st)
+        stack.extend(reversed(subdirs))
+
+
+def _split_pattern(pattern: str) -> tuple[str, list[str]]:
+    """A glob's literal leading directory and its remaining parts (empty parts dropped)."""
+    drive, rest = os.path.splitdrive(pattern)
+    seps = os.sep + (os.altsep or "")
+    root = drive + (os.sep if rest and rest[0] in seps else "")
+    parts = [p for p in re.split(f"[{re.escape(seps)}]", rest) if p]
+    n = next((i for i, p in enumerate(parts) if _GLOB_CHARS.search(p)), len(parts))
+    return os.path.join(root, *parts[:n]), parts[n:]
+
+
+def _dirs_below(tops: list[str], ctx: _Expansion) -> list[str]:
+    """What ``**`` matches: each of ``tops`` and every directory below it (names starting with
+    ``.`` left out, as in :mod:`glob`), following links but entering each directory once, so
+    a link loop neither repeats matches nor runs on (``glob.glob`` follows loops until ELOOP:
+    one loop repeats every file 41 times, two nested loops take exponential time)."""
+    seen: set[_Key] = set()
+    out: list[str] = []
+    for top in tops:
+        stack = [top]
+        while stack:
+            directory = stack.pop()
+            try:
+                st = os.stat(directory or os.curdir)
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode) or _key(directory, st) in seen:
+                continue
+            seen.add(_key(directory, st))
+            out.append(directory)
+            entries = _scan(directory, ctx, quiet_missing=True)
+            stack.extend(os.path.join(directory, e.name) for e in reversed(entries)
+                         if not e.name.startswith(".") and _is_dir(e))
+    return out
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _glob(pattern: str, ctx: _Expansion) -> list[str]:
+    """The paths matching ``pattern``, sorted and distinct: ``glob.glob(recursive=True)``'s
+    rules (``**`` as a whole part matches any depth of directories; a name starting with
+    ``.`` only by a part starting with ``.``), matched one part at a time with
+    :func:`fnmatch.filter`, with ``**`` as :func:`_dirs_below`. A directory that cannot be
+    listed on the way is reported."""
+    base, parts = _split_pattern(pattern)
+    paths = [base]
+    for part in parts:
+        if part == "**":
+            paths = _dirs_below(paths, ctx)
+        elif _GLOB_CHARS.search(part):
+            paths = [os.path.join(d, name) for d in paths
+                     for name in _matching(d, part, ctx)]
+        else:
+            paths = [p for p in (os.path.join(d, part) for d in paths) if os.path.lexists(p)]
+    return sorted({p or os.curdir for p in paths})
+
+
+def _matching(directory: str, part: str, ctx: _Expansion) -> list[str]:
+    """The names in ``directory`` matching one wildcard part of a glob."""
+    names = [e.name for e in _scan(directory, ctx, quiet_missing=True)
+             if part.startswith(".") or not e.name.startswith(".")]
+    return fnmatch.filter(names, part)
+
+
+def _expand_glob(pattern: str, ctx: _Expansion) -> None:
+    """Keep what ``pattern`` matches: files, and directories walked. A glob that matches
+    nothing, or only things skipped, is an error that says what was skipped."""
+    since = len(ctx.skipped)
+    matches = _glob(pattern, ctx)
+    if not matches:
+        raise FlowLogError(f"no files match {pattern!r}{ctx.summary(since)}")
+    readable = False
+    for path in matches:
+        st = _stat(path, ctx)
+        if st is None:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            _walk(path, st, ctx)
+        elif stat.S_ISREG(st.st_mode):
+            ctx.add_file(path, st)
+        else:
+            ctx.skip_special(path, st)
+            continue
+        readable = True
+    if not readable:
+        raise FlowLogError(f"no readable files match {pattern!r}{ctx.summary(since)}")
+
+
+def _expand_local(item: str, ctx: _Expansion) -> None:
+    """A local argument: a directory is walked; any other existing path is read as named,
+    FIFOs included (``awsip report <(zcat x.gz)`` passes ``/dev/fd/63``); else a glob."""
+    try:
+        st = os.stat(item)
+    except OSError as exc:
+        if _GLOB_CHARS.search(item):
+            _expand_glob(item, ctx)
+            return
+        raise FlowLogError(_missing(item, exc)) from None
+    if stat.S_ISDIR(st.st_mode):
+        _walk(item, st, ctx)
+    elif stat.S_ISSOCK(st.st_mode):
+        raise FlowLogError(f"cannot read {item!r}: it is a socket, not a file")
+    else:
+        ctx.add_file(item, st)
+
+
+def _missing(item: str, exc: OSError) -> str:
+    """Why an explicit argument cannot be read."""
+    if exc.errno == errno.ELOOP:
+        return f"cannot read {item!r}: symbolic link loop"
+    if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+        return f"cannot read {item!r}: {exc.strerror or exc}"
+    if os.path.islink(item):
+        return (f"no such file or directory: {item!r} (a broken symbolic link to "
+                f"{_readlink(item)!r})")
+    return f"no such file or directory: {item!r}"
 
 
 def _stdin() -> SourceFile:
@@ -98,7 +364,7 @@ def _expand_s3(url: str, region: str | None, endpoint_override: str | None) -> l
             sel = pafs.FileSelector(base, recursive=True, allow_not_found=True)
             infos = sorted(
                 (i for i in s3.get_file_info(sel) if i.type == pafs.FileType.File
-                 and not any(_skip(part) for part in i.path[len(base):].split("/"))),
+                 and not any(_hidden(part) for part in i.path[len(base):].split("/"))),
                 key=lambda i: i.path,
             )
     except OSError as exc:
@@ -121,19 +387,30 @@ def expand(
     *,
     region: str | None = None,
     endpoint_override: str | None = None,
+    skipped: list[SkippedPath] | None = None,
 ) -> list[SourceFile]:
     """Every file named by ``source``, in order: directories recursively (sorted, hidden and
-    ``_``-prefixed names skipped), globs sorted, ``-`` for stdin, ``s3://bucket/prefix``."""
+    ``_``-prefixed names skipped, links to directories followed), globs sorted, ``-`` for
+    stdin, ``s3://bucket/prefix``. Each file is kept once, at the first path that reaches it
+    (through links, overlapping arguments or globs); later paths to it are dropped silently.
+    What a walk or glob finds but cannot read (FIFOs, devices, sockets, broken links, link
+    loops, unreadable directories, files gone since listed) is appended to ``skipped`` and
+    warned about (:class:`FlowLogWarning`); an explicit argument is read as named, a FIFO
+    too. Raises :class:`FlowLogError` when nothing readable is left but something was
+    skipped, the message saying what."""
     items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if not items:
         raise FlowLogError("no flow-log source given")
-    out: list[SourceFile] = []
+    ctx = _Expansion(skipped)
     for raw in items:
         item = os.fspath(raw)
         if item == "-":
-            out.append(_stdin())
+            ctx.files.append(_stdin())
         elif item.startswith("s3://"):
-            out.extend(_expand_s3(item, region, endpoint_override))
+            ctx.add_remote(_expand_s3(item, region, endpoint_override))
         else:
-            out.extend(_expand_local(item))
-    return out
+            _expand_local(item, ctx)
+    if not ctx.files and ctx.skipped:
+        names = ", ".join(repr(os.fspath(i)) for i in items)
+        raise FlowLogError(f"no readable flow-log file in {names}{ctx.summary()}")
+    return ctx.files
