@@ -25,18 +25,19 @@ from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
 from .insights import insights_text
 from .options import ReaderOptions, reader_options
 from .parquet import parquet_tables
-from .paths import SourceFile, expand
+from .paths import SkippedPath, SourceFile, expand
+from .values import DIGITS, MILLISECONDS_FROM, bad_times, number_problem, seconds
 
 if TYPE_CHECKING:
     import os
 
     import pyarrow as pa
 
+_BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark
 BLOCK_SIZE = 8 << 20  # bytes of decompressed text parsed at a time
 EXACT_BYTES = 16 << 10  # a failing range this small goes line by line
 MAX_SKIPPED_KEPT = 20
 _ADDRESS_LINE = re.compile(rb"^(?:-|[0-9A-Fa-f:.]{2,45})$")
-_INT_LIMIT = {"int32": 9, "int64": 18, "timestamp": 18}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,17 @@ class FlowLogStats:
     ignored_columns: list[str] = field(default_factory=list)
     unknown_fields: list[str] = field(default_factory=list)
     repeated_headers: int = 0
+    #: text lines read, of every kind: for each file, ``lines == header_lines + blank_lines +
+    #: skipped + records + outside_window`` (Parquet rows and Insights results count as lines)
+    lines: int = 0
+    #: S3 header lines (``version account-id ...``), the first of a file and repeated ones
+    header_lines: int = 0
+    #: empty lines, or lines of only spaces and tabs: not records
+    blank_lines: int = 0
+    #: entries of directories and globs not read (FIFOs, broken links, unreadable folders)
+    skipped_paths: list[SkippedPath] = field(default_factory=list)
+    #: start/end values read as milliseconds and turned into seconds (see flowlogs/values.py)
+    millisecond_times: int = 0
 
     def _skip(self, file: str, line: int, reason: str, text: bytes | str) -> None:
         self.skipped += 1
@@ -90,43 +102,6 @@ def _widen(span: tuple[datetime, datetime] | None, lo: Any, hi: Any) -> Any:
     if span is None:
         return (lo, hi)
     return (min(span[0], lo), max(span[1], hi))
-
-
-def _address_lut() -> Any:
-    import numpy as np
-
-    lut = np.zeros(256, dtype=bool)
-    lut[np.frombuffer(b"0123456789abcdefABCDEF:.", dtype=np.uint8)] = True
-    return lut
-
-
-_LUT: Any = None
-
-
-def addresses_look_valid(col: Any) -> bool:
-    """Cheap vectorised check of a string column: every non-null value is 2-45 characters of
-    ``[0-9A-Fa-f:.]`` (so IPv4 and IPv6 text pass, words and garbage fail). It works on the
-    raw Arrow buffers: about 15 ms per million values."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    global _LUT
-    if _LUT is None:
-        _LUT = _address_lut()
-    for chunk in getattr(col, "chunks", [col]):
-        n = len(chunk)
-        if n == 0 or chunk.null_count == n:
-            continue
-        mm = pc.min_max(pc.binary_length(chunk))
-        if mm["min"].as_py() < 2 or mm["max"].as_py() > 45:
-            return False
-        bufs = chunk.buffers()
-        offs = np.frombuffer(bufs[1], dtype=np.int32)
-        start, end = int(offs[chunk.offset]), int(offs[chunk.offset + n])
-        data = np.frombuffer(bufs[2], dtype=np.uint8)[start:end]
-        if not _LUT[data].all():
-            return False
-    return True
 
 
 class _Counting:
@@ -176,7 +151,17 @@ def _gzip_reader(raw: _Counting) -> Any:
 
 
 class _Parser:
-    """Parses blocks of whole lines of one text format into typed tables."""
+    """Parses blocks of whole lines of one text format into typed tables.
+
+    The line rule, the same on the fast path and line by line (so whether a line is read
+    depends on that line and the header in force, never on its neighbours): fields are
+    separated by runs of spaces and tabs, and spaces/tabs at the start or end of a line are
+    ignored; a UTF-8 byte-order mark at the start of a line is removed (``cat`` of files that
+    have one); a line ends with LF, a CR just before the LF belongs to the line end, and any
+    other CR makes the line invalid; numbers and times follow :mod:`awsip.flowlogs.values`; an
+    address field is ``-`` or 2-45 characters of ``[0-9A-Fa-f:.]``; text fields must be UTF-8.
+    Blank lines are not records (counted in ``FlowLogStats.blank_lines``).
+    """
 
     def __init__(self, fields: tuple[str, ...], cloudwatch: bool, threads: bool,
                  wanted: frozenset[str] | None = None) -> None:
@@ -188,27 +173,27 @@ class _Parser:
         self.kinds: list[Kind] = [FIELDS[f].kind if f in FIELDS else "string" for f in fields]
         names = (["__cw_timestamp"] if cloudwatch else []) + self.columns
         # The columns converted (and checked): all, or the wanted ones present in this format.
-        # None wanted still converts one (pyarrow reads all for an empty list), dropped after.
+        # None wanted still converts one, dropped after.
         read = [c for c in self.columns if wanted is None or c in wanted]
         self.none_wanted = not read
         self.read = read or self.columns[:1]
         kind_of = dict(zip(self.columns, self.kinds, strict=True))
-        self._csv_options(names, kind_of, threads)
+        self._csv_options(names, threads)
         self.ts_type = pa.timestamp("s", tz="UTC")
-        self._positions(kind_of)
+        self._positions(names, kind_of)
         self.ntok = len(names)
-        self.header: bytes | None = None  # the file's header line, skipped where repeated
+        self.header: list[bytes] | None = None  # the header's fields, skipped where repeated
+        self.millisecond_times = 0  # in the last table parsed
 
-    def _csv_options(self, names: list[str], kind_of: dict[str, Kind], threads: bool) -> None:
-        """pyarrow's CSV options for this format: space-delimited, no quoting, ``-`` is null,
-        the ``read`` columns typed (timestamps as int64, cast after); serial as a fallback."""
+    def _csv_options(self, names: list[str], threads: bool) -> None:
+        """pyarrow's CSV options for this format: space-delimited, no quoting, ``-`` is null;
+        every column as text (numbers are checked by the line rule, then cast: Arrow's own
+        integer parser also takes ``-5``, ``0x10`` and a leading tab), the columns not read as
+        unchecked bytes (only seen to be non-empty: an empty one is a doubled space); serial as
+        a fallback."""
         import pyarrow as pa
         from pyarrow import csv
 
-        types: dict[str, Any] = {}
-        for c in self.read:
-            k = kind_of[c]
-            types[c] = pa.int64() if k == "timestamp" else arrow_type(k)
         self.read_options = csv.ReadOptions(
             column_names=names, use_threads=threads, block_size=1 << 20
         )
@@ -220,23 +205,38 @@ class _Parser:
             newlines_in_values=False, ignore_empty_lines=True,
         )
         self.convert_options = csv.ConvertOptions(
-            column_types=types, null_values=["-"], strings_can_be_null=True,
-            include_columns=self.read, check_utf8=True,
+            column_types={c: pa.string() if c in self.read else pa.binary() for c in names},
+            null_values=["-"], strings_can_be_null=True, check_utf8=True,
         )
 
-    def _positions(self, kind_of: dict[str, Kind]) -> None:
+    def _positions(self, names: list[str], kind_of: dict[str, Kind]) -> None:
         """Where the checked columns are: in a parsed table (for :meth:`fast`) and among a
         line's fields (for :meth:`check_line`)."""
-        self.addr_idx = [i for i, c in enumerate(self.read) if c in ADDRESS_COLUMNS]
-        self.ts_idx = [i for i, c in enumerate(self.read) if kind_of[c] == "timestamp"]
+        read = set(self.read)
+        self.addr_idx = [i for i, c in enumerate(names) if c in read and c in ADDRESS_COLUMNS]
+        self.num_idx = [(i, kind_of[c]) for i, c in enumerate(names)
+                        if c in read and kind_of[c] != "string"]
+        self.text_idx = [i for i, c in enumerate(names)
+                         if c not in read or kind_of.get(c) == "string"]
+        self.read_idx = [names.index(c) for c in self.read]
         position = {c: i for i, c in enumerate(self.columns)}
-        self.int_tok = [(position[c], _INT_LIMIT[kind_of[c]]) for c in self.read
-                        if kind_of[c] != "string"]
+        self.num_tok = [(position[c], kind_of[c]) for c in self.read if kind_of[c] != "string"]
         self.addr_tok = [position[c] for c in self.read if c in ADDRESS_COLUMNS]
         self.str_tok = [position[c] for c in self.read if kind_of[c] == "string"]
 
     def fast(self, block: Any) -> pa.Table | None:
-        """Parse ``block``; None if it holds any line the fast path cannot take."""
+        """Parse ``block`` (whole lines); None if it holds any line the fast path cannot take
+        (the line rule then decides line by line)."""
+        if _lone_cr(block):
+            return None
+        if block.find(b"\t") >= 0 or (block.find(b"\xef") >= 0 and block.find(_BOM) >= 0):
+            return self._attempt(_single_spaced(block))
+        table = self._attempt(block)
+        if table is None and _needs_spacing(block):  # looked for only when the plain try fails
+            table = self._attempt(_single_spaced(block))
+        return table
+
+    def _attempt(self, block: Any) -> pa.Table | None:
         import pyarrow as pa
         from pyarrow import csv
 
@@ -264,16 +264,47 @@ class _Parser:
                 )
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return None
-        for i in self.addr_idx:
-            if not addresses_look_valid(table.column(i)):
+        return self._typed(table)
+
+    def _typed(self, table: pa.Table) -> pa.Table | None:
+        """The text columns checked by the line rule and typed (None if a value breaks it)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        millis = 0
+        for i in self.text_idx:
+            if not _bytes_in(table.column(i), None, 1, 1 << 30):  # an empty field: two spaces
                 return None
-        for i in self.ts_idx:
-            table = table.set_column(i, self.read[i], table.column(i).cast(self.ts_type))
+        for i in self.addr_idx:
+            if not _bytes_in(table.column(i), _ADDRESS_BYTES, 2, 45):
+                return None
+        for i, kind in self.num_idx:
+            col = table.column(i)
+            if not _bytes_in(col, _DIGIT_BYTES, 1, DIGITS[kind]):
+                return None
+            try:
+                typed = col.cast(pa.int64() if kind == "timestamp" else arrow_type(kind))
+            except pa.ArrowInvalid:  # above the type's largest value
+                return None
+            if kind == "timestamp":
+                if _any(bad_times(typed)):
+                    return None
+                millis += _count(pc.greater_equal(typed, pa.scalar(MILLISECONDS_FROM, pa.int64())))
+                typed = seconds(typed).cast(self.ts_type)
+            table = table.set_column(i, table.column_names[i], typed)
+        table = table.select(self.read_idx)
+        self.millisecond_times = millis  # of the last table returned
         return table.select([]) if self.none_wanted else table
 
+    def fields_of(self, line: bytes) -> list[bytes]:
+        """A line's fields by the line rule (runs of spaces/tabs separate them)."""
+        return _FIELD_SEP.split(line.strip(b" \t"))
+
     def check_line(self, line: bytes) -> str | None:
-        """Why ``line`` is not a valid record, or None if it is."""
-        toks = line.split(b" ")
+        """Why ``line`` (without its line end) is not a valid record, or None if it is."""
+        if b"\r" in line:
+            return "a carriage return (CR) inside the line (lines end with LF or CRLF)"
+        toks = self.fields_of(line)
         if len(toks) != self.ntok:
             return f"expected {self.ntok} fields, found {len(toks)}"
         if self.cloudwatch:
@@ -283,16 +314,113 @@ class _Parser:
                 toks[i].decode("utf-8")
         except UnicodeDecodeError:
             return "not UTF-8 text"
-        for i, limit in self.int_tok:
-            t = toks[i]
-            if t != b"-" and (not t.isdigit() or len(t) > limit):
-                return f"{self.columns[i]} is not a number: {t[:40].decode('utf-8', 'replace')!r}"
+        for i, kind in self.num_tok:
+            problem = number_problem(toks[i], kind, self.columns[i])
+            if problem is not None:
+                return problem
         for i in self.addr_tok:
             t = toks[i]
             if not _ADDRESS_LINE.match(t):
                 return f"{self.columns[i]} is not an IP address: " \
                        f"{t[:60].decode('utf-8', 'replace')!r}"
         return None
+
+
+_FIELD_SEP = re.compile(rb"[ \t]+")
+_LINE_BOM = re.compile(rb"(?m)^\xef\xbb\xbf")
+_EDGE_SPACE = re.compile(rb"[ \t]+(?=\r?\n)|(?<=\n)[ \t]+|^[ \t]+")
+_DOUBLE_OR_EDGE = re.compile(rb"[ \t]{2}|\t|[ \t]\r?\n|\n[ \t]|^[ \t]")
+
+
+def _lone_cr(block: Any) -> bool:
+    """Whether ``block`` holds a CR that is not part of a CRLF line end."""
+    if block.find(b"\r") < 0:
+        return False
+    return bool(block.count(b"\r") != block.count(b"\r\n"))
+
+
+def _needs_spacing(block: Any) -> bool:
+    """Whether ``block`` has a tab, a doubled space or a space at a line's start or end."""
+    return _DOUBLE_OR_EDGE.search(block) is not None
+
+
+def _single_spaced(block: Any) -> bytes:
+    """``block`` with every run of spaces/tabs one space and none at a line's start or end
+    (what pyarrow's one-character delimiter needs)."""
+    return _FIELD_SEP.sub(b" ", _EDGE_SPACE.sub(b"", _LINE_BOM.sub(b"", bytes(block))))
+
+
+def _byte_set(chars: bytes) -> Any:
+    import numpy as np
+
+    lut = np.zeros(256, dtype=bool)
+    lut[np.frombuffer(chars, dtype=np.uint8)] = True
+    return lut
+
+
+_ADDRESS_BYTES = b"0123456789abcdefABCDEF:."
+_DIGIT_BYTES = b"0123456789"
+_LUTS: dict[bytes, Any] = {}
+
+
+def _bytes_in(col: Any, allowed: bytes | None, min_len: int, max_len: int) -> bool:
+    """Whether every non-null value of a text column is ``min_len``-``max_len`` bytes long
+    and made only of ``allowed`` bytes (any bytes when None). Vectorised over the raw Arrow
+    buffers (a contiguous byte range such as the digits is checked by its least and greatest
+    byte, a few times faster than a table)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    lut = None
+    if allowed is not None and allowed != _DIGIT_BYTES:
+        lut = _LUTS.get(allowed)
+        if lut is None:
+            lut = _LUTS[allowed] = _byte_set(allowed)
+    for chunk in getattr(col, "chunks", [col]):
+        n = len(chunk)
+        if n == 0 or chunk.null_count == n:
+            continue
+        mm = pc.min_max(pc.binary_length(chunk))
+        if mm["min"].as_py() < min_len or mm["max"].as_py() > max_len:
+            return False
+        if allowed is None:
+            continue
+        bufs = chunk.buffers()
+        offs = np.frombuffer(bufs[1], dtype=np.int32)
+        start, end = int(offs[chunk.offset]), int(offs[chunk.offset + n])
+        data = np.frombuffer(bufs[2], dtype=np.uint8)[start:end]
+        if not data.size:
+            continue
+        lo, hi = data.min(), data.max()
+        if lut is None:  # digits
+            if lo < 0x30 or hi > 0x39:
+                return False
+        elif lo >= 0x2E and hi <= 0x39:  # only [./0-9], as in IPv4 text: no '/' allowed
+            if np.count_nonzero(data == 0x2F):
+                return False
+        elif not lut[data].all():
+            return False
+    return True
+
+
+def addresses_look_valid(col: Any) -> bool:
+    """Cheap vectorised check of a string column: every non-null value is 2-45 characters of
+    ``[0-9A-Fa-f:.]`` (so IPv4 and IPv6 text pass, words and garbage fail)."""
+    return _bytes_in(col, _ADDRESS_BYTES, 2, 45)
+
+
+def _count(mask: Any) -> int:
+    """How many values of a boolean array are true."""
+    import pyarrow.compute as pc
+
+    return int(pc.sum(mask).as_py() or 0)
+
+
+def _any(mask: Any) -> bool:
+    """Whether any value of a boolean array is true (nulls are not)."""
+    import pyarrow.compute as pc
+
+    return bool(pc.any(mask).as_py())
 
 
 class _LineBuffer:
@@ -510,9 +638,12 @@ class FlowLogReader:
             data: Any = view.obj  # the reused bytearray; the block is data[0:len(view)]
             start = 0
             if parser is None:
-                kind, payload = self._sniff(bytes(view[:65536]))
+                if data.startswith(_BOM):  # a byte-order mark before the first line
+                    start = len(_BOM)
+                first_end = data.find(b"\n", start, len(view))
+                kind, payload = self._sniff(bytes(view[start:max(first_end + 1, start + 65536)]))
                 if kind in ("insights-json", "insights-csv"):
-                    whole = self._rest_of(bytes(view), stream, raw)
+                    whole = self._rest_of(bytes(view[start:]), stream, raw)
                     yield from self._read_insights(src, whole, kind == "insights-json")
                     return
                 fields, header_len, cloudwatch = payload
@@ -521,9 +652,13 @@ class FlowLogReader:
                 )
                 parser = _Parser(fields, cloudwatch, self.use_threads, self.columns)
                 if header_len:
-                    parser.header = bytes(view[:header_len]).rstrip(b"\r\n")
-                    start = header_len
+                    header = bytes(view[start:start + header_len]).rstrip(b"\n")
+                    parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r")
+                                                     else header)
+                    start += header_len
                     state.line = 1
+                    self.stats.lines += 1
+                    self.stats.header_lines += 1
             yield from self._parse_block(parser, data, start, len(view), state)
             if bar is not None:
                 bar.update(raw.pos - last_pos)
@@ -543,31 +678,37 @@ class FlowLogReader:
             return "insights-json", None
         hdr = header_fields(first)
         if hdr is not None:
-            return "text", (hdr, first_end + 1, False)
+            return "text", (hdr, first_end + 1 if first_end >= 0 else len(block), False)
         if b"," in first and b" " not in first.strip():
             return "insights-csv", None
         fields = self._format or DEFAULT
         # CloudWatch Logs export: first non-empty line starts with an ISO-8601 timestamp
         for line in block[:65536].split(b"\n"):
             if line.strip():
-                return "text", (fields, 0, is_cloudwatch_line(line))
+                return "text", (fields, 0, is_cloudwatch_line(line.strip(b" \t")))
         return "text", (fields, 0, False)
 
     def _parse_block(
         self, parser: _Parser, data: Any, start: int, end: int, state: _FileState
     ) -> Iterator[pa.Table]:
         """Parse the lines in ``data[start:end]`` (bytes or bytearray) and emit them."""
-        for table in self._parse_range(parser, data, start, end, state.path, state.line):
+        lines = data.count(b"\n", start, end)
+        self.stats.lines += lines
+        for table in self._parse_range(parser, data, start, end, state.path, state.line, lines):
             yield from self._emit(table, state.path)
-        state.line += data.count(b"\n", start, end)
+        state.line += lines
 
     def _parse_range(
-        self, parser: _Parser, data: Any, start: int, end: int, path: str, line0: int
+        self, parser: _Parser, data: Any, start: int, end: int, path: str, line0: int,
+        lines: int,
     ) -> Iterator[pa.Table]:
-        """Fast path on the whole range; if it fails, bisect at a line boundary so only the
-        small pieces that hold bad lines go through the exact (per-line Python) path."""
-        table = parser.fast(memoryview(data)[start:end])
+        """Fast path on the whole range of ``lines`` lines; if it fails, bisect at a line
+        boundary so only the small pieces that hold bad lines go through the exact (per-line
+        Python) path."""
+        table = parser.fast(bytes(memoryview(data)[start:end]))
         if table is not None:
+            self.stats.blank_lines += lines - table.num_rows
+            self.stats.millisecond_times += parser.millisecond_times
             yield table
             return
         mid = data.find(b"\n", (start + end) // 2, end) if end - start > EXACT_BYTES else -1
@@ -576,32 +717,44 @@ class FlowLogReader:
             if exact is not None:
                 yield exact
             return
-        yield from self._parse_range(parser, data, start, mid + 1, path, line0)
-        yield from self._parse_range(
-            parser, data, mid + 1, end, path, line0 + data.count(b"\n", start, mid + 1)
-        )
+        left = data.count(b"\n", start, mid + 1)
+        yield from self._parse_range(parser, data, start, mid + 1, path, line0, left)
+        yield from self._parse_range(parser, data, mid + 1, end, path, line0 + left,
+                                     lines - left)
 
     def _exact(self, parser: _Parser, block: bytes, path: str, line0: int) -> pa.Table | None:
         """Line-by-line path for lines holding bad ones: report each, parse the rest."""
         good: list[bytes] = []
-        for i, line in enumerate(block.split(b"\n")):
-            line = line.rstrip(b"\r")
-            if not line.strip():
-                continue
-            if line == parser.header:  # files concatenated with their header lines
-                self.stats.repeated_headers += 1
-                continue
-            reason = parser.check_line(line)
-            if reason is None:
+        lines = block.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # the block ends with a line end
+        for i, line in enumerate(lines):
+            if line.endswith(b"\r"):
+                line = line[:-1]  # CRLF
+            if line.startswith(_BOM):
+                line = line[len(_BOM):]
+            if not line.strip(b" \t"):
+                self.stats.blank_lines += 1
+            elif parser.header is not None and self._is_header(parser, line):
+                self.stats.repeated_headers += 1  # files concatenated with their header lines
+                self.stats.header_lines += 1
+            elif (reason := parser.check_line(line)) is None:
                 good.append(line)
             else:
                 self._bad(path, line0 + i + 1, reason, line)
         if not good:
             return None
         table = parser.fast(b"\n".join(good) + b"\n")
-        if table is None:  # pragma: no cover - check_line accepts only what fast() takes
-            raise FlowLogError(f"{path}: internal error re-reading checked lines")
+        if table is None or table.num_rows != len(good):
+            raise FlowLogError(  # pragma: no cover - check_line accepts only what fast() takes
+                f"{path}, lines {line0 + 1}-{line0 + len(lines)}: internal error: lines the "
+                "line rule accepts were not parsed; please report this with the file")
+        self.stats.millisecond_times += parser.millisecond_times
         return table
+
+    @staticmethod
+    def _is_header(parser: _Parser, line: bytes) -> bool:
+        return parser.fields_of(line) == parser.header
 
     # ------------------------------------------------------------------ Parquet
 
@@ -704,8 +857,12 @@ def read_flow_logs(
     Faster when only some fields matter (``awsip report`` reads this way).
     """
     opts = reader_options(options, **kwargs)
-    files = expand(source, region=opts.region, endpoint_override=opts.endpoint_override)
-    return FlowLogReader(files, opts, columns=columns)
+    skipped: list[SkippedPath] = []
+    files = expand(source, region=opts.region, endpoint_override=opts.endpoint_override,
+                   skipped=skipped)
+    reader = FlowLogReader(files, opts, columns=columns)
+    reader.stats.skipped_paths = skipped
+    return reader
 
 
 def traffic_only(data: Any) -> Any:
