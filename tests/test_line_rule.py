@@ -215,3 +215,14 @@ def test_custom_format_header_lines_decide_the_columns_of_every_line() -> None:
     data = (" ".join(_CUSTOM) + "\n" + line(rec, _CUSTOM)).encode()
     rows, _ = _one(data)
     assert rows[0]["bytes"] == 4000 and rows[0]["srcport"] == 49152
+
+
+def test_a_nodata_time_past_year_9999_in_a_given_table_is_counted_without_a_crash() -> None:
+    import pyarrow as pa
+
+    ts = pa.timestamp("s", tz="UTC")
+    table = pa.table({"start": pa.array([10**15], ts), "end": pa.array([10**15 + 60], ts),
+                      "log_status": ["NODATA"], "srcaddr": ["-"], "dstaddr": ["-"],
+                      "bytes": pa.array([None], pa.int64())})
+    summary = awsip.summarize(table)
+    assert summary.num_rows == 0

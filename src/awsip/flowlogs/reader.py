@@ -93,7 +93,12 @@ def _seconds(scalar: Any) -> datetime | None:
     import pyarrow as pa
 
     v = scalar.cast(pa.int64()).as_py()
-    return None if v is None else datetime.fromtimestamp(v, tz=timezone.utc)
+    if v is None:
+        return None
+    try:
+        return datetime.fromtimestamp(v, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):  # past year 9999 (tables given directly)
+        return None
 
 
 def _widen(span: tuple[datetime, datetime] | None, lo: Any, hi: Any) -> Any:
