@@ -11,6 +11,12 @@ seconds (floor), because no flow log starts after the year 5138 in seconds and m
 1973-5138 fall there. Anything from 10**14 up is not a time: the line (or Parquet row) is
 skipped and counted with the reason. Both rules depend on the value alone, never on the values
 around it.
+
+Typed sources (Parquet) add two rules. Text in a numeric, time or address column that spells "no
+value" the way pandas, Spark or SQL exports do (:data:`NULL_TEXT`) is null there; a text flow
+log knows only ``-``. A column typed as a timestamp is an instant, not a number to guess the
+unit of: it is turned into seconds (floor) and must lie from 1970 to the end of the year 9999
+(:data:`LAST_SECOND`, the last second Python's ``datetime`` holds).
 """
 
 from __future__ import annotations
@@ -30,6 +36,14 @@ MILLISECONDS_FROM = 10**11
 
 TIME_LIMIT = 10**14
 """A time at or above this is not a time (10**14 ms would be the year 5138 again)."""
+
+
+NULL_TEXT = ("-", "", "none", "null", "nan", "nat", "na", "n/a", "<na>")
+"""Text meaning "no value" in a numeric, time or address column of a typed source, compared
+case-insensitively (``None``, ``NULL``, ``NaN``, ``<NA>`` ...)."""
+
+LAST_SECOND = 253402300799
+"""9999-12-31T23:59:59Z in Unix seconds: the last time a typed timestamp may hold."""
 
 
 def number_problem(token: bytes, kind: Kind, column: str) -> str | None:
@@ -59,6 +73,24 @@ def seconds(values: Any) -> Any:
     return pc.if_else(big, pc.divide(values, pa.scalar(1000, pa.int64())), values)
 
 
+def numbers_from_text(values: Any, kind: Kind) -> tuple[Any, Any]:
+    """:func:`number_problem` for a whole Arrow string array at once: the values as int64
+    (null where null or bad) and a boolean mask of the bad ones (false where null).
+    :data:`NULL_TEXT` spellings are null; the time limit is :func:`bad_times`' job."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    null = pc.or_(pc.is_null(values), pc.is_in(pc.utf8_lower(values),
+                                                value_set=pa.array(NULL_TEXT, pa.string())))
+    digits = pc.match_substring_regex(values, f"^[0-9]{{1,{DIGITS[kind]}}}$")
+    widest = pc.equal(pc.binary_length(values), DIGITS[kind])
+    over = pc.and_(widest, pc.greater(values, pa.scalar(str(INT_MAX[kind]), pa.string())))
+    good = pc.and_(digits, pc.invert(over))
+    bad = pc.fill_null(pc.and_(pc.invert(null), pc.invert(good)), False)
+    kept = pc.if_else(pc.and_(good, pc.invert(null)), values, pa.scalar(None, pa.string()))
+    return pc.cast(kept, pa.int64()), bad
+
+
 def bad_times(values: Any) -> Any:
     """A boolean mask of the values that are not times (negative or at/above
     :data:`TIME_LIMIT`); null where the value is null."""
@@ -69,5 +101,5 @@ def bad_times(values: Any) -> Any:
                   pc.greater_equal(values, pa.scalar(TIME_LIMIT, pa.int64())))
 
 
-__all__ = ["DIGITS", "INT_MAX", "MILLISECONDS_FROM", "TIME_LIMIT", "bad_times",
-           "number_problem", "seconds"]
+__all__ = ["DIGITS", "INT_MAX", "LAST_SECOND", "MILLISECONDS_FROM", "NULL_TEXT", "TIME_LIMIT",
+           "bad_times", "number_problem", "numbers_from_text", "seconds"]
