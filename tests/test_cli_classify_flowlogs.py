@@ -200,7 +200,7 @@ def test_truncated_gzip_exits_1_and_writes_nothing(tmp_path: Path,
     assert run([str(good), str(bad), "-o", str(out)]) == 1
     assert list(out.parent.iterdir()) == []  # no output, no temp file
     err = capsys.readouterr().err
-    assert f"awsip: error: {bad}: compressed data is truncated or corrupt near byte" in err
+    assert f"awsip: error: {bad}: compressed data is truncated or corrupt at byte" in err
     assert f"({out} not written)" in err
 
 

@@ -1,4 +1,4 @@
-"""Without the isal package the reader falls back to the standard library's gzip, same results."""
+"""Without the isal package the reader falls back to the standard library's zlib, same results."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def no_isal(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [m for m in sys.modules if m == "isal" or m.startswith("isal.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "isal", None)  # makes `import isal...` raise ImportError
+    from awsip.flowlogs import decompress
+
+    monkeypatch.setattr(decompress, "_isal", None)  # as if imported without isal
 
 
 def test_reads_gzip_with_the_standard_library(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Stream flow-log files into pyarrow RecordBatches.
 
-Design: the raw bytes of each file are decompressed (isal in a thread when installed, else
-zlib; chosen by the gzip magic bytes, not the name) into one reused buffer of whole lines.
+Design: the raw bytes of each file are decompressed (:mod:`awsip.flowlogs.decompress`: isal in
+a thread, zlib where isal is missing; chosen by the gzip magic bytes, not the name; after
+damage, everything zlib can read comes out first) into one reused buffer of whole lines.
 Each block goes to pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded,
 typed columns); address columns get a cheap vectorised check. A block the fast path rejects
 (wrong field count, non-numeric count, bad address, invalid UTF-8) is bisected at line
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FlowLogError, UsageError
+from .decompress import GzipDamage, open_gzip
 from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
 from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
 from .insights import insights_text
@@ -140,19 +142,6 @@ class _Counting:
 
     def close(self) -> None:
         pass
-
-
-def _gzip_reader(raw: _Counting) -> Any:
-    try:
-        from isal import igzip_threaded
-
-        return igzip_threaded.open(  # type: ignore[no-untyped-call]
-            raw, "rb", threads=1, block_size=1 << 20
-        )
-    except ImportError:  # pragma: no cover - isal is an optional extra
-        import gzip
-
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[call-overload]
 
 
 class _Parser:
@@ -431,7 +420,9 @@ def _any(mask: Any) -> bool:
 class _LineBuffer:
     """The reused buffer behind :meth:`FlowLogReader._blocks`: filled from a stream, emptied a
     block of whole lines at a time, grown only for a line longer than itself. A read error ends
-    the stream like EOF and is kept in ``error``."""
+    the stream like EOF and is kept in ``error``; damaged gzip data
+    (:class:`~awsip.flowlogs.decompress.GzipDamage`) drops the incomplete line before it,
+    is kept in ``damage``, and reading goes on where the stream resumes."""
 
     def __init__(self, stream: Any) -> None:
         self.buf = bytearray(BLOCK_SIZE)
@@ -439,6 +430,8 @@ class _LineBuffer:
         self.filled = 0
         self.eof = False
         self.error: Exception | None = None
+        #: each damage point met, with the bytes of the incomplete line dropped before it
+        self.damage: list[tuple[GzipDamage, int]] = []
         # readinto1: one decompressed piece per call, so an error loses only the broken piece
         self._readinto = getattr(stream, "readinto1", None) or stream.readinto
 
@@ -469,12 +462,25 @@ class _LineBuffer:
         while self.filled < len(self.buf) and not self.eof:
             try:
                 n = self._readinto(self.view[self.filled:])
-            except (EOFError, OSError, ValueError) as exc:  # truncated / corrupt gzip
+            except GzipDamage as exc:
+                self._cut(exc)
+                if exc.resumes:
+                    continue
+                n = 0
+            except (EOFError, OSError, ValueError) as exc:  # a source that fails to read
                 self.error, n = exc, 0
             if not n:
                 self.eof = True
                 break
             self.filled += n
+
+    def _cut(self, damage: GzipDamage) -> None:
+        """Drop what follows the last complete line before ``damage`` (and any bytes the
+        decompressor gave past zlib's stopping point): that line is incomplete."""
+        self.filled -= min(damage.overrun, self.filled)
+        keep = self.buf.rfind(b"\n", 0, self.filled) + 1
+        self.damage.append((damage, self.filled - keep))
+        self.filled = keep
 
     def _grow(self, size: int) -> None:
         bigger = bytearray(size)
@@ -488,6 +494,16 @@ class _LineBuffer:
         self.buf[self.filled] = 0x0A
         self.filled += 1
         return self.filled - 1
+
+
+def _damage_text(damage: GzipDamage, dropped: int) -> str:
+    """One damage point of a gzip file, for the error message."""
+    text = f"compressed data is truncated or corrupt at byte {damage.offset} ({damage.detail})"
+    if dropped:
+        text += f", an incomplete line of {dropped} bytes before it was not read"
+    if damage.resumes:
+        text += ", reading went on at the next gzip member"
+    return text
 
 
 @dataclass
@@ -606,7 +622,8 @@ class FlowLogReader:
                     bar.update(src.size)
                 return
             raw = _Counting(raw_stream, head)
-            stream = _gzip_reader(raw) if head.startswith(b"\x1f\x8b") else raw
+            stream = open_gzip(raw, reopen=src.opener if src.path != "-" else None) \
+                if head.startswith(b"\x1f\x8b") else raw
             yield from self._read_text(src, stream, raw, bar)
         finally:
             if stream is not None and stream is not raw_stream:
@@ -624,11 +641,15 @@ class FlowLogReader:
             lines.consume(end)
             if lines.eof and (lines.error is not None or lines.filled == 0):
                 break
+        if lines.damage:
+            raise FlowLogError(f"{src.path}: " + "; ".join(
+                _damage_text(d, dropped) for d, dropped in lines.damage)
+                + "; every complete line zlib could read was produced")
         if lines.error is not None:
             tail_note = (f"; an incomplete last line of {lines.filled} bytes was not read"
                          if lines.filled else "")
             raise FlowLogError(
-                f"{src.path}: compressed data is truncated or corrupt near byte {raw.pos} "
+                f"{src.path}: could not be read past byte {raw.pos} "
                 f"({type(lines.error).__name__}: {lines.error}); the records before that "
                 f"point were produced{tail_note}"
             )
