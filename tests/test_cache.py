@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -121,9 +122,9 @@ def test_a_process_that_waited_for_the_lock_reuses_the_fresh_refresh(
     ranges_server.serve(Reply(document("2026-03-27")))
     source.load_ranges(ranges_server.url)
     slot = Cache(cache_path).slot(ranges_server.url)
-    meta = json.loads(slot.meta_path.read_text())
-    meta["checked_at"] = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
-    slot.meta_path.write_text(json.dumps(meta))
+    meta = slot.read_meta()
+    assert meta is not None
+    slot.write_meta(replace(meta, checked_at=datetime.now(timezone.utc) - timedelta(days=2)))
     ranges_server.serve(Reply(document("2026-08-22T151705"), delay=0.5))
     script = _REFRESH.replace("max_age=0", "max_age=3600")
     env = dict(os.environ, PYTHONPATH=str(SRC))

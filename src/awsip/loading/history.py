@@ -9,31 +9,42 @@ Layout (inside the cache directory)::
 
 Writers hold the cache's lock (:meth:`awsip.loading.cache.Cache.lock`); readers never lock.
 
-**Entries are verified** when listed and when loaded. Listing checks the meta (a JSON object
-with an ASCII-digit syncToken naming its own file, a createDate and counts), that the data is a
-regular file that decompresses completely (the gzip checksum and length) to something that looks
-like this very publication; loading validates the whole document and that its syncToken is the
-entry's. A damaged entry (truncated gzip, garbled JSON, a directory in its place, ...) is reported
-with one :class:`~awsip.errors.RangesWarning`, moved aside into ``history/damaged/`` and never
-used; an entry whose data is simply missing (a concurrent prune) is skipped silently.
+**Entries are verified** when listed and when loaded. The meta carries the sha256 of the
+``.json.gz`` as stored and a digest of its own fields (:func:`awsip.fileio.record_digest`).
+Listing checks the meta (its digest; a JSON object with an ASCII-digit syncToken naming its own
+file, a createDate and counts), that the data is a regular file that decompresses completely
+(the gzip checksum and length) to something that looks like this very publication; loading
+checks the data's sha256 against the meta's before decompressing, then validates the whole
+document and that its syncToken and createDate are the entry's. A damaged entry (one changed
+bit anywhere, truncated gzip, garbled JSON, a directory in its place, ...) is reported with one
+:class:`~awsip.errors.RangesWarning`, moved aside into ``history/damaged/`` and never used; an
+entry whose data is simply missing (a concurrent prune) is skipped silently. Entries written by
+older versions (no sha256, no digest) get them, once verified the old way, at the next
+:meth:`History.add`.
+
+**No answer from a gap.** ``at=`` asks for the publication in force at a moment. When an entry
+set aside in ``damaged/`` has a syncToken (the publication time, in Unix seconds) newer than the
+answer and not after the moment, it may have been the one in force: that is a
+:class:`~awsip.errors.HistoryError` saying so, not the older publication.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import stat
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..encoding import iso_utc, parse_iso
 from ..errors import HistoryError, RangesError, RangesWarning
-from ..fileio import atomic_write, gunzip_bounded
+from ..fileio import atomic_write, gunzip_bounded, record_digest, record_problem
 from ..ranges.model import Origin, Ranges, SourceKind, parse_create_date
 
 
@@ -49,6 +60,9 @@ def _now() -> datetime:
 _MAX_BYTES = 64 * 1024 * 1024
 #: Entries already verified by this process: path -> (size, mtime_ns) when verified.
 _verified: dict[str, tuple[int, int]] = {}
+#: The members of a meta written before metas carried ``data_sha256`` and ``digest``.
+_LEGACY_META = frozenset({"sync_token", "create_date", "ipv4", "ipv6", "source", "kind",
+                          "stored_at"})
 
 
 class _Damaged(Exception):
@@ -67,6 +81,8 @@ class HistoryItem:
     kind: SourceKind
     path: Path
     stored_at: datetime | None = None
+    #: sha256 of the stored ``.json.gz`` (None for entries of older versions, not yet upgraded)
+    data_sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,15 +127,23 @@ class History:
             d = json.loads(meta_path.read_bytes())
         except ValueError:
             raise _Damaged(f"{meta_path.name} is not valid JSON") from None
+        if not isinstance(d, dict):
+            raise _Damaged(f"{meta_path.name} is not a JSON object")
+        problem = record_problem(d, _LEGACY_META)
+        if problem is not None:
+            raise _Damaged(f"{meta_path.name}: {problem}")
         try:
             token = d["sync_token"]
             created = parse_iso(d["create_date"])
             ipv4, ipv6 = int(d["ipv4"]), int(d["ipv6"])
+            digest = d.get("data_sha256")
         except (KeyError, TypeError, ValueError):
             raise _Damaged(f"{meta_path.name} lacks a field or has a bad one") from None
         if not (isinstance(token, str) and token.isascii() and token.isdigit()
                 and len(token) <= 20 and token == name) or created is None:
             raise _Damaged(f"{meta_path.name} names syncToken {str(token)[:30]!r}")
+        if not (digest is None or isinstance(digest, str)):
+            raise _Damaged(f"{meta_path.name} has a bad data_sha256")
         data_path = self.dir / f"{token}.json.gz"
         try:
             info = data_path.stat()
@@ -131,7 +155,7 @@ class History:
         kind = d.get("kind", "network")
         return HistoryItem(token, created, ipv4, ipv6, str(d.get("source", "")),
                            kind if kind in ("network", "file", "cache", "bundled", "memory")
-                           else "network", data_path, parse_iso(d.get("stored_at")))
+                           else "network", data_path, parse_iso(d.get("stored_at")), digest)
 
     def _set_aside(self, token: str, reason: str) -> Path:
         """Move a damaged entry's files into ``damaged/`` (best effort) and warn once."""
@@ -149,42 +173,58 @@ class History:
 
     def add(self, raw: bytes, ranges: Ranges, source: str, kind: SourceKind,
                     keep: int) -> bool:
-        """Record a publication (caller holds the lock) and prune to ``keep``; True if new."""
+        """Record a publication (caller holds the lock) and prune to ``keep``; True if new.
+        Entries of older versions kept get their sha256 and digest (:meth:`_upgrade`)."""
         if keep <= 0:
             return False
         data_path = self.dir / f"{ranges.sync_token}.json.gz"
         meta_path = self.dir / f"{ranges.sync_token}.meta.json"
         added = False
         if not (data_path.exists() and meta_path.exists()):
-            atomic_write(data_path, gzip.compress(raw, compresslevel=6, mtime=0))
-            atomic_write(meta_path, json.dumps({
-                "sync_token": ranges.sync_token, "create_date": _iso(ranges.create_date),
-                "ipv4": len(ranges.ipv4), "ipv6": len(ranges.ipv6), "source": source,
-                "kind": kind, "stored_at": _iso(_now()),
-            }, indent=1).encode())
+            data = gzip.compress(raw, compresslevel=6, mtime=0)
+            atomic_write(data_path, data)
+            atomic_write(meta_path, _meta_bytes(HistoryItem(
+                ranges.sync_token, ranges.create_date, len(ranges.ipv4), len(ranges.ipv6),
+                source, kind, data_path, _now(), _sha256(data))))
             added = True
-        self.prune(keep)
+        self._upgrade(self.prune(keep))
         return added
 
+    def _upgrade(self, kept: list[HistoryItem]) -> None:
+        """Give the entries of older versions (verified the old way when listed) the sha256 of
+        their data and a digest (caller holds the lock; best effort)."""
+        for item in kept:
+            if item.data_sha256 is not None:
+                continue
+            with contextlib.suppress(OSError):
+                upgraded = replace(item, data_sha256=_sha256(item.path.read_bytes()))
+                atomic_write(self.dir / f"{item.sync_token}.meta.json", _meta_bytes(upgraded))
+
     def prune(self, keep: int) -> list[HistoryItem]:
-        """Delete all but the newest ``keep`` publications (caller holds the lock)."""
+        """Delete all but the newest ``keep`` publications (caller holds the lock); the kept."""
         items = self.items()
         dropped = items[:-keep] if keep > 0 else items
         for item in dropped:
             for path in (item.path, self.dir / f"{item.sync_token}.meta.json"):
                 with contextlib.suppress(OSError):
                     path.unlink()
-        return dropped
+        return items[len(dropped):]
 
     def load(self, item: HistoryItem) -> Ranges:
-        """The publication stored for ``item`` (origin ``cache``), validated; a damaged entry is
-        moved aside with a warning and is a :class:`HistoryError`."""
+        """The publication stored for ``item`` (origin ``cache``), verified and validated; a
+        damaged entry is moved aside with a warning and is a :class:`HistoryError`."""
         try:
-            raw = _inflate(item.path.read_bytes())
+            data = item.path.read_bytes()
+            if item.data_sha256 is not None and _sha256(data) != item.data_sha256:
+                raise _Damaged("its sha256 is not the one its meta records")
+            raw = _inflate(data)
             ranges = Ranges.from_json(raw, origin=Origin("cache", str(item.path),
                                                          item.stored_at), where=str(item.path))
             if ranges.sync_token != item.sync_token:
                 raise _Damaged(f"holds syncToken {ranges.sync_token}")
+            if ranges.create_date != item.create_date:
+                raise _Damaged(f"holds createDate {ranges.create_date:%Y-%m-%d %H:%M:%S}, its "
+                               f"meta {item.create_date:%Y-%m-%d %H:%M:%S}")
         except (OSError, _Damaged, RangesError) as exc:
             reason = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
             aside = self._set_aside(item.sync_token, reason)
@@ -194,13 +234,21 @@ class History:
         return ranges
 
     def in_force_at(self, when: datetime) -> HistoryItem:
-        """The newest kept publication created at or before ``when``."""
+        """The newest kept publication created at or before ``when``; a
+        :class:`HistoryError` when there is none, or when a damaged entry set aside may have
+        been the one (see the module doc)."""
         items = self.items()
+        candidates = [i for i in items if i.create_date <= when]
+        lost = self._lost(when, candidates[-1] if candidates else None)
+        if lost is not None:
+            raise HistoryError(
+                f"the publication in force at {when:%Y-%m-%d %H:%M:%S} UTC may be syncToken "
+                f"{lost}, whose history entry was damaged and moved aside to "
+                f"{self.dir / 'damaged'}; the history cannot answer for that moment")
         if not items:
             raise HistoryError(
                 f"the cache {self.dir.parent} keeps no publication history yet; run `awsip update` "
                 "(each new publication fetched is kept)")
-        candidates = [i for i in items if i.create_date <= when]
         if not candidates:
             oldest = items[0]
             raise HistoryError(
@@ -209,6 +257,20 @@ class History:
                 f"(syncToken {oldest.sync_token}); {len(items)} kept in {self.dir} "
                 "(raise AWSIP_HISTORY to keep more)")
         return candidates[-1]
+
+    def _lost(self, when: datetime, found: HistoryItem | None) -> int | None:
+        """The newest syncToken set aside in ``damaged/`` that is newer than ``found`` and
+        not after ``when`` (syncTokens are publication times in Unix seconds), if any."""
+        try:
+            names = os.listdir(self.dir / "damaged")
+        except OSError:
+            return None
+        floor = int(found.sync_token) if found is not None else -1
+        limit = when.timestamp()
+        tokens = [int(head) for head in (n.split(".", 1)[0] for n in names)
+                  if head.isascii() and head.isdigit() and len(head) <= 20]
+        lost = [t for t in tokens if floor < t <= limit]
+        return max(lost) if lost else None
 
 
 
@@ -222,7 +284,8 @@ def _inflate(data: bytes) -> bytes:
 
 def _verify_data(path: Path, token: str, info: os.stat_result) -> None:
     """Check (once per process per file version) that ``path`` decompresses completely to what
-    looks like the publication ``token``; :class:`_Damaged` otherwise."""
+    looks like the publication ``token``; :class:`_Damaged` otherwise. (Its sha256 is checked
+    by :meth:`History.load`, before anything is answered from it.)"""
     key = str(path)
     stamp = (info.st_size, info.st_mtime_ns)
     if _verified.get(key) == stamp:
@@ -235,6 +298,21 @@ def _verify_data(path: Path, token: str, info: os.stat_result) -> None:
     if b'"syncToken"' not in text or token.encode() not in text:
         raise _Damaged(f"the document does not carry syncToken {token}")
     _verified[key] = stamp
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _meta_bytes(item: HistoryItem) -> bytes:
+    """The ``<syncToken>.meta.json`` of ``item``, with its digest."""
+    d: dict[str, Any] = {
+        "sync_token": item.sync_token, "create_date": _iso(item.create_date),
+        "ipv4": item.ipv4, "ipv6": item.ipv6, "source": item.source, "kind": item.kind,
+        "stored_at": _iso(item.stored_at), "data_sha256": item.data_sha256,
+    }
+    d["digest"] = record_digest(d)
+    return json.dumps(d, indent=1).encode()
 
 
 def parse_history_key(key: str) -> tuple[str | None, datetime | None]:
