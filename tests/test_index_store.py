@@ -3,6 +3,7 @@ blindly: a damaged, foreign or unwritable index file only costs a rebuild."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from awsip import classify
+from awsip.errors import RangesWarning
 from awsip.index import bulk as cache_mod
 from awsip.index.bulk import BulkIndex, bulk_index
 from awsip.loading import load_bundled
@@ -54,7 +56,7 @@ def check_against_oracle(ranges: Ranges, addresses: list[str],
     assert not wrong, wrong[:5]
 
 
-def test_the_index_of_a_cached_snapshot_is_saved_once_and_mapped_by_later_loads(
+def test_the_index_of_a_cached_snapshot_is_saved_once_and_read_by_later_loads(
         cache_path: Path, addresses: list[str], expected: list[tuple[str | None, ...]]) -> None:
     first = load_bundled()
     built = bulk_index(first)
@@ -62,7 +64,9 @@ def test_the_index_of_a_cached_snapshot_is_saved_once_and_mapped_by_later_loads(
     assert stored.exists()
     written = stored.stat().st_mtime_ns
     second = load_bundled()  # a new Ranges, as in the next process
-    loaded = bulk_index(second)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = bulk_index(second)
     assert loaded is not built
     assert not loaded._table.flags.writeable  # read from the file, not rebuilt
     assert stored.stat().st_mtime_ns == written
@@ -70,10 +74,12 @@ def test_the_index_of_a_cached_snapshot_is_saved_once_and_mapped_by_later_loads(
     check_against_oracle(second, addresses, expected)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "other key"])
-def test_a_damaged_or_foreign_index_file_is_rebuilt_and_replaced(
+@pytest.mark.parametrize(("damage", "warned"), [
+    ("truncated", True), ("empty", True), ("garbage", True), ("one byte changed", True),
+    ("other key", False), ("format 1", False)])
+def test_a_damaged_stale_or_foreign_index_file_is_rebuilt_and_replaced(
         cache_path: Path, addresses: list[str], expected: list[tuple[str | None, ...]],
-        damage: str) -> None:
+        damage: str, warned: bool) -> None:
     bulk_index(load_bundled())
     stored = cache_path / "bundled.index"
     good = stored.read_bytes()
@@ -82,11 +88,22 @@ def test_a_damaged_or_foreign_index_file_is_rebuilt_and_replaced(
     elif damage == "empty":
         stored.write_bytes(b"")
     elif damage == "garbage":
-        stored.write_bytes(b"AWSIPIDX" + b"\xff" * 64)
+        stored.write_bytes(b"AWSIPBIX" + b"\xff" * 64)
+    elif damage == "one byte changed":
+        stored.write_bytes(good[:-100] + bytes([good[-100] ^ 1]) + good[-99:])
+    elif damage == "format 1":
+        stored.write_bytes(b"AWSIPIDX" + b"\x00" * 64)  # the mapped format of older versions
     else:
         BulkIndex(load_bundled()).save(stored, "0" * 64)
     ranges = load_bundled()
-    index = bulk_index(ranges)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        index = bulk_index(ranges)
+    said = [str(w.message) for w in record if issubclass(w.category, RangesWarning)]
+    if warned:
+        assert len(said) == 1 and str(stored) in said[0] and "is damaged" in said[0], said
+    else:
+        assert said == []
     assert index._table.flags.writeable  # rebuilt in memory
     check_against_oracle(ranges, addresses, expected)
     assert stored.read_bytes() == good  # and stored again
@@ -97,10 +114,10 @@ def test_an_unwritable_cache_only_means_building_each_time(
         expected: list[tuple[str | None, ...]]) -> None:
     ranges = load_bundled()
 
-    def refuse(path: Path, data: bytes) -> None:
+    def refuse(path: Path, *args: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(cache_mod, "atomic_write", refuse)
+    monkeypatch.setattr(cache_mod, "write_sealed", refuse)
     check_against_oracle(ranges, addresses, expected)
     assert not (cache_path / "bundled.index").exists()
 
