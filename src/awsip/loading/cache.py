@@ -198,8 +198,9 @@ class Slot:
             with recheck_lock(self.root):  # a writer may be replacing it: look again
                 meta = self._meta_or_damage()
                 if isinstance(meta, DamagedFile):
-                    self._set_aside(self.meta_path, str(meta), "the cached copy is used only "
-                                    "where its other files vouch for it")
+                    self._set_aside(self.meta_path, str(meta), "until the next refresh the "
+                                    "cached copy is used only if its compact form vouches for "
+                                    "it")
                     return None
         return meta if meta is not None and meta.url == self.url else None
 
