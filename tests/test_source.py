@@ -12,7 +12,8 @@ import re
 import socket
 import warnings
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -363,9 +364,10 @@ def test_a_failed_refresh_is_not_retried_at_once(ranges_server: RangesServer,
                                                  cache_path: Path) -> None:
     good = _prime(ranges_server)
     slot = Cache(cache_path).slot(ranges_server.url)
-    meta = json.loads(slot.meta_path.read_text())
-    meta["checked_at"] = "2026-01-01T00:00:00+00:00"  # stale under the default max_age
-    slot.meta_path.write_text(json.dumps(meta))
+    meta = slot.read_meta()
+    assert meta is not None
+    # stale under the default max_age
+    slot.write_meta(replace(meta, checked_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
     ranges_server.serve(Reply(b"down for maintenance", 503))
     with pytest.warns(RangesWarning, match="HTTP 503"):
         source.load_ranges(ranges_server.url)
