@@ -378,6 +378,22 @@ def record_problem(record: Mapping[str, Any], legacy_keys: frozenset[str]) -> st
     return None
 
 
+def read_current(path: str | os.PathLike[str], magic: bytes, *, expect: Mapping[str, Any],
+                 action: str, legacy: Callable[[bytes], bool] | None = None) -> Sealed | None:
+    """The verified sealed file ``path`` when its header holds every item of ``expect`` (the
+    format, version and key it must have been written for); None when it is missing, stale
+    (another header, an older format: rebuilt silently) or damaged (with a warning that says
+    ``action``, what the caller does instead)."""
+    try:
+        sealed = read_sealed(path, magic, legacy=legacy)
+    except DamagedFile as exc:
+        warn_damaged(path, str(exc), action)
+        return None
+    if sealed is None or any(sealed.header.get(k) != v for k, v in expect.items()):
+        return None
+    return sealed
+
+
 def warn_damaged(path: str | os.PathLike[str], reason: str, action: str) -> None:
     """One :class:`~awsip.errors.RangesWarning` that cache file ``path`` is damaged
     (``reason``) and what is done about it (``action``), naming the caller outside awsip."""
@@ -399,6 +415,6 @@ def _is_awsip(module: str) -> bool:
 
 
 __all__ = ["STALE_TEMP_AGE", "DamagedFile", "OutputError", "Sealed", "atomic_file",
-           "atomic_write", "check_writable", "file_mode", "gunzip_bounded", "read_sealed",
-           "record_digest", "record_problem", "remove_stale_temps", "warn_damaged",
+           "atomic_write", "check_writable", "file_mode", "gunzip_bounded", "read_current",
+           "read_sealed", "record_digest", "record_problem", "remove_stale_temps", "warn_damaged",
            "write_sealed"]

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from ..addr import span
 from ..arrowutil import string_array
-from ..fileio import DamagedFile, read_sealed, warn_damaged, write_sealed
+from ..fileio import read_current, warn_damaged, write_sealed
 from ..ranges.model import register_view
 
 if TYPE_CHECKING:
@@ -111,17 +111,12 @@ class BulkIndex:
         The whole file is read into memory and verified (size against its header, sha256)
         before any array is used; it is not mapped, so a file truncated or rewritten while in
         use cannot take the process down (SIGBUS)."""
-        try:
-            sealed = read_sealed(path, _INDEX_MAGIC, legacy=lambda head: head[:8] == b"AWSIPIDX")
-        except DamagedFile as exc:
-            warn_damaged(path, str(exc), "ignored and rebuilt")
-            return None
+        sealed = read_current(path, _INDEX_MAGIC, legacy=lambda head: head[:8] == b"AWSIPIDX",
+                              expect={"format": _INDEX_FORMAT, "key": key, "awsip": _version()},
+                              action="ignored and rebuilt")
         if sealed is None:
             return None
         header = sealed.header
-        if (header.get("format") != _INDEX_FORMAT or header.get("key") != key
-                or header.get("awsip") != _version()):
-            return None
         try:
             return cls._from_arrays(sealed.payload, header)
         except (ValueError, KeyError, TypeError, IndexError) as exc:

@@ -64,7 +64,7 @@ from ..fileio import (
     DamagedFile,
     atomic_write,
     gunzip_bounded,
-    read_sealed,
+    read_current,
     record_digest,
     record_problem,
     warn_damaged,
@@ -314,16 +314,11 @@ def read_compact(path: Path, key: str, origin: Origin) -> Ranges | None:
     marshal trusts its input and may crash or return wrong data on a damaged one. The result's
     origin names the file and key (``Origin.derived``), so data derived from it (the bulk
     index) can be kept next to it."""
-    try:
-        sealed = read_sealed(path, _COMPACT_MAGIC, legacy=_old_compact)
-    except DamagedFile as exc:
-        warn_damaged(path, str(exc), "ignored and rebuilt from verified data")
-        return None
+    sealed = read_current(path, _COMPACT_MAGIC, legacy=_old_compact,
+                          expect={"format": _COMPACT_FORMAT, "python": _PYTHON, "key": key,
+                                  "state": Ranges.COMPACT_FORMAT},
+                          action="ignored and rebuilt from verified data")
     if sealed is None:
-        return None
-    header = sealed.header
-    if (header.get("format") != _COMPACT_FORMAT or header.get("python") != _PYTHON
-            or header.get("key") != key or header.get("state") != Ranges.COMPACT_FORMAT):
         return None
     # ~50,000 acyclic objects are created here: pausing the cyclic GC saves about a third.
     enabled = gc.isenabled()
