@@ -55,14 +55,32 @@ _workdir: Path | None = None
 
 
 def workdir() -> Path:
-    """A private directory for this process (on tmpfs when there is one), removed at exit."""
+    """A private directory for this process (on tmpfs when there is one), removed at exit.
+
+    libFuzzer ends its processes without Python's exit handlers (each fork-mode job is one),
+    so the directories of processes no longer running are removed here first."""
     global _workdir
     if _workdir is None:
         shm = Path("/dev/shm")
-        base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-        _workdir = Path(tempfile.mkdtemp(prefix="awsip-fuzz-", dir=base))
+        base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+        for old in base.glob(f"awsip-fuzz-{os.getuid()}-*-*"):
+            pid = old.name.split("-")[3]
+            if pid.isdigit() and not _running(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        _workdir = Path(tempfile.mkdtemp(prefix=f"awsip-fuzz-{os.getuid()}-{os.getpid()}-",
+                                         dir=base))
         atexit.register(shutil.rmtree, _workdir, True)
     return _workdir
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def input_file(data: bytes, name: str = "input") -> Path:
@@ -86,6 +104,10 @@ KNOWN_BUGS: dict[str, Callable[[BaseException, bytes], bool]] = {
     # or shorter, or none) the mask has one entry for an empty array (IndexError).
     "no-split-24-block": lambda exc, data: isinstance(exc, IndexError)
     and "boolean index did not match" in str(exc),
+    # flowlogs/reader.py, _read_text: the first line loses the file's byte-order mark and then
+    # another at the start of the line (two in all); any other line loses one.
+    "first-line-two-boms": lambda exc, data: isinstance(exc, AssertionError)
+    and data.startswith(b"\xef\xbb\xbf" * 2),
     # api.py: ``ranges or default_ranges()`` takes an empty Ranges (falsy: len 0) for "not
     # given", so awsip.lookup/classify answer from the default publication instead.
     "empty-ranges-replaced": lambda exc, data: isinstance(exc, AssertionError)

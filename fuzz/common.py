@@ -10,14 +10,12 @@ and exits 1 if any failed; libFuzzer flags (``-x=y``) are ignored then.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import gc
 import importlib
 import importlib.util
 import os
 import pkgutil
-import shutil
 import sys
 import tempfile
 import traceback
@@ -95,10 +93,12 @@ def replay(test_one_input: TestOneInput, paths: list[str]) -> int:
 def main(test_one_input: TestOneInput) -> None:
     """Fuzz with atheris, or replay (see the module doc)."""
     warnings.simplefilter("ignore")  # awsip's warnings are outcomes, not failures
-    # Never the network nor the user's cache (awsip.default_ranges: the bundled snapshot).
+    # Never the network nor the user's cache (awsip.default_ranges: the bundled snapshot). One
+    # directory for every run and fork-mode job: libFuzzer ends processes without Python's
+    # exit handlers, so anything made per process would pile up.
     os.environ["AWSIP_OFFLINE"] = "1"
-    os.environ["AWSIP_CACHE_DIR"] = tempfile.mkdtemp(prefix="awsip-fuzz-cache-")
-    atexit.register(shutil.rmtree, os.environ["AWSIP_CACHE_DIR"], True)
+    os.environ["AWSIP_CACHE_DIR"] = os.path.join(tempfile.gettempdir(),
+                                                 f"awsip-fuzz-cache-{os.getuid()}")
     if not PLAIN:
         warm_up(test_one_input)
     run = collecting(test_one_input)
@@ -148,14 +148,20 @@ def collecting(test_one_input: TestOneInput) -> TestOneInput:
 def _relauncher() -> str:
     """An executable that runs this harness with this interpreter: libFuzzer starts
     ``argv[0]`` again for ``-minimize_crash=1``, ``-merge=1`` and ``-fork=N``, which needs no
-    activated virtual environment then."""
+    activated virtual environment then. Its name depends only on the interpreter and the
+    script, so every run and job shares one (rewritten atomically, never removed: a running
+    fork-mode parent starts each new job with it)."""
+    import hashlib
     import shlex
 
     script = Path(sys.argv[0]).resolve()
-    fd, name = tempfile.mkstemp(prefix=f"awsip-{script.stem}-", suffix=".sh")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(script))} "
-                 '"$@"\n')
-    os.chmod(name, 0o755)
-    atexit.register(os.unlink, name)
+    text = f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(script))} \"$@\"\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    name = os.path.join(tempfile.gettempdir(), f"awsip-{script.stem}-{os.getuid()}-{digest}.sh")
+    if not os.path.exists(name):
+        fd, part = tempfile.mkstemp(prefix=".awsip-relaunch-", dir=os.path.dirname(name))
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(part, 0o755)
+        os.replace(part, name)
     return name
