@@ -96,22 +96,7 @@ def input_file(data: bytes, name: str = "input") -> Path:
 #: Tolerated only with ``AWSIP_FUZZ_KNOWN_BUGS=1``, so that a long run finds new bugs rather
 #: than the same one again; without it (the default) they fail like any other.
 KNOWN_BUGS: dict[str, Callable[[BaseException, bytes], bool]] = {
-    # ranges/model.py, _parse_item: a name with a lone surrogate (JSON "\ud800") is accepted;
-    # the bulk index and to_arrow cannot encode it (UnicodeEncodeError).
-    "lone-surrogate-name": lambda exc, data: isinstance(exc, UnicodeEncodeError)
-    and "surrogates not allowed" in str(exc),
-    # index/bulk.py, _split_blocks: with no segment start inside a /24 (every IPv4 prefix /24
-    # or shorter, or none) the mask has one entry for an empty array (IndexError).
-    "no-split-24-block": lambda exc, data: isinstance(exc, IndexError)
-    and "boolean index did not match" in str(exc),
-    # flowlogs/reader.py, _read_text: the first line loses the file's byte-order mark and then
-    # another at the start of the line (two in all); any other line loses one.
-    "first-line-two-boms": lambda exc, data: isinstance(exc, AssertionError)
-    and data.startswith(b"\xef\xbb\xbf" * 2),
-    # api.py: ``ranges or default_ranges()`` takes an empty Ranges (falsy: len 0) for "not
-    # given", so awsip.lookup/classify answer from the default publication instead.
-    "empty-ranges-replaced": lambda exc, data: isinstance(exc, AssertionError)
-    and "answered from another publication" in str(exc),
+    # none open: the four found so far are fixed and kept as tests/test_fuzz_regressions.py
 }
 
 

@@ -28,21 +28,7 @@ SEEDS = ROOT / "fuzz" / "corpus"
 HARNESSES = ("reader", "ranges", "addresses")
 
 #: Saved inputs of bugs not fixed yet: path under tests/data/fuzz -> where the bug is.
-OPEN_BUGS = {
-    "reader/two-byte-order-marks.log":
-        "flowlogs/reader.py _read_text removes the byte-order mark before the first line, then "
-        "the line rule removes another at the line's start: a line beginning with two is read "
-        "with both removed on line 1 and with one on any other line (docs/flowlogs.md: one)",
-    "ranges/lone-surrogate-service.json":
-        "ranges/model.py _parse_item accepts a name holding a lone surrogate (JSON \\ud800), "
-        "which is not Unicode text: the scalar lookup answers with it, but the bulk index "
-        "(arrowutil.string_array via index/bulk.py _label_columns) and to_arrow raise "
-        "UnicodeEncodeError",
-    "ranges/no-split-24-block.json":
-        "index/bulk.py _split_blocks (commit 09b953d): with no segment start inside a /24 (all "
-        "IPv4 prefixes /24 or shorter, or none) the mask np.concatenate(([True], ...)) has one "
-        "entry for an empty array: IndexError when the bulk index is built",
-}
+OPEN_BUGS: dict[str, str] = {}
 
 
 def load_checks() -> ModuleType:
@@ -123,7 +109,6 @@ def test_corrupt_deflate_data_is_a_flow_log_error_naming_the_file(gzip_module: s
     assert str(path) in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_BUGS["reader/two-byte-order-marks.log"])
 def test_a_line_starting_with_two_byte_order_marks_is_read_alike_first_and_later(
         tmp_path: Path) -> None:
     # Found by the one-hour fuzz_reader run: the saved input is the two marks alone
@@ -142,7 +127,6 @@ def test_a_line_starting_with_two_byte_order_marks_is_read_alike_first_and_later
 
 
 # --------------------------------------------------------------------------- the ranges loader
-@pytest.mark.xfail(strict=True, reason=OPEN_BUGS["ranges/lone-surrogate-service.json"])
 def test_a_name_that_is_not_unicode_text_is_refused_or_classified_like_lookup() -> None:
     raw = (FOUND / "ranges" / "lone-surrogate-service.json").read_bytes()  # "service": "\\ud800"
     try:
@@ -154,7 +138,6 @@ def test_a_name_that_is_not_unicode_text_is_refused_or_classified_like_lookup() 
     assert row["service"] == ranges.lookup("1.2.3.4").service
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_BUGS["ranges/no-split-24-block.json"])
 @pytest.mark.parametrize("prefixes", [["1.2.3.0/24"], ["1.2.0.0/16", "1.2.3.0/24"], []])
 def test_publications_without_a_split_24_block_are_classified_like_lookup(
         prefixes: list[str]) -> None:
@@ -168,12 +151,8 @@ def test_publications_without_a_split_24_block_are_classified_like_lookup(
     assert [r["prefix"] for r in rows] == [ranges.lookup(a).prefix for a in addresses]
 
 
-EMPTY_RANGES_BUG = (
-    "api.py: `ranges or default_ranges()` takes an empty Ranges (len 0, so falsy: a filter that "
-    "matched nothing) for 'not given', and answers from the default publication")
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_RANGES_BUG)
 @pytest.mark.filterwarnings("ignore::awsip.BundledRangesWarning")
 def test_an_empty_publication_given_is_the_one_used(ranges: Ranges) -> None:
     # Found by the ranges check on the empty-lists seed (no network here: conftest's dead proxy

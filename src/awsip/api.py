@@ -30,9 +30,15 @@ if TYPE_CHECKING:
     from .ranges.model import Ranges
 
 
+def _or_default(ranges: Ranges | None) -> Ranges:
+    """``ranges``, or the default publication when None (an empty Ranges, say a filter that
+    matched nothing, is an answer too: it is used, not replaced)."""
+    return ranges if ranges is not None else default_ranges()
+
+
 def lookup(ip: object, ranges: Ranges | None = None) -> Match:
     """Look up one address in ``ranges`` (default: :func:`awsip.default_ranges`)."""
-    return (ranges or default_ranges()).lookup(ip)
+    return (_or_default(ranges)).lookup(ip)
 
 
 def classify(ips: Any, ranges: Ranges | None = None) -> pa.Table:
@@ -41,7 +47,7 @@ def classify(ips: Any, ranges: Ranges | None = None) -> pa.Table:
     defaults to :func:`awsip.default_ranges`."""
     from .classification.engine import classify as run
 
-    return run(ips, ranges or default_ranges())
+    return run(ips, _or_default(ranges))
 
 
 def read_flow_logs(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
@@ -60,7 +66,7 @@ def enrich_flow_logs(source: Any, ranges: Ranges | None = None,
     :func:`awsip.classification.enrich.enrich_flow_logs`."""
     from .classification.enrich import enrich_flow_logs as run
 
-    return run(source, ranges or default_ranges(), reader_options(options, **reader))
+    return run(source, _or_default(ranges), reader_options(options, **reader))
 
 
 def summarize(source: Any, by: str | Iterable[str] | None = ("service", "region"),
@@ -70,7 +76,7 @@ def summarize(source: Any, by: str | Iterable[str] | None = ("service", "region"
     :func:`awsip.traffic.summary.summarize`."""
     from .traffic.summary import summarize as run
 
-    return run(source, ranges or default_ranges(), by, vpc_cidrs,
+    return run(source, _or_default(ranges), by, vpc_cidrs,
                reader_options(options, **reader))
 
 
@@ -87,7 +93,7 @@ def report(source: Any, *, by: str | Iterable[str] | None = ("service", "region"
     from .advice.report import report as run
     from .traffic.nat import NatSpec
 
-    return run(source, ranges or default_ranges(), by=by, top=top, vpc_cidrs=vpc_cidrs,
+    return run(source, _or_default(ranges), by=by, top=top, vpc_cidrs=vpc_cidrs,
                vpc_region=vpc_region, nat=NatSpec.of(nat_enis, nat_ips),
                price_per_gb=DEFAULT_PRICE_PER_GB if price_per_gb is None else price_per_gb,
                gb_bytes=GB_BYTES if gb_bytes is None else gb_bytes, hourly=hourly,

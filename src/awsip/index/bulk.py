@@ -233,6 +233,8 @@ def _split_blocks(starts: NDArray[np.int64]) -> NDArray[np.int64]:
     second-level block. Not ``np.unique``: it imports numpy.ma (~20 ms), and loading a stored
     index should not."""
     blocks = starts[(starts & 255) != 0] >> 8
+    if not blocks.size:
+        return np.zeros(0, dtype=np.int64)
     first: NDArray[np.int64] = blocks[np.concatenate(([True], blocks[1:] != blocks[:-1]))]
     return first
 

@@ -459,6 +459,9 @@ def _parse_item(item: object, version: int, where: str, prefix_key: str) -> tupl
         value = item[key]
         if not isinstance(value, str) or not value:
             raise RangesError(f"{where}.{key}: expected a non-empty string, got {value!r}")
+        if not value.isascii() and not _is_unicode(value):
+            raise RangesError(f"{where}.{key}: {value!r} is not Unicode text (a lone "
+                              "surrogate escape such as \\ud800)")
         values.append(value)
     text = values[0]
     try:
@@ -469,6 +472,16 @@ def _parse_item(item: object, version: int, where: str, prefix_key: str) -> tupl
         raise RangesError(f"{where}.{prefix_key}: {text!r} is not an IPv{version} prefix")
     canonical = f"{format_address(version, network)}/{plen}"
     return Entry(canonical, values[1], values[2], values[3]), _Parsed(version, network, plen)
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (JSON's ``\\ud800`` escapes give strings that are not,
+    and that no UTF-8 writer, Arrow's included, accepts)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _astuple(p: _Parsed) -> tuple[int, int, int]:
