@@ -218,15 +218,17 @@ class _Parser:
         self.addr_tok = [position[c] for c in self.read if c in ADDRESS_COLUMNS]
         self.str_tok = [position[c] for c in self.read if kind_of[c] == "string"]
 
-    def fast(self, block: Any) -> pa.Table | None:
+    def fast(self, block: Any, respace: bool = True) -> pa.Table | None:
         """Parse ``block`` (whole lines); None if it holds any line the fast path cannot take
-        (the line rule then decides line by line)."""
+        (the line rule then decides line by line). ``respace``: when the plain try fails,
+        look for doubled or edge spaces and try again with them made single (the caller
+        bisecting a block already looked)."""
         if _lone_cr(block):
             return None
         if block.find(b"\t") >= 0 or (block.find(b"\xef") >= 0 and block.find(_BOM) >= 0):
             return self._attempt(_single_spaced(block))
         table = self._attempt(block)
-        if table is None and _needs_spacing(block):  # looked for only when the plain try fails
+        if table is None and respace and _needs_spacing(block):
             table = self._attempt(_single_spaced(block))
         return table
 
@@ -294,7 +296,9 @@ class _Parser:
 
     def fields_of(self, line: bytes) -> list[bytes]:
         """A line's fields by the line rule (runs of spaces/tabs separate them)."""
-        return _FIELD_SEP.split(line.strip(b" \t"))
+        if b"\x0b" in line or b"\x0c" in line or b"\r" in line or b"\n" in line:
+            return _FIELD_SEP.split(line.strip(b" \t"))  # those are not separators
+        return line.split()  # the same, for a line holding no other ASCII white space
 
     def check_line(self, line: bytes) -> str | None:
         """Why ``line`` (without its line end) is not a valid record, or None if it is."""
@@ -325,7 +329,6 @@ class _Parser:
 _FIELD_SEP = re.compile(rb"[ \t]+")
 _LINE_BOM = re.compile(rb"(?m)^\xef\xbb\xbf")
 _EDGE_SPACE = re.compile(rb"[ \t]+(?=\r?\n)|(?<=\n)[ \t]+|^[ \t]+")
-_DOUBLE_OR_EDGE = re.compile(rb"[ \t]{2}|\t|[ \t]\r?\n|\n[ \t]|^[ \t]")
 
 
 def _lone_cr(block: Any) -> bool:
@@ -336,8 +339,20 @@ def _lone_cr(block: Any) -> bool:
 
 
 def _needs_spacing(block: Any) -> bool:
-    """Whether ``block`` has a tab, a doubled space or a space at a line's start or end."""
-    return _DOUBLE_OR_EDGE.search(block) is not None
+    """Whether ``block`` has a tab, a doubled space or a space at a line's start or end
+    (vectorised: ~8 ms per 8 MiB, where a regular expression takes ten times that)."""
+    import numpy as np
+
+    if block.find(b"\t") >= 0:
+        return True
+    a = np.frombuffer(block, dtype=np.uint8)
+    if not a.size:
+        return False
+    space = a == 0x20
+    if space[0] or space[-1]:
+        return True
+    end = (a == 0x0A) | (a == 0x0D)  # a space next to a line end (LF, or the CR of CRLF)
+    return bool((space[1:] & (space[:-1] | end[:-1])).any() or (space[:-1] & end[1:]).any())
 
 
 def _single_spaced(block: Any) -> bytes:
@@ -723,18 +738,21 @@ class FlowLogReader:
         """Parse the lines in ``data[start:end]`` (bytes or bytearray) and emit them."""
         lines = data.count(b"\n", start, end)
         self.stats.lines += lines
-        for table in self._parse_range(parser, data, start, end, state.path, state.line, lines):
+        for table in self._parse_range(parser, data, start, end, state.path, state.line, lines,
+                                       respace=True):
             yield from self._emit(table, state.path)
         state.line += lines
 
     def _parse_range(
         self, parser: _Parser, data: Any, start: int, end: int, path: str, line0: int,
-        lines: int,
+        lines: int, respace: bool = False,
     ) -> Iterator[pa.Table]:
         """Fast path on the whole range of ``lines`` lines; if it fails, bisect at a line
         boundary so only the small pieces that hold bad lines go through the exact (per-line
-        Python) path."""
-        table = parser.fast(bytes(memoryview(data)[start:end]))
+        Python) path. Doubled spaces are looked for in the whole block only (``respace``):
+        a piece of a block without them has none."""
+        piece = bytes(memoryview(data)[start:end])
+        table = parser.fast(piece, respace)
         if table is not None:
             self.stats.blank_lines += lines - table.num_rows
             self.stats.millisecond_times += parser.millisecond_times
@@ -747,9 +765,10 @@ class FlowLogReader:
                 yield exact
             return
         left = data.count(b"\n", start, mid + 1)
-        yield from self._parse_range(parser, data, start, mid + 1, path, line0, left)
+        respace = respace and _needs_spacing(piece)  # the pieces need it only if the block did
+        yield from self._parse_range(parser, data, start, mid + 1, path, line0, left, respace)
         yield from self._parse_range(parser, data, mid + 1, end, path, line0 + left,
-                                     lines - left)
+                                     lines - left, respace)
 
     def _exact(self, parser: _Parser, block: bytes, path: str, line0: int) -> pa.Table | None:
         """Line-by-line path for lines holding bad ones: report each, parse the rest."""

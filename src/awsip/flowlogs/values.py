@@ -50,13 +50,14 @@ def number_problem(token: bytes, kind: Kind, column: str) -> str | None:
     """Why ``token`` is not a value of a numeric field, or None if it is (``-`` is null)."""
     if token == b"-":
         return None
-    shown = token[:40].decode("utf-8", "replace")
-    if not token.isdigit() or not token.isascii() or len(token) > DIGITS[kind] \
-            or int(token) > INT_MAX[kind]:
-        return f"{column} is not a number: {shown!r}"
-    if kind == "timestamp" and int(token) >= TIME_LIMIT:
-        return f"{column} is not a time in seconds or milliseconds: {shown!r}"
-    return None
+    n = len(token)
+    digits = DIGITS[kind]  # bytes.isdigit() is true for ASCII digits only
+    if token.isdigit() and (n < digits or (n == digits and int(token) <= INT_MAX[kind])):
+        if kind != "timestamp" or n < 15 and int(token) < TIME_LIMIT:
+            return None
+        return f"{column} is not a time in seconds or milliseconds: " \
+               f"{token[:40].decode('utf-8', 'replace')!r}"
+    return f"{column} is not a number: {token[:40].decode('utf-8', 'replace')!r}"
 
 
 def seconds(values: Any) -> Any:
