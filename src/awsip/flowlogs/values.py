@@ -53,7 +53,7 @@ def number_problem(token: bytes, kind: Kind, column: str) -> str | None:
     n = len(token)
     digits = DIGITS[kind]  # bytes.isdigit() is true for ASCII digits only
     if token.isdigit() and (n < digits or (n == digits and int(token) <= INT_MAX[kind])):
-        if kind != "timestamp" or n < 15 and int(token) < TIME_LIMIT:
+        if kind != "timestamp" or n <= 14:  # 14 digits or fewer: below TIME_LIMIT (10**14)
             return None
         return f"{column} is not a time in seconds or milliseconds: " \
                f"{token[:40].decode('utf-8', 'replace')!r}"
