@@ -206,26 +206,25 @@ def _value_type(t: pa.DataType) -> pa.DataType:
             return t
 
 
-def _is_nested(t: pa.DataType) -> bool:
+def _type_is(t: pa.DataType, *checks: str) -> bool:
+    """Whether any of the ``pyarrow.types`` checks named holds for ``t``; a check this
+    pyarrow does not have (the view types came in pyarrow 16) does not."""
     import pyarrow as pa
 
-    t = _value_type(t)
-    return bool(pa.types.is_nested(t) or pa.types.is_list_view(t)
-                or pa.types.is_large_list_view(t))
+    return any(getattr(pa.types, name, lambda _t: False)(t) for name in checks)
+
+
+def _is_nested(t: pa.DataType) -> bool:
+    return _type_is(_value_type(t), "is_nested", "is_list_view", "is_large_list_view")
 
 
 def _is_text(t: pa.DataType) -> bool:
-    import pyarrow as pa
-
-    return bool(pa.types.is_string(t) or pa.types.is_large_string(t)
-                or pa.types.is_string_view(t))
+    return _type_is(t, "is_string", "is_large_string", "is_string_view")
 
 
 def _is_bytes(t: pa.DataType) -> bool:
-    import pyarrow as pa
-
-    return bool(pa.types.is_binary(t) or pa.types.is_large_binary(t)
-                or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t))
+    return _type_is(t, "is_binary", "is_large_binary", "is_fixed_size_binary",
+                    "is_binary_view")
 
 
 def _check_type(f: pa.Field, catalogued: Field, path: str) -> None:
@@ -307,8 +306,11 @@ def _bytes_type(text_type: pa.DataType) -> pa.DataType:
     """The binary type laid out like the text type ``text_type``."""
     import pyarrow as pa
 
-    return {pa.string(): pa.binary(), pa.large_string(): pa.large_binary(),
-            pa.string_view(): pa.binary_view()}[text_type]
+    if pa.types.is_string(text_type):
+        return pa.binary()
+    if pa.types.is_large_string(text_type):
+        return pa.large_binary()
+    return pa.binary_view()  # string_view (pyarrow >= 16)
 
 
 def _kept(raw: pa.Array, column: str) -> tuple[pa.Array, pa.Array, pa.Array | None, _Why]:
