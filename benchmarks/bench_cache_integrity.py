@@ -33,21 +33,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = ROOT / "src" / "awsip" / "data" / "ip-ranges.json.gz"
-IP = "52.216.58.42"
-
-
-def _median(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from bench_load import BUNDLED, IP, ROOT, _median  # the same start-up measurements
 
 
 def in_process(runs: int) -> dict[str, float]:

@@ -58,15 +58,6 @@ except ImportError:  # pragma: no cover - the reader's private wrapper moved
 BLOCK = 8 << 20
 
 
-def ensure(path: Path, records: int) -> Path:
-    if not path.exists():
-        t = time.perf_counter()
-        gen_flowlogs.write(str(path), records)
-        print(f"generated {path} ({records:,} records) in {time.perf_counter() - t:.1f}s",
-              file=sys.stderr)
-    return path
-
-
 def consume(stream: Any) -> int:
     """Fill one reused 8 MiB buffer with readinto1 until the end, like the reader's
     _LineBuffer; the number of bytes."""
@@ -214,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-rare", action="store_true", help="skip the damage-recovery timings")
     ap.add_argument("--no-reader", action="store_true", help="skip the whole-reader runs")
     args = ap.parse_args(argv)
-    path = ensure(Path(args.dir) / f"gzip-{args.records // 1000}k.log.gz", args.records)
+    path = gen_flowlogs.ensure(Path(args.dir) / f"gzip-{args.records // 1000}k.log.gz",
+                               args.records)
     print(machine())
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB gzip")
     runs: list[tuple[str, Callable[[Path], int]]] = [

@@ -30,15 +30,6 @@ import gen_flowlogs  # noqa: E402
 FIELDS = gen_flowlogs.HEADER.replace("-", "_").split()
 
 
-def ensure(path: Path, records: int) -> Path:
-    if not path.exists():
-        t = time.perf_counter()
-        gen_flowlogs.write(str(path), records)
-        print(f"generated {path} ({records:,} records) in {time.perf_counter() - t:.1f}s",
-              file=sys.stderr)
-    return path
-
-
 def ensure_damaged(path: Path, records: int, every: int = 80_000) -> Path:
     """The same records with one bad line (a non-numeric protocol) per ~8 MiB block."""
     if not path.exists():
@@ -150,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     d = Path(args.dir)
-    small = ensure(d / f"flow-{args.records}.log.gz", args.records)
-    big = ensure(d / f"flow-{args.rss_records}.log.gz", args.rss_records) \
+    small = gen_flowlogs.ensure(d / f"flow-{args.records}.log.gz", args.records)
+    big = gen_flowlogs.ensure(d / f"flow-{args.rss_records}.log.gz", args.rss_records) \
         if args.rss_records else None
     print(f"machine: {machine()}")
     print(f"file: {small} ({small.stat().st_size / 2**20:.1f} MiB gzip, {args.records:,} "

@@ -14,6 +14,8 @@ import argparse
 import ipaddress
 import os
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -121,6 +123,17 @@ def write(path: str, records: int, seed: int = 7, chunk: int = 200_000,
             n = min(chunk, records - done)
             f.write("\n".join(generate_lines(n, seed + done, peers=peers)) + "\n")
             done += n
+
+
+def ensure(path: Path | str, records: int) -> Path:
+    """``path`` holding ``records`` generated records, written once (benchmarks reuse it)."""
+    path = Path(path)
+    if not path.exists():
+        t = time.perf_counter()
+        write(str(path), records)
+        print(f"generated {path} ({records:,} records) in {time.perf_counter() - t:.1f}s",
+              file=sys.stderr)
+    return path
 
 
 def s3_key(root: str, region: str = "us-east-1", stamp: str = "20260327T0135Z") -> str:

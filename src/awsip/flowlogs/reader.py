@@ -414,12 +414,6 @@ def _bytes_in(col: Any, allowed: bytes | None, min_len: int, max_len: int) -> bo
     return True
 
 
-def addresses_look_valid(col: Any) -> bool:
-    """Cheap vectorised check of a string column: every non-null value is 2-45 characters of
-    ``[0-9A-Fa-f:.]`` (so IPv4 and IPv6 text pass, words and garbage fail)."""
-    return _bytes_in(col, _ADDRESS_BYTES, 2, 45)
-
-
 def _count(mask: Any) -> int:
     """How many values of a boolean array are true."""
     import pyarrow.compute as pc
