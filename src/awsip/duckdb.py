@@ -1,0 +1,1 @@
+"""awsip.duckdb: placeholder until the engine lands (issue 14)."""

@@ -1,0 +1,1 @@
+"""awsip.polars: placeholder until the engine lands (issue 14)."""

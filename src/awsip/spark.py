@@ -1,0 +1,1 @@
+"""awsip.spark: placeholder until the engine lands (issue 14)."""
