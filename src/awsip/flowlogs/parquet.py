@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FlowLogError
 from .fields import ADDRESS_COLUMNS, BY_COLUMN, Field, arrow_type
+from .ocsf import is_ocsf
+from .ocsf import layout as ocsf_layout
 from .values import (
     INT_MAX,
     LAST_SECOND,
@@ -103,14 +105,47 @@ def parquet_tables(src: SourceFile, raw_stream: Any, head: bytes, stats: FlowLog
         schema, groups = pf.schema_arrow, pf.metadata.num_row_groups
     except (pa.ArrowException, *_READ_ERRORS) as exc:
         raise FlowLogError(f"{src.path}: the Parquet schema cannot be read: {exc}") from exc
+    if is_ocsf(schema):  # Security Lake: OCSF Network Activity (see ocsf.py)
+        yield from _ocsf_tables(pf, groups, src.path, stats, on_bad)
+        return
     plan = _plan(schema, src.path)
-    stats.ignored_columns.extend(c for c in plan.ignored if c not in stats.ignored_columns)
+    _note_ignored(stats, plan.ignored)
     row = 0
     for group in range(groups):
         for batch in _batches(pf, group, plan, src.path, row):
             stats.lines += batch.num_rows  # a row is a line: records + skipped
             yield canonical_batch(batch, plan, src.path, row, on_bad, stats)
             row += batch.num_rows
+
+
+def _note_ignored(stats: FlowLogStats, ignored: list[str]) -> None:
+    stats.ignored_columns.extend(c for c in ignored if c not in stats.ignored_columns)
+
+
+def _ocsf_tables(pf: Any, groups: int, path: str, stats: FlowLogStats,
+                 on_bad: OnBad) -> Iterator[pa.Table]:
+    """The canonical tables of an OCSF file: each batch flattened onto catalogue columns by
+    :mod:`.ocsf`, then converted like any Parquet delivery (rows of another class skipped)."""
+    import pyarrow as pa
+
+    shape = ocsf_layout(pf.schema_arrow, path)
+    plan: _Plan | None = None
+    row = 0
+    for group in range(groups):
+        for raw in _batches(pf, group, _Plan(read=shape.read), path, row):
+            try:
+                raw.validate()
+                flat, checks = shape.flatten(raw)
+                if plan is None or [c.name for c in plan.columns] != flat.schema.names:
+                    plan = _plan(flat.schema, path)
+                _validate(flat, plan)
+            except (pa.ArrowException, *_READ_ERRORS) as exc:
+                raise FlowLogError(f"{path}: Parquet row group {group} cannot be read as OCSF "
+                                   f"(the rows before row {row + 1} were read): {exc}") from exc
+            _note_ignored(stats, shape.ignored)
+            stats.lines += raw.num_rows
+            yield canonical_batch(flat, plan, path, row, on_bad, stats, checks)
+            row += raw.num_rows
 
 
 def _open(src: SourceFile, raw_stream: Any, head: bytes) -> Any:
@@ -249,16 +284,20 @@ def _check_type(f: pa.Field, catalogued: Field, path: str) -> None:
 
 
 def canonical_batch(batch: pa.RecordBatch, plan: _Plan, path: str, first_row: int,
-                    on_bad: OnBad, stats: FlowLogStats) -> pa.Table:
+                    on_bad: OnBad, stats: FlowLogStats,
+                    first_checks: list[tuple[pa.Array, pa.Array, _Why]] | None = None
+                    ) -> pa.Table:
     """``batch`` with the plan's columns renamed and converted; the rows holding a value that
-    breaks a rule are reported (row numbers count from ``first_row + 1``) and left out; the
-    millisecond times of the rows kept are counted in ``stats``."""
+    breaks a rule (or one of ``first_checks``: mask, values shown, why) are reported (row
+    numbers count from ``first_row + 1``) and left out; the millisecond times of the rows kept
+    are counted in ``stats``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     by_name = plan.read is not None
-    arrays, checks, millis = [], [], []
+    arrays, millis = [], []
+    checks = list(first_checks or [])
     for col in plan.columns:
         raw = batch.column(col.name) if by_name else batch.column(col.index)
         if col.field is None:
@@ -270,9 +309,8 @@ def canonical_batch(batch: pa.RecordBatch, plan: _Plan, path: str, first_row: in
         arrays.append(values)
         if bad is not None:
             checks.append((pc.fill_null(bad, False), raw, why))
-    if not arrays:  # no column is produced: the rows still are (as the text reader's)
-        return pa.Table.from_batches([batch.select([])])
-    table = pa.Table.from_arrays(arrays, names=[c.column for c in plan.columns])
+    table = pa.Table.from_arrays(arrays, names=[c.column for c in plan.columns]) if arrays \
+        else pa.Table.from_batches([batch.select([])])  # no column: the rows still are
     bad_rows = pa.array(np.zeros(batch.num_rows, dtype=bool)) if not checks else checks[0][0]
     for bad, _, _ in checks[1:]:
         bad_rows = pc.or_(bad_rows, bad)
