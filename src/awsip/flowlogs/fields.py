@@ -3,10 +3,36 @@
 Names are AWS's (hyphenated, as in ``${srcaddr}`` format strings and S3 header lines); the
 Arrow column is the same name with hyphens turned into underscores. Types follow AWS's Parquet
 delivery (INT_32 → int32, INT_64 → int64, STRING → string) except ``start``/``end``, which are
-Unix seconds and become ``timestamp[s, tz=UTC]``.
+Unix seconds (Parquet INT_64) and become ``timestamp[s, tz=UTC]``.
 
-Sources: "Flow log records" (VPC User Guide, fields of versions 2-8) and "Transit gateway flow
-log records" (Transit Gateways guide, version 6 fields).
+Sources:
+
+- "Flow log records", Amazon VPC User Guide,
+  https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html ("Available fields":
+  name, version and "Parquet data type" of every field). Versions 2-5 and their Parquet types
+  are read from the page's table (also in awsdocs/amazon-vpc-user-guide,
+  doc_source/flow-logs.md). Versions 7-11: the stored copy of the page that could be searched
+  showed its opening only, so the names and versions of the fields added since (9:
+  ``resource-id``, the regional NAT gateway of a flow whose ``interface-id`` is ``-``; 10:
+  ``encryption-status``; 11: the EC2 tag fields, ``interface-type`` and the ``next-hop-*``
+  fields) are the page's as quoted by write-ups citing it (AWS What's New of 2026-06-10,
+  "Amazon VPC Flow Logs metadata"); all of them but ``encryption-status`` hold IDs, names or
+  tag text (STRING).
+- "CreateFlowLogs" / "TagFieldSpecificationRequest", Amazon EC2 API Reference,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TagFieldSpecificationRequest.html:
+  the tag keys (one or two per resource type: ``instance``, ``network-interface``,
+  ``auto-scaling-group``) whose values fill ``instance-tag``/``instance-tag-2``,
+  ``interface-tag``/``interface-tag-2`` and ``asg-tag``/``asg-tag-2``; the values are written
+  percent-encoded (UTF-8), see :mod:`awsip.flowlogs.tags`.
+- "Logging network traffic using Transit Gateway Flow Logs", Transit Gateways guide,
+  https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html (version 6 fields and their
+  Parquet types; that page types ``protocol`` INT_64 where the VPC page says INT_32: the
+  catalogue keeps the VPC type, which holds every protocol number).
+
+``encryption-status`` holds the codes 0-3 or ``-`` ("Enforce VPC encryption in transit",
+https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html): typed int32
+like the other code fields (``traffic-path``, ``tcp-flags``); its Parquet type could not be
+read from the page (a Parquet delivery typing it STRING is cast, ``-`` and text nulls alike).
 """
 
 from __future__ import annotations
@@ -31,11 +57,27 @@ class Field:
         """The Arrow column name: the AWS name with ``-`` → ``_``."""
         return self.name.replace("-", "_")
 
+    @property
+    def parquet_type(self) -> str:
+        """AWS's Parquet data type for the field (``start``/``end`` are INT_64 seconds)."""
+        return _PARQUET[self.kind]
+
+    @property
+    def tag(self) -> bool:
+        """Whether the field holds an EC2 tag value (written percent-encoded)."""
+        return self.name in TAG_FIELDS
+
 
 _S: Kind = "string"
 _I: Kind = "int32"
 _L: Kind = "int64"
 _T: Kind = "timestamp"
+_PARQUET: dict[str, str] = {"string": "STRING", "int32": "INT_32", "int64": "INT_64",
+                            "timestamp": "INT_64"}
+
+TAG_FIELDS = frozenset({"instance-tag", "instance-tag-2", "interface-tag", "interface-tag-2",
+                        "asg-tag", "asg-tag-2"})
+"""The fields holding EC2 tag values (version 11), percent-encoded by AWS."""
 
 _VPC: list[tuple[str, Kind, int]] = [
     # version 2 (the default format, in this order)
@@ -58,6 +100,16 @@ _VPC: list[tuple[str, Kind, int]] = [
     ("ecs-task-definition-arn", _S, 7), ("ecs-task-arn", _S, 7), ("ecs-task-id", _S, 7),
     # version 8
     ("reject-reason", _S, 8),
+    # version 9 (regional NAT gateways)
+    ("resource-id", _S, 9),
+    # version 10 (VPC encryption controls)
+    ("encryption-status", _I, 10),
+    # version 11 (EC2 tags, interface type, next hop)
+    ("instance-tag", _S, 11), ("instance-tag-2", _S, 11), ("interface-tag", _S, 11),
+    ("interface-tag-2", _S, 11), ("asg-tag", _S, 11), ("asg-tag-2", _S, 11),
+    ("interface-type", _S, 11), ("next-hop-interface-id", _S, 11),
+    ("next-hop-subnet-id", _S, 11), ("next-hop-az-id", _S, 11), ("next-hop-vpc-id", _S, 11),
+    ("next-hop-interface-type", _S, 11),
 ]
 
 # Transit Gateway flow logs (version 6); the fields shared with VPC logs are listed above.
@@ -95,6 +147,15 @@ TGW_DEFAULT_FIELDS: tuple[str, ...] = (
 )
 """All Transit Gateway fields in the order AWS writes them when no format is given."""
 
+NEWEST_VERSION: int = max(f.version for f in FIELDS.values())
+"""The newest flow-log record version this catalogue knows (records of any version are read)."""
+
+TAG_COLUMNS = frozenset(FIELDS[n].column for n in TAG_FIELDS)
+"""The Arrow columns of :data:`TAG_FIELDS`."""
+
+PARQUET_UNCONFIRMED = frozenset({"encryption-status"})
+"""Fields whose Parquet type could not be read from AWS's page (see the module docstring)."""
+
 ADDRESS_COLUMNS = frozenset({"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"})
 """Columns holding IP addresses: checked on read (must look like IPv4/IPv6, or be ``-``)."""
 
@@ -109,3 +170,21 @@ def arrow_type(kind: Kind) -> object:
         "int64": pa.int64(),
         "timestamp": pa.timestamp("s", tz="UTC"),
     }[kind]
+
+
+def field_table_markdown() -> str:
+    """The catalogue as the Markdown table of docs/flowlogs.md ("Every field by version"):
+    version, AWS name, Arrow column, Parquet type, Arrow type; VPC fields by version in the
+    catalogue's order, then the Transit Gateway ones. ``tests/test_catalogue.py`` checks that
+    the document holds exactly this text, so the two cannot drift."""
+    arrow = {"string": "string", "int32": "int32", "int64": "int64",
+             "timestamp": "timestamp[s, tz=UTC]"}
+    rows = ["| version | field | column | Parquet type | Arrow type |",
+            "|---|---|---|---|---|"]
+    ordered = sorted((f for f in FIELDS.values() if not f.tgw), key=lambda f: f.version)
+    ordered += [f for f in FIELDS.values() if f.tgw]
+    for f in ordered:
+        where = f"{f.version} (Transit Gateway)" if f.tgw else str(f.version)
+        parquet = f.parquet_type + (" (not confirmed)" if f.name in PARQUET_UNCONFIRMED else "")
+        rows.append(f"| {where} | `{f.name}` | `{f.column}` | {parquet} | {arrow[f.kind]} |")
+    return "\n".join(rows) + "\n"

@@ -42,6 +42,8 @@ class ReaderOptions:
     since: datetime | None = None
     until: datetime | None = None
     use_threads: bool = True
+    #: percent-decode the EC2 tag fields (``instance-tag``, ...); False keeps them as written
+    decode_tags: bool = True
 
     def __post_init__(self) -> None:
         since = parse_time(self.since, "since")

@@ -28,6 +28,7 @@ from .insights import insights_text
 from .options import ReaderOptions, reader_options
 from .parquet import parquet_tables
 from .paths import SkippedPath, SourceFile, expand
+from .tags import decode_tag_columns
 from .values import DIGITS, MILLISECONDS_FROM, bad_times, number_problem, seconds
 
 if TYPE_CHECKING:
@@ -54,13 +55,16 @@ class SkippedLine:
 
 @dataclass
 class FlowLogStats:
-    """Counts kept while reading. ``records`` includes NODATA/SKIPDATA rows (they are in the
-    output with their ``log_status``); ``skipped`` lines are not in the output."""
+    """Counts kept while reading. ``records`` includes NODATA/SKIPDATA/INCOMPLETEDATA rows
+    (they are in the output with their ``log_status``); ``skipped`` lines are not in the
+    output."""
 
     records: int = 0
     skipped: int = 0
     nodata: int = 0
     skipdata: int = 0
+    #: INCOMPLETEDATA rows (Cloud WAN flow logs: a flow not correlated end to end)
+    incomplete: int = 0
     #: records read but left out because their start is outside ``since``/``until``
     outside_window: int = 0
     files: int = 0
@@ -68,6 +72,7 @@ class FlowLogStats:
     skipped_lines: list[SkippedLine] = field(default_factory=list)
     nodata_span: tuple[datetime, datetime] | None = None
     skipdata_span: tuple[datetime, datetime] | None = None
+    incomplete_span: tuple[datetime, datetime] | None = None
     ignored_columns: list[str] = field(default_factory=list)
     unknown_fields: list[str] = field(default_factory=list)
     repeated_headers: int = 0
@@ -607,6 +612,8 @@ class FlowLogReader:
 
     def _emit(self, table: pa.Table, path: str) -> Iterator[pa.Table]:
         table = account(table, self.stats, self.options)
+        if table.num_rows and self.options.decode_tags:
+            table = decode_tag_columns(table)  # every path (text, Parquet, Insights) ends here
         if table.num_rows:
             yield table.replace_schema_metadata({b"awsip.file": path.encode()})
 
@@ -817,36 +824,50 @@ class FlowLogReader:
 
 
 def account(table: pa.Table, stats: FlowLogStats, options: ReaderOptions) -> pa.Table:
-    """Count ``table``'s records in ``stats`` (records; NODATA/SKIPDATA and their spans) after
-    leaving out those outside ``options``' time window (counted as ``outside_window``): what
-    the reader does for every block, and :func:`awsip.flowlogs.records.open_records` for
-    records given as tables."""
-    import pyarrow.compute as pc
-
-    from ..arrowutil import string_scalar
-
+    """Count ``table``'s records in ``stats`` (records; NODATA/SKIPDATA/INCOMPLETEDATA and
+    their spans) after leaving out those outside ``options``' time window (counted as
+    ``outside_window``): what the reader does for every block, and
+    :func:`awsip.flowlogs.records.open_records` for records given as tables."""
     if table.num_rows and options.window:
         table = _in_window(table, options, stats)
     if table.num_rows == 0:
         return table
     stats.records += table.num_rows
     if "log_status" in table.column_names:
-        status = table.column("log_status")
-        for value, attr in (("NODATA", "nodata"), ("SKIPDATA", "skipdata")):
-            mask = pc.equal(status, string_scalar(value))
-            n = pc.sum(mask).as_py() or 0
-            if n:
-                setattr(stats, attr, getattr(stats, attr) + n)
-                sub = table.filter(mask)
-                lo = _seconds(pc.min(sub.column("start"))) if "start" in sub.column_names \
-                    else None
-                hi = _seconds(pc.max(sub.column("end"))) if "end" in sub.column_names \
-                    else None
-                lo = lo if lo is not None else hi
-                hi = hi if hi is not None else lo
-                span_attr = f"{attr}_span"
-                setattr(stats, span_attr, _widen(getattr(stats, span_attr), lo, hi))
+        _count_statuses(table, stats)
     return table
+
+
+def _count_statuses(table: pa.Table, stats: FlowLogStats) -> None:
+    """NODATA/SKIPDATA/INCOMPLETEDATA rows and their spans into ``stats`` (one comparison
+    when every row is OK, the common case)."""
+    import pyarrow.compute as pc
+
+    from ..arrowutil import string_scalar
+
+    status = table.column("log_status")
+    ok = pc.sum(pc.equal(status, string_scalar("OK"))).as_py() or 0
+    if ok == len(status) - status.null_count:
+        return
+    for value, attr in _STATUS_COUNTS:
+        mask = pc.equal(status, string_scalar(value))
+        n = pc.sum(mask).as_py() or 0
+        if n:
+            setattr(stats, attr, getattr(stats, attr) + n)
+            sub = table.filter(mask)
+            lo = _seconds(pc.min(sub.column("start"))) if "start" in sub.column_names \
+                else None
+            hi = _seconds(pc.max(sub.column("end"))) if "end" in sub.column_names \
+                else None
+            lo = lo if lo is not None else hi
+            hi = hi if hi is not None else lo
+            span_attr = f"{attr}_span"
+            setattr(stats, span_attr, _widen(getattr(stats, span_attr), lo, hi))
+
+
+_STATUS_COUNTS = (("NODATA", "nodata"), ("SKIPDATA", "skipdata"),
+                  ("INCOMPLETEDATA", "incomplete"))
+"""``log_status`` values counted in :class:`FlowLogStats` (field, and ``<field>_span``)."""
 
 
 def _in_window(table: pa.Table, options: ReaderOptions, stats: FlowLogStats) -> pa.Table:
