@@ -86,9 +86,10 @@ def _escape_positions(data: Any, offsets: Any) -> Any:
     if not pct.size:
         return pct
     pct = pct[lut[data[pct + 1]] & lut[data[pct + 2]]]
-    # the escape must end inside the value that holds its '%'
-    value = np.searchsorted(offsets, pct, side="right") - 1
-    return pct[pct + 2 < offsets[value + 1]]
+    # the escape must end inside the value that holds its '%': no value starts at p+1 or p+2
+    starts = np.zeros(data.size + 1, dtype=bool)
+    starts[offsets] = True
+    return pct[~(starts[pct + 1] | starts[pct + 2])]
 
 
 def _apply(data: Any, offsets: Any, escapes: Any) -> tuple[Any, Any]:
@@ -104,8 +105,10 @@ def _apply(data: Any, offsets: Any, escapes: Any) -> tuple[Any, Any]:
     keep = np.ones(data.size, dtype=bool)
     keep[escapes + 1] = False
     keep[escapes + 2] = False
-    removed_before = 2 * np.searchsorted(escapes, offsets, side="left")
-    new_offsets = (offsets - removed_before).astype(np.int32)
+    removed = np.zeros(data.size + 1, dtype=np.int32)  # bytes removed before each position
+    removed[escapes + 3] = 2  # escapes + 3 <= data.size: an escape ends inside the data
+    np.cumsum(removed, out=removed)
+    new_offsets = (offsets - removed[offsets]).astype(np.int32)
     return out[keep], new_offsets
 
 
