@@ -15,9 +15,9 @@ Sources:
   showed its opening only, so the names and versions of the fields added since (9:
   ``resource-id``, the regional NAT gateway of a flow whose ``interface-id`` is ``-``; 10:
   ``encryption-status``; 11: the EC2 tag fields, ``interface-type`` and the ``next-hop-*``
-  fields) are the page's as quoted by write-ups citing it (AWS What's New of 2026-06-10,
-  "Amazon VPC Flow Logs metadata"); all of them but ``encryption-status`` hold IDs, names or
-  tag text (STRING).
+  fields) are the page's as quoted by write-ups citing it and by AWS's announcement of
+  2026-06-10 (https://aws.amazon.com/about-aws/whats-new/2026/06/amazon-flow-logs-metadata/);
+  all of them but ``encryption-status`` hold IDs, names or tag text (STRING).
 - "CreateFlowLogs" / "TagFieldSpecificationRequest", Amazon EC2 API Reference,
   https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TagFieldSpecificationRequest.html:
   the tag keys (one or two per resource type: ``instance``, ``network-interface``,

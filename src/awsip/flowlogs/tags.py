@@ -3,9 +3,9 @@
 AWS writes the value of each tag field (``instance-tag``, ``instance-tag-2``, ``interface-tag``,
 ``interface-tag-2``, ``asg-tag``, ``asg-tag-2``: one tag key's value per field, the keys chosen
 with the flow log's ``TagFieldSpecifications``) percent-encoded in UTF-8, so that a value with
-spaces or other special characters stays one space-separated field (AWS What's New,
-2026-06-10, "Amazon VPC Flow Logs adds metadata": tag values are percent-encoded in UTF-8 to
-convert special characters; "Flow log records",
+spaces or other special characters stays one space-separated field (AWS's announcement of
+2026-06-10, https://aws.amazon.com/about-aws/whats-new/2026/06/amazon-flow-logs-metadata/: tag
+values are percent-encoded in UTF-8 to convert special characters; "Flow log records",
 https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html; EC2 API Reference,
 ``TagFieldSpecificationRequest``, for the keys). The reader decodes them by default
 (``ReaderOptions(decode_tags=False)`` keeps the text as written).
