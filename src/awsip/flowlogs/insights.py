@@ -170,7 +170,9 @@ def _json_results(path: str, data: bytes) -> _Results:
     if isinstance(doc, dict):
         if "results" not in doc:
             raise FlowLogError(f"{path}: JSON object without 'results': not get-query-results "
-                               f"output (its keys are {list(doc)[:10]})")
+                               f"output (its keys are {list(doc)[:10]}), nor a CloudWatch Logs "
+                               "subscription payload ('messageType', 'logEvents') or JSON Lines "
+                               "of records (a 'message' in the first line)")
         return _cell_rows(path, doc["results"], "results")
     if isinstance(doc, list):
         if doc and isinstance(doc[0], list):

@@ -30,6 +30,7 @@ from .parquet import parquet_tables
 from .paths import SkippedPath, SourceFile, expand
 from .tags import decode_tag_columns
 from .values import DIGITS, MILLISECONDS_FROM, bad_times, number_problem, seconds
+from .wrapped import JSON_LINES, BadEvent, Messages, WrappedDecoder, sniff_json
 
 if TYPE_CHECKING:
     import os
@@ -87,6 +88,9 @@ class FlowLogStats:
     skipped_paths: list[SkippedPath] = field(default_factory=list)
     #: start/end values read as milliseconds and turned into seconds (see flowlogs/values.py)
     millisecond_times: int = 0
+    #: CloudWatch Logs subscription payloads that are not DATA_MESSAGE (CONTROL_MESSAGE): not
+    #: read, and not lines (see flowlogs/wrapped.py)
+    control_messages: int = 0
 
     def _skip(self, file: str, line: int, reason: str, text: bytes | str) -> None:
         self.skipped += 1
@@ -450,10 +454,16 @@ class _LineBuffer:
         self.damage: list[tuple[GzipDamage, int]] = []
         # readinto1: one decompressed piece per call, so an error loses only the broken piece
         self._readinto = getattr(stream, "readinto1", None) or stream.readinto
+        #: False: blocks end anywhere, not at a line end (concatenated JSON values: one
+        #: "line" can be the whole file)
+        self.whole_lines = True
 
     def next_block(self) -> int | None:
         """The length of the next block (it ends with a newline, added after a last line that
         lacks one), or None when there is no more (or only the broken end of the stream)."""
+        if not self.whole_lines:
+            self._fill()
+            return self.filled or None
         while True:
             self._fill()
             if self.filled == 0:
@@ -467,6 +477,17 @@ class _LineBuffer:
                 return None
             cut = self._end_last_line()
         return cut + 1
+
+    def peek(self) -> bytes:
+        """The start of the stream, not consumed: its first line (up to the buffer's size)
+        and at least 64 KiB, when there are that many bytes (to tell the format)."""
+        while True:
+            self._fill()
+            first_end = self.buf.find(b"\n", 0, self.filled)
+            if first_end >= 0 or self.eof or len(self.buf) >= 1 << 20:
+                break
+            self._grow(2 * len(self.buf))  # a first line longer than a small buffer
+        return bytes(self.view[:min(self.filled, max(first_end + 1, 65536 + len(_BOM)))])
 
     def consume(self, end: int) -> None:
         """Drop the block ``[0, end)``, moving what follows it to the front."""
@@ -649,11 +670,11 @@ class FlowLogReader:
             if src.path != "-":
                 raw_stream.close()
 
-    def _blocks(self, src: SourceFile, stream: Any, raw: _Counting) -> Iterator[memoryview]:
+    def _blocks(self, src: SourceFile, raw: _Counting,
+                lines: _LineBuffer) -> Iterator[memoryview]:
         """Blocks of whole lines, as views of one reused buffer (each view is valid until the
         next one is produced; a flat memory profile needs no per-block allocation). Raises
         FlowLogError after the last readable block when the data is truncated or corrupt."""
-        lines = _LineBuffer(stream)
         while (end := lines.next_block()) is not None:
             yield lines.view[:end]
             lines.consume(end)
@@ -675,52 +696,78 @@ class FlowLogReader:
     def _read_text(
         self, src: SourceFile, stream: Any, raw: _Counting, bar: Any
     ) -> Iterator[pa.Table]:
+        """A file that is not Parquet: its format told from its start (:meth:`_sniff`), then
+        text lines parsed block by block, or Insights results or JSON-wrapped records read."""
+        lines = _LineBuffer(stream)
+        head = lines.peek()
+        # a byte-order mark before the first line is looked past to tell the format; the
+        # line rule removes it from a first line that is not a header
+        bom = len(_BOM) if head.startswith(_BOM) else 0
+        first_end = head.find(b"\n", bom)
+        kind, payload = self._sniff(head[bom:max(first_end + 1, bom + 65536)])
+        if kind != "text":
+            lines.whole_lines = kind == JSON_LINES  # the others: blocks cut anywhere
+            yield from self._read_other(src, kind, self._blocks(src, raw, lines), bom, raw, bar)
+            return
+        fields, header_len, cloudwatch = payload
+        parser = self._text_parser(fields, cloudwatch)
         state = _FileState(src.path)
-        parser: _Parser | None = None
         last_pos = 0
-        for view in self._blocks(src, stream, raw):
+        for view in self._blocks(src, raw, lines):
             data: Any = view.obj  # the reused bytearray; the block is data[0:len(view)]
             start = 0
-            if parser is None:
-                # a byte-order mark before the first line is looked past to tell the format;
-                # the line rule removes it from a first line that is not a header
-                bom = len(_BOM) if data.startswith(_BOM) else 0
-                first_end = data.find(b"\n", bom, len(view))
-                kind, payload = self._sniff(bytes(view[bom:max(first_end + 1, bom + 65536)]))
-                if kind in ("insights-json", "insights-csv"):
-                    whole = self._rest_of(bytes(view[bom:]), stream, raw)
-                    yield from self._read_insights(src, whole, kind == "insights-json")
-                    return
-                fields, header_len, cloudwatch = payload
-                self.stats.unknown_fields.extend(
-                    f for f in fields if f not in FIELDS and f not in self.stats.unknown_fields
-                )
-                parser = _Parser(fields, cloudwatch, self.use_threads, self.columns)
-                if header_len:
-                    header = bytes(view[bom:bom + header_len]).rstrip(b"\n")
-                    parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r")
-                                                     else header)
-                    start = bom + header_len
-                    state.line = 1
-                    self.stats.lines += 1
-                    self.stats.header_lines += 1
+            if header_len:  # the first block's first line
+                header = bytes(view[bom:bom + header_len]).rstrip(b"\n")
+                parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r")
+                                                 else header)
+                start, header_len = bom + header_len, 0
+                state.line = 1
+                self.stats.lines += 1
+                self.stats.header_lines += 1
             yield from self._parse_block(parser, data, start, len(view), state)
             if bar is not None:
                 bar.update(raw.pos - last_pos)
                 last_pos = raw.pos
         self.stats.bytes_read += raw.pos
 
-    def _rest_of(self, first: bytes, stream: Any, raw: _Counting) -> bytes:
-        data = first + b"".join(iter(lambda: stream.read(BLOCK_SIZE), b""))
+    def _text_parser(self, fields: tuple[str, ...], cloudwatch: bool) -> _Parser:
+        """The parser of a file's lines (its fields not in the catalogue noted in stats)."""
+        self.stats.unknown_fields.extend(
+            f for f in fields if f not in FIELDS and f not in self.stats.unknown_fields
+        )
+        return _Parser(fields, cloudwatch, self.use_threads, self.columns)
+
+    def _read_other(self, src: SourceFile, kind: str, blocks: Iterator[memoryview], bom: int,
+                    raw: _Counting, bar: Any) -> Iterator[pa.Table]:
+        """Logs Insights results (read whole: they are one document) or JSON-wrapped records
+        (streamed); ``bom`` bytes of the first block are a byte-order mark."""
+        if kind in ("insights-json", "insights-csv"):
+            whole = b"".join(bytes(v[bom:] if i == 0 else v) for i, v in enumerate(blocks))
+            self.stats.bytes_read += raw.pos
+            yield from self._read_insights(src, whole, kind == "insights-json")
+            return
+        decoder = WrappedDecoder(src.path, kind)
+        wrapped = _WrappedFile(_FileState(src.path))
+        last_pos = 0
+        try:
+            for i, view in enumerate(blocks):
+                for item in decoder.feed(bytes(view[bom:] if i == 0 else view)):
+                    yield from self._wrapped_item(wrapped, item)
+                if bar is not None:
+                    bar.update(raw.pos - last_pos)
+                    last_pos = raw.pos
+            for item in decoder.feed(b"", final=True):
+                yield from self._wrapped_item(wrapped, item)
+        finally:
+            self.stats.control_messages += decoder.control_messages
         self.stats.bytes_read += raw.pos
-        return data
 
     def _sniff(self, block: bytes) -> tuple[str, Any]:
         first_end = block.find(b"\n")
         first = block[: first_end if first_end >= 0 else len(block)].rstrip(b"\r")
         stripped = first.lstrip()
         if stripped.startswith((b"[", b"{")):
-            return "insights-json", None
+            return sniff_json(block.lstrip()) or "insights-json", None
         hdr = header_fields(first)
         if hdr is not None:
             return "text", (hdr, first_end + 1 if first_end >= 0 else len(block), False)
@@ -821,6 +868,108 @@ class FlowLogReader:
         parser = _Parser(text.fields, text.cloudwatch, self.use_threads, self.columns)
         yield from self._parse_block(parser, text.block, 0, len(text.block),
                                      _FileState(src.path, 1))
+
+    # ------------------------------------------------------------------ JSON-wrapped
+
+    def _wrapped_item(self, wrapped: _WrappedFile, item: Messages | BadEvent) -> Iterator[Any]:
+        """One item of :class:`~awsip.flowlogs.wrapped.WrappedDecoder`: a bad event skipped
+        (one line), or log events parsed as lines with their extra columns."""
+        state = wrapped.state
+        if isinstance(item, BadEvent):
+            state.line += 1
+            self.stats.lines += 1
+            self._bad(state.path, state.line, item.reason, item.text)
+            return
+        block, count, extras = item.block, item.count, item.extras
+        if wrapped.parser is None:
+            first = block[:block.find(b"\n")].rstrip(b"\r")
+            first = first[len(_BOM):] if first.startswith(_BOM) else first
+            hdr = header_fields(first)
+            wrapped.parser = self._text_parser(hdr or self._format or DEFAULT, False)
+            if hdr is not None:  # the first message is a header line: the format
+                wrapped.parser.header = wrapped.parser.fields_of(first)
+                block = block[block.find(b"\n") + 1:]
+                count -= 1
+                extras = {c: v[1:] for c, v in extras.items()}
+                state.line += 1
+                self.stats.lines += 1
+                self.stats.header_lines += 1
+        yield from self._wrapped_tables(wrapped.parser, block, count, extras, state)
+
+    def _wrapped_tables(self, parser: _Parser, block: bytes, count: int,
+                        extras: dict[str, list[Any]], state: _FileState) -> Iterator[Any]:
+        """``count`` lines parsed as any text lines are, then each record given its event's
+        extra columns (which lines became records: all, or those the line rule keeps)."""
+        if not count:
+            return
+        self.stats.lines += count
+        tables = list(self._parse_range(parser, block, 0, len(block), state.path, state.line,
+                                        count, respace=True))
+        rows = sum(t.num_rows for t in tables)
+        kept = None if rows == count else _kept_lines(parser, block)
+        if kept is not None and len(kept) != rows:
+            raise FlowLogError(  # pragma: no cover - the line rule decides both
+                f"{state.path}, lines {state.line + 1}-{state.line + count}: internal error: "
+                "records and log events do not line up; please report this with the file")
+        columns = _extra_arrays(
+            {c: v for c, v in extras.items() if self.columns is None or c in self.columns},
+            kept)
+        offset = 0
+        for table in tables:
+            n = table.num_rows
+            for name, values in columns.items():
+                table = table.append_column(name, values.slice(offset, n))
+            offset += n
+            yield from self._emit(table, state.path)
+        state.line += count
+
+
+
+
+@dataclass
+class _WrappedFile:
+    """A JSON-wrapped file being read: where it is, and the parser of its messages (made when
+    the first one is seen: it may be a header)."""
+
+    state: _FileState
+    parser: _Parser | None = None
+
+
+def _kept_lines(parser: _Parser, block: bytes) -> list[int]:
+    """Which lines of ``block`` the parser makes records (numbered from 0), by the rule of
+    :meth:`FlowLogReader._exact`: not blank, not a repeated header, valid."""
+    kept = []
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for i, line in enumerate(lines):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if line.startswith(_BOM):
+            line = line[len(_BOM):]
+        if not line.strip(b" \t"):
+            continue
+        if parser.header is not None and FlowLogReader._is_header(parser, line):
+            continue
+        if parser.check_line(line) is None:
+            kept.append(i)
+    return kept
+
+
+def _extra_arrays(extras: dict[str, list[Any]], kept: list[int] | None) -> dict[str, Any]:
+    """The extra columns of JSON-wrapped records as Arrow arrays (only the ``kept`` events
+    when given); ``event_time`` from milliseconds to timestamp[ms, UTC]."""
+    import pyarrow as pa
+
+    out = {}
+    for name, values in extras.items():
+        if kept is not None:
+            values = [values[i] for i in kept]
+        if name == "event_time":
+            out[name] = pa.array(values, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
+        else:
+            out[name] = pa.array(values, pa.string())
+    return out
 
 
 def account(table: pa.Table, stats: FlowLogStats, options: ReaderOptions) -> pa.Table:

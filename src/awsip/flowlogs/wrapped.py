@@ -1,0 +1,410 @@
+"""Flow-log records wrapped in JSON, turned into lines for the one text parser.
+
+Two deliveries, told apart from content by :func:`sniff_json`:
+
+- **CloudWatch Logs subscription payloads**, as a subscription filter sends them to Amazon Data
+  Firehose and Firehose writes them to S3: each record is one gzip member holding one JSON
+  object ``{"messageType": "DATA_MESSAGE", "owner": ..., "logGroup": ..., "logStream": ...,
+  "subscriptionFilters": [...], "logEvents": [{"id": ..., "timestamp": <ms>, "message":
+  "<record>"}, ...]}``; an S3 object is several of them concatenated, with no separator (or with
+  white space or newlines between them). Shape and field meanings: "Log group-level
+  subscription filters" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html)
+  and "Validate the flow of log events"
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/ValidateLogEventFlow.html):
+  "Data messages will use the DATA_MESSAGE type. Sometimes CloudWatch Logs may emit ... records
+  with a CONTROL_MESSAGE type, mainly for checking if the destination is reachable". Objects
+  whose ``messageType`` is not ``DATA_MESSAGE`` are not read (counted in
+  ``FlowLogStats.control_messages``).
+- **JSON Lines**, one object per line with the record in ``message`` (``{"message": "2
+  123456789012 eni-... ..."}``), optionally with ``timestamp``, ``logGroup``, ``logStream``.
+
+Each log event (each JSON line) is one line for the text parser, so the line rule, the
+format (``log_format``, a header as first message, or the default format) and the counting
+are those of a text file: "line N" of such a file is its N-th log event (its N-th line for
+JSON Lines). Line breaks inside a message become spaces (a message is one line). The event's
+log group, log stream and time (``timestamp``: milliseconds since the epoch, CloudWatch Logs'
+unit, or ISO-8601 text) become the columns ``log_group``, ``log_stream`` and ``event_time``
+(timestamp[ms, UTC]) appended to the records: always for subscription payloads, and for JSON
+Lines those whose key the first line has.
+
+An event that is not an object with a text ``message`` (or a JSON line that is not valid JSON)
+is skipped like a bad line, with its number and the reason. In a file of concatenated objects
+nothing after invalid JSON can be found reliably: the events before it are produced, then a
+:class:`FlowLogError` names the file, the object's number and the character where it broke.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import FlowLogError
+
+SUBSCRIPTION = "cwl-subscription"
+JSON_LINES = "json-lines"
+EXTRA_COLUMNS = ("log_group", "log_stream", "event_time")
+
+# a top-level key of a subscription payload: after "{" or "," (inside a JSON string the quote
+# would be escaped), so a record's text cannot look like one
+_PAYLOAD_KEY = re.compile(rb'[{,]\s*"(?:messageType|logEvents)"\s*:')
+_RESULTS_KEY = re.compile(rb'^\s*\{\s*"results"\s*:')
+_SPACE = re.compile(r"\s*")
+_BREAKS = re.compile(r"[\r\n]")
+_MAX_MS = 253_402_300_800_000  # 10000-01-01: later times are not kept
+_GROUP_KEYS = ("logGroup", "logGroupName", "log_group")
+_STREAM_KEYS = ("logStream", "logStreamName", "log_stream")
+_TIME_KEYS = ("timestamp",)
+
+
+def sniff_json(head: bytes) -> str | None:
+    """What the JSON starting at ``head`` (a file's first line and up to 64 KiB) is:
+    :data:`SUBSCRIPTION` (a top-level ``messageType`` or ``logEvents`` key), :data:`JSON_LINES`
+    (a first line that is an object with a ``message``), or None (Logs Insights results: a
+    list, an object with ``results``, or anything else, for that reader to accept or name)."""
+    first = head.split(b"\n", 1)[0]
+    if first.lstrip().startswith(b"["):
+        return None
+    try:
+        doc = json.loads(first)
+    except (ValueError, RecursionError):
+        doc = None  # an object over several lines, concatenated objects, or not JSON
+    if isinstance(doc, dict):
+        if "results" in doc:
+            return None
+        if "messageType" in doc or "logEvents" in doc:
+            return SUBSCRIPTION
+        if "message" in doc:
+            return JSON_LINES
+    if doc is None and not _RESULTS_KEY.match(head) and _PAYLOAD_KEY.search(head):
+        return SUBSCRIPTION
+    return None
+
+
+@dataclass
+class Messages:
+    """Consecutive log events as text lines (``count`` lines, each ending with a newline) and
+    their ``extras`` (column name → one value per event: text, or milliseconds)."""
+
+    block: bytes
+    count: int
+    extras: dict[str, list[Any]]
+
+
+@dataclass
+class BadEvent:
+    """One event (or JSON line) that is not a record: why, and its text for the message."""
+
+    reason: str
+    text: str
+
+
+Item = Messages | BadEvent
+
+
+@dataclass
+class _Batch:
+    """Events being collected into one :class:`Messages`."""
+
+    columns: tuple[str, ...]
+    texts: list[str] = field(default_factory=list)
+    count: int = 0
+    extras: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.extras = {c: [] for c in self.columns}
+
+    def add(self, messages: list[str], extras: dict[str, list[Any]]) -> None:
+        """Add events; ``messages`` all text."""
+        text = "\n".join(messages)
+        if text.count("\n") != len(messages) - 1 or "\r" in text:
+            text = "\n".join(_BREAKS.sub(" ", m) for m in messages)
+        self.texts.append(text)
+        self.count += len(messages)
+        for c in self.columns:
+            self.extras[c].extend(extras[c])
+
+    def take(self) -> Messages | None:
+        """The events collected so far (None if none), and a fresh start."""
+        if not self.count:
+            return None
+        block = ("\n".join(self.texts) + "\n").encode("utf-8", "surrogatepass")
+        out = Messages(block, self.count, self.extras)
+        self.texts, self.count, self.extras = [], 0, {c: [] for c in self.columns}
+        return out
+
+
+def _millis(value: Any) -> int | None:
+    """An event time as milliseconds since the epoch (None if absent or not a time)."""
+    if type(value) is int:
+        return value if 0 <= value < _MAX_MS else None
+    if isinstance(value, float) and value == value and 0 <= value < _MAX_MS:
+        return int(value)
+    if isinstance(value, str):
+        s = value.strip()
+        if s.isdigit():
+            return _millis(int(s))
+        try:
+            t = datetime.fromisoformat(s)
+        except ValueError:
+            return None
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=timezone.utc)
+        return _millis(int(t.timestamp() * 1000))
+    return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "null"
+    return "true/false" if isinstance(value, bool) else "a number"
+
+
+def _shown(value: Any) -> str:
+    try:
+        return json.dumps(value)[:200]
+    except (TypeError, ValueError, RecursionError):  # pragma: no cover - decoded JSON dumps
+        return repr(value)[:200]
+
+
+class WrappedDecoder:
+    """Turns the decompressed bytes of one JSON-wrapped file, fed in pieces, into
+    :class:`Messages` and :class:`BadEvent` items in file order. ``kind``: what
+    :func:`sniff_json` said. For JSON Lines each piece must end at a line end."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        self.path = path
+        self.kind = kind
+        self.columns: tuple[str, ...] | None = EXTRA_COLUMNS if kind == SUBSCRIPTION else None
+        #: objects whose messageType is not DATA_MESSAGE (not read)
+        self.control_messages = 0
+        self._text = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        self._pending = ""  # undecoded tail of a subscription file
+        self._offset = 0  # characters of the file before _pending
+        self._objects = 0  # JSON values read so far
+        self._retry_at = 0  # _pending length at which an incomplete value is tried again
+
+    def feed(self, data: bytes, final: bool = False) -> Iterator[Item]:
+        """The items completed by ``data`` (all that remain when ``final``)."""
+        if self.kind == SUBSCRIPTION:
+            yield from self._feed_objects(data, final)
+        else:
+            yield from self._feed_lines(data)
+
+    # ---------------------------------------------------------------- subscription payloads
+
+    def _feed_objects(self, data: bytes, final: bool) -> Iterator[Item]:
+        """Concatenated objects: each decoded whole; an incomplete last one waits for more
+        data (tried again only once the text held doubles, so a huge object costs linear
+        time)."""
+        self._pending += self._text.decode(data, final)
+        if not final and len(self._pending) < self._retry_at:
+            return
+        assert self.columns is not None
+        batch = _Batch(self.columns)
+        s, pos, end = self._pending, 0, len(self._pending)
+        decoder = json.JSONDecoder()
+        while True:
+            pos = _SPACE.match(s, pos).end()  # type: ignore[union-attr]
+            if pos >= end:
+                break
+            try:
+                doc, after = decoder.raw_decode(s, pos)
+            except json.JSONDecodeError as exc:
+                if not final and _incomplete(exc, end):
+                    break
+                yield from _flush(batch)
+                raise FlowLogError(
+                    f"{self.path}: JSON value {self._objects + 1} (from character "
+                    f"{self._offset + pos} of the decompressed text) is not valid JSON: "
+                    f"{exc.msg} at character {self._offset + exc.pos}; the log events before "
+                    "it were read") from None
+            except RecursionError:
+                yield from _flush(batch)
+                raise FlowLogError(f"{self.path}: JSON value {self._objects + 1} is nested too "
+                                   "deeply to be a CloudWatch Logs payload") from None
+            self._objects += 1
+            pos = after
+            yield from self._payload(doc, batch)
+        yield from _flush(batch)
+        self._pending = s[pos:]
+        self._offset += pos
+        self._retry_at = 2 * len(self._pending) if pos == 0 and not final else 0
+
+    def _payload(self, doc: Any, batch: _Batch) -> Iterator[Item]:
+        """Add one payload's events to ``batch``; what is not an event is a BadEvent, given
+        after the events before it."""
+        where = f"JSON value {self._objects}"
+        if not isinstance(doc, dict):
+            yield from _flush(batch)
+            yield BadEvent(f"{where} is {_kind(doc)}; expected a CloudWatch Logs payload "
+                           '({"messageType": "DATA_MESSAGE", ..., "logEvents": [...]})',
+                           _shown(doc))
+            return
+        if doc.get("messageType", "DATA_MESSAGE") != "DATA_MESSAGE":
+            self.control_messages += 1
+            return
+        events = doc.get("logEvents")
+        if not isinstance(events, list):
+            yield from _flush(batch)
+            yield BadEvent(f"{where}: logEvents is {_kind(events)}; expected a list of "
+                           "log events", _shown(events))
+            return
+        group, stream = _text_or_none(doc.get("logGroup")), _text_or_none(doc.get("logStream"))
+        try:
+            messages = [e["message"] for e in events]
+            times = [e.get("timestamp") for e in events]
+            "".join(messages)  # raises unless every message is text
+        except (TypeError, KeyError, AttributeError):
+            yield from self._events_one_by_one(events, group, stream, batch)
+            return
+        n = len(messages)
+        if not all(type(t) is int and 0 <= t < _MAX_MS for t in times):
+            times = [_millis(t) for t in times]
+        batch.add(messages, {"log_group": [group] * n, "log_stream": [stream] * n,
+                             "event_time": times})
+
+    def _events_one_by_one(self, events: list[Any], group: str | None, stream: str | None,
+                           batch: _Batch) -> Iterator[Item]:
+        """The events of a payload that has a bad one, in order: each bad one a BadEvent."""
+        for i, event in enumerate(events):
+            message = event.get("message") if isinstance(event, dict) else None
+            if isinstance(message, str):
+                batch.add([message], {"log_group": [group], "log_stream": [stream],
+                                      "event_time": [_millis(event.get("timestamp"))]})
+                continue
+            yield from _flush(batch)
+            where = f"JSON value {self._objects}, logEvents[{i}]"
+            yield BadEvent(f"{where}: 'message' is {_kind(message)}; expected the flow-log "
+                           "record as text" if isinstance(event, dict) else
+                           f"{where} is {_kind(event)}; expected a log event object",
+                           _shown(event))
+
+    # ---------------------------------------------------------------- JSON Lines
+
+    def _feed_lines(self, data: bytes) -> Iterator[Item]:
+        """Whole lines: all parsed at once as one JSON array when every line is an object
+        with a text message, else line by line (bad lines become BadEvents)."""
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        if not lines:
+            return
+        docs = _as_array(data)
+        messages: list[str] = []
+        if docs is not None and len(docs) == len(lines):
+            try:
+                messages = [d["message"] for d in docs]
+                "".join(messages)  # raises unless every message is text
+            except (TypeError, KeyError):
+                docs = None
+        else:
+            docs = None
+        if docs is None:
+            yield from self._lines_one_by_one(lines)
+            return
+        if self.columns is None:
+            self.columns = _present(docs[0])
+        batch = _Batch(self.columns)
+        batch.add(messages, self._line_extras(docs))
+        yield from _flush(batch)
+
+    def _line_extras(self, docs: list[dict[str, Any]]) -> dict[str, list[Any]]:
+        """The extra columns of JSON lines, one value per line."""
+        out: dict[str, list[Any]] = {}
+        for column, keys in (("log_group", _GROUP_KEYS), ("log_stream", _STREAM_KEYS),
+                             ("event_time", _TIME_KEYS)):
+            if column not in (self.columns or ()):
+                continue
+            key = next((k for k in keys if k in docs[0]), keys[0])
+            values = [d.get(key) for d in docs]
+            if column == "event_time":
+                out[column] = values if all(type(t) is int and 0 <= t < _MAX_MS
+                                            for t in values) else [_millis(t) for t in values]
+            else:
+                out[column] = [v if isinstance(v, str) else None for v in values]
+        return out
+
+    def _lines_one_by_one(self, lines: list[bytes]) -> Iterator[Item]:
+        """Each line on its own: blank lines stay (blank) lines, bad ones are BadEvents."""
+        batch: _Batch | None = None
+        for raw in lines:
+            doc, bad = _json_line(raw)
+            if self.columns is None and isinstance(doc, dict):
+                self.columns = _present(doc)
+            if batch is None:
+                batch = _Batch(self.columns or ())
+            if bad is not None:
+                yield from _flush(batch)
+                yield bad
+                continue
+            message = "" if doc is None else doc["message"]
+            extras = self._line_extras([doc]) if doc is not None else \
+                {c: [None] for c in batch.columns}
+            batch.add([message], extras)
+        if batch is not None:
+            yield from _flush(batch)
+
+
+def _present(doc: dict[str, Any]) -> tuple[str, ...]:
+    """The extra columns of a JSON Lines file: those whose key its first line has."""
+    have = set(doc)
+    return tuple(c for c, keys in (("log_group", _GROUP_KEYS), ("log_stream", _STREAM_KEYS),
+                                   ("event_time", _TIME_KEYS)) if have.intersection(keys))
+
+
+def _json_line(raw: bytes) -> tuple[dict[str, Any] | None, BadEvent | None]:
+    """One JSON line: (object, None), (None, None) for a blank line, or (None, BadEvent)."""
+    if not raw.strip():
+        return None, None
+    shown = raw[:200].decode("utf-8", "replace")
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return None, BadEvent(f"not valid JSON: {exc}", shown)
+    if not isinstance(doc, dict):
+        return None, BadEvent(f"a JSON line is {_kind(doc)}; expected an object with a "
+                              "'message'", shown)
+    if not isinstance(doc.get("message"), str):
+        return None, BadEvent(f"'message' is {_kind(doc.get('message'))}; expected the "
+                              "flow-log record as text", shown)
+    return doc, None
+
+
+def _as_array(data: bytes) -> list[Any] | None:
+    """Whole JSON lines parsed as one array (one C call), or None if that is not valid."""
+    body = data.rstrip(b"\r\n").replace(b"\n", b",")
+    try:
+        docs = json.loads(b"[" + body + b"]")
+    except (ValueError, RecursionError):
+        return None
+    return docs if isinstance(docs, list) else None
+
+
+def _incomplete(exc: json.JSONDecodeError, end: int) -> bool:
+    """Whether a decoding error means the text ended inside the value (more may come)."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= end - 8
+
+
+def _flush(batch: _Batch) -> Iterator[Messages]:
+    out = batch.take()
+    if out is not None:
+        yield out
+
+
+__all__ = ["EXTRA_COLUMNS", "JSON_LINES", "SUBSCRIPTION", "BadEvent", "Messages",
+           "WrappedDecoder", "sniff_json"]
