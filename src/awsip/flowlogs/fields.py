@@ -26,8 +26,8 @@ Sources:
   percent-encoded (UTF-8), see :mod:`awsip.flowlogs.tags`.
 - "Logging network traffic using Transit Gateway Flow Logs", Transit Gateways guide,
   https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html (version 6 fields and their
-  Parquet types; that page types ``protocol`` INT_64 where the VPC page says INT_32: the
-  catalogue keeps the VPC type, which holds every protocol number).
+  Parquet types; its 2023 text, awsdocs/aws-transit-gateway-guide, typed ``protocol`` INT_64,
+  the current page INT_32 like the VPC page: the catalogue has INT_32).
 
 ``encryption-status`` holds the codes 0-3 or ``-`` ("Enforce VPC encryption in transit",
 https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html): typed int32
