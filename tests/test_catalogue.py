@@ -144,3 +144,12 @@ def test_tags_decoded_by_default_and_kept_as_written_on_request(tmp_path: Path) 
     assert (got["instance_tag"], got["asg_tag_2"]) == ("Team Blue", "a/b")
     (raw,) = read_flow_logs(path, progress=False, decode_tags=False).read_all().to_pylist()
     assert (raw["instance_tag"], raw["asg_tag_2"]) == ("Team%20Blue", "a%2Fb")
+
+
+def test_tag_columns_of_other_string_types_are_decoded_to_string() -> None:
+    table = pa.table({"asg_tag": pa.array(["a%20b", None], pa.large_string()),
+                      "interface_tag": pa.array(["x%2Fy", "x%2Fy"]).dictionary_encode()})
+    got = decode_tag_columns(table)
+    assert got.schema.field("asg_tag").type == pa.string()
+    assert got.to_pylist() == [{"asg_tag": "a b", "interface_tag": "x/y"},
+                               {"asg_tag": None, "interface_tag": "x/y"}]

@@ -32,7 +32,7 @@ def decode_tag_columns(table: Any) -> Any:
     present = [c for c in table.column_names if c in TAG_COLUMNS]
     for name in present:
         i = table.column_names.index(name)
-        table = table.set_column(i, table.schema.field(i), percent_decode(table.column(i)))
+        table = table.set_column(i, name, percent_decode(table.column(i)))
     return table
 
 
@@ -40,8 +40,10 @@ def percent_decode(values: Any) -> Any:
     """A string array or chunked array with ``%XX`` escapes decoded (see the module rule)."""
     import pyarrow as pa
 
+    if values.type != pa.string():  # large_string, dictionary, ...: decoded as string
+        values = values.cast(pa.string())
     if isinstance(values, pa.ChunkedArray):
-        return pa.chunked_array([_decode_chunk(c) for c in values.chunks], type=values.type)
+        return pa.chunked_array([_decode_chunk(c) for c in values.chunks], type=pa.string())
     return _decode_chunk(values)
 
 
@@ -52,8 +54,6 @@ def _decode_chunk(chunk: Any) -> Any:
 
     if len(chunk) == 0 or chunk.null_count == len(chunk):
         return chunk
-    if chunk.type != pa.string():
-        chunk = chunk.cast(pa.string())
     bufs = chunk.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int32)[chunk.offset: chunk.offset + len(chunk) + 1]
     first, last = int(offsets[0]), int(offsets[-1])
