@@ -282,6 +282,8 @@ def report(
     notes: list[str] = []
     _warn_unmatched(seen.unmatched(nat))
     region, region_source = regions.resolve(vpc_region, notes)
+    if records.stats.listing.describe():
+        notes.append(records.stats.listing.describe())
     result = _assemble(records.stats, groups, keys, top, region, region_source, regions, notes)
     if nat:
         result.nat = _nat_section(groups, nat, price_per_gb, gb_bytes)

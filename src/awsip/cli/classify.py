@@ -140,6 +140,8 @@ def _print_totals(enriched: Any) -> None:
     print(f"awsip: flow logs: {stats.records:,} records, {stats.skipped:,} skipped, "
           f"{stats.nodata:,} nodata, {stats.skipdata:,} skipdata, {stats.files:,} files",
           file=sys.stderr)
+    if stats.listing.describe():
+        print(f"awsip: {stats.listing.describe()}", file=sys.stderr)
     for bad in stats.skipped_lines[:_SHOW_INVALID]:
         print(f"awsip: skipped {bad.file}, line {bad.line}: {bad.reason}", file=sys.stderr)
 

@@ -101,6 +101,12 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--s3-region", metavar="REGION", help="region of s3:// sources")
     group.add_argument("--s3-endpoint", metavar="URL",
                        help="endpoint of s3:// sources (an S3-compatible server)")
+    group.add_argument("--account", dest="accounts", action="append", metavar="ID",
+                       help="only flow logs of this 12-digit account, as the S3 delivery path "
+                       "or file name says (repeat or comma-separate for several)")
+    group.add_argument("--flow-log-region", dest="flow_log_regions", action="append",
+                       metavar="REGION", help="only flow logs of this region, as the S3 "
+                       "delivery path or file name says (repeat or comma-separate)")
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar (shown by default when stderr is a terminal) and no "
                        "warnings about the ranges data's age; also AWSIP_QUIET=1")
@@ -113,7 +119,8 @@ def reader_options(args: argparse.Namespace) -> Any:
     return ReaderOptions(
         log_format=args.log_format, strict=bool(getattr(args, "strict", False)),
         progress=False if args.quiet else None, region=args.s3_region,
-        endpoint_override=args.s3_endpoint, since=args.since, until=args.until)
+        endpoint_override=args.s3_endpoint, since=args.since, until=args.until,
+        accounts=args.accounts, regions=args.flow_log_regions)
 
 
 def _utc_time(text: str) -> datetime:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeAlias
 
 from ..errors import FlowLogError, FlowLogWarning
+from .s3 import ListingStats, Selection, list_s3, s3_filesystem
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _REGION_PATTERNS = (
@@ -341,36 +342,10 @@ def _stdin() -> SourceFile:
     return SourceFile("-", None, lambda: sys.stdin.buffer)
 
 
-def _expand_s3(url: str, region: str | None, endpoint_override: str | None) -> list[SourceFile]:
-    from pyarrow import fs as pafs
-
-    kwargs: dict[str, Any] = {}
-    if region:
-        kwargs["region"] = region
-    if endpoint_override:
-        m = re.match(r"^(https?)://(.*)$", endpoint_override)
-        if m:
-            kwargs["scheme"] = m.group(1)
-            kwargs["endpoint_override"] = m.group(2).rstrip("/")
-        else:
-            kwargs["endpoint_override"] = endpoint_override
-    try:
-        s3 = pafs.S3FileSystem(**kwargs)
-        base = url[len("s3://"):].rstrip("/")
-        info = s3.get_file_info(base)
-        if info.type == pafs.FileType.File:
-            infos = [info]
-        else:
-            sel = pafs.FileSelector(base, recursive=True, allow_not_found=True)
-            infos = sorted(
-                (i for i in s3.get_file_info(sel) if i.type == pafs.FileType.File
-                 and not any(_hidden(part) for part in i.path[len(base):].split("/"))),
-                key=lambda i: i.path,
-            )
-    except OSError as exc:
-        raise FlowLogError(f"cannot list {url}: {exc}") from exc
-    if not infos:
-        raise FlowLogError(f"no objects under {url}")
+def _expand_s3(url: str, fs_of: Callable[[], Any], sel: Selection,
+               listing: ListingStats) -> list[SourceFile]:
+    """The objects under ``url`` that can hold what ``sel`` asks (see :mod:`.s3`)."""
+    s3 = fs_of()
 
     def make(path: str, size: int | None) -> SourceFile:
         return SourceFile(
@@ -379,7 +354,19 @@ def _expand_s3(url: str, region: str | None, endpoint_override: str | None) -> l
             lambda: s3.open_input_file(path),
         )
 
-    return [make(i.path, i.size) for i in infos]
+    return [make(i.path, i.size) for i in list_s3(url, s3, sel, listing)]
+
+
+def _filesystem(region: str | None, endpoint_override: str | None) -> Callable[[], Any]:
+    """One S3 filesystem for every ``s3://`` argument of a call, made when first needed."""
+    made: list[Any] = []
+
+    def get() -> Any:
+        if not made:
+            made.append(s3_filesystem(region, endpoint_override))
+        return made[0]
+
+    return get
 
 
 def expand(
@@ -388,6 +375,8 @@ def expand(
     region: str | None = None,
     endpoint_override: str | None = None,
     skipped: list[SkippedPath] | None = None,
+    select: Selection | None = None,
+    listing: ListingStats | None = None,
 ) -> list[SourceFile]:
     """Every file named by ``source``, in order: directories recursively (sorted, hidden and
     ``_``-prefixed names skipped, links to directories followed), globs sorted, ``-`` for
@@ -396,21 +385,32 @@ def expand(
     What a walk or glob finds but cannot read (FIFOs, devices, sockets, broken links, link
     loops, unreadable directories, files gone since listed) is appended to ``skipped`` and
     warned about (:class:`FlowLogWarning`); an explicit argument is read as named, a FIFO
-    too. Raises :class:`FlowLogError` when nothing readable is left but something was
-    skipped, the message saying what."""
+    too. ``select``: for ``s3://`` prefixes, list and keep only objects whose delivery path
+    and name can hold its records, accounts and regions (:mod:`.s3`), counted in ``listing``.
+    Raises :class:`FlowLogError` when nothing readable is left but something was skipped or
+    left out by ``select``, the message saying what."""
     items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if not items:
         raise FlowLogError("no flow-log source given")
     ctx = _Expansion(skipped)
+    sel = select or Selection()
+    listing = listing if listing is not None else ListingStats()
+    fs_of = _filesystem(region, endpoint_override)
     for raw in items:
         item = os.fspath(raw)
         if item == "-":
             ctx.files.append(_stdin())
         elif item.startswith("s3://"):
-            ctx.add_remote(_expand_s3(item, region, endpoint_override))
+            ctx.add_remote(_expand_s3(item, fs_of, sel, listing))
         else:
             _expand_local(item, ctx)
     if not ctx.files and ctx.skipped:
         names = ", ".join(repr(os.fspath(i)) for i in items)
         raise FlowLogError(f"no readable flow-log file in {names}{ctx.summary()}")
+    if not ctx.files and sel.active and listing.listings:
+        names = ", ".join(repr(os.fspath(i)) for i in items)
+        raise FlowLogError(
+            f"no object in {names} can hold flow-log records {sel.describe()} "
+            f"({listing.describe()}); widen --since/--until or check --account and "
+            "--flow-log-region")
     return ctx.files

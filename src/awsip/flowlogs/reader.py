@@ -28,6 +28,7 @@ from .insights import insights_text
 from .options import ReaderOptions, reader_options
 from .parquet import parquet_tables
 from .paths import SkippedPath, SourceFile, expand
+from .s3 import ListingStats
 from .tags import decode_tag_columns
 from .values import DIGITS, MILLISECONDS_FROM, bad_times, number_problem, seconds
 from .wrapped import JSON_LINES, BadEvent, Messages, WrappedDecoder, sniff_json
@@ -86,6 +87,8 @@ class FlowLogStats:
     blank_lines: int = 0
     #: entries of directories and globs not read (FIFOs, broken links, unreadable folders)
     skipped_paths: list[SkippedPath] = field(default_factory=list)
+    #: ``s3://`` listing: prefixes and objects listed, skipped by date/account/region, kept
+    listing: ListingStats = field(default_factory=ListingStats)
     #: start/end values read as milliseconds and turned into seconds (see flowlogs/values.py)
     millisecond_times: int = 0
     #: CloudWatch Logs subscription payloads that are not DATA_MESSAGE (CONTROL_MESSAGE): not
@@ -1070,10 +1073,12 @@ def read_flow_logs(
     """
     opts = reader_options(options, **kwargs)
     skipped: list[SkippedPath] = []
+    listing = ListingStats()
     files = expand(source, region=opts.region, endpoint_override=opts.endpoint_override,
-                   skipped=skipped)
+                   skipped=skipped, select=opts.selection(), listing=listing)
     reader = FlowLogReader(files, opts, columns=columns)
     reader.stats.skipped_paths = skipped
+    reader.stats.listing = listing
     return reader
 
 
