@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .errors import UsageError
@@ -41,11 +42,25 @@ def parse_iso(value: object) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def parse_time(value: str | datetime | date | None, what: str = "time") -> datetime | None:
+_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_time(value: str | datetime | date | None, what: str = "time", *,
+               now: datetime | None = None) -> datetime | None:
     """An aware UTC datetime from ISO-8601 text (``2026-03-21``, ``2026-03-21T06:00Z``), a
-    datetime (naive means UTC) or a date; None stays None. Raises :class:`UsageError`."""
+    duration before ``now`` (default: the current time) written as a number and a unit
+    (``90s``, ``30m``, ``12h``, ``6d``, ``2w``: ``--since 6d`` is six days ago), a datetime
+    (naive means UTC) or a date; None stays None. Raises :class:`UsageError`."""
     if value is None:
         return None
+    if isinstance(value, str) and (ago := _AGO.match(value)):
+        seconds = float(ago.group(1)) * _UNIT_SECONDS[ago.group(2).lower()]
+        base = now if now is not None else datetime.now(timezone.utc)
+        try:
+            return base.astimezone(timezone.utc) - timedelta(seconds=seconds)
+        except OverflowError:
+            raise UsageError(f"{what}: {value!r} reaches before the year 1") from None
     if isinstance(value, datetime):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else \
             value.astimezone(timezone.utc)
@@ -54,7 +69,7 @@ def parse_time(value: str | datetime | date | None, what: str = "time") -> datet
     parsed = parse_iso(value)
     if parsed is None:
         raise UsageError(f"{what}: {value!r} is not an ISO-8601 time like 2026-03-21 or "
-                         "2026-03-21T06:00:00Z")
+                         "2026-03-21T06:00:00Z, nor a duration before now like 6d or 12h")
     return parsed
 
 

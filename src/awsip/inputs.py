@@ -196,9 +196,9 @@ def is_flow_log_input(files: list[str], column: str | None, forced: bool = False
     """Whether the FILE arguments are flow logs rather than address lists.
 
     ``--flow-logs`` (``forced``) says yes; ``--column`` or stdin-only says no. Otherwise each
-    argument is judged: an ``s3://`` URI, a directory, a glob that is not an existing file, a
-    gzip or Parquet file, or a text file whose first non-empty line has more than one
-    whitespace-separated field is a flow log. Mixing both kinds is a usage error."""
+    argument is judged: an ``s3://`` or ``cwlogs://`` URI, a directory, a glob that is not an
+    existing file, a gzip or Parquet file, or a text file whose first non-empty line has more
+    than one whitespace-separated field is a flow log. Mixing both kinds is a usage error."""
     if forced:
         if column is not None:
             raise UsageError("--column reads addresses from a table; it cannot be used with "
@@ -217,7 +217,7 @@ def is_flow_log_input(files: list[str], column: str | None, forced: bool = False
 def _looks_like_flow_log(name: str) -> bool:
     if name == "-":
         return False
-    if name.lower().startswith("s3://"):
+    if name.lower().startswith(("s3://", "cwlogs://")):
         return True
     path = Path(name)
     if path.is_dir():

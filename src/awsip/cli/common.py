@@ -3,12 +3,13 @@
 The vocabulary: ``--ranges``/``--offline``/``--at`` choose the ranges data; ``-o FILE`` writes
 the result to a file (atomically; format from its suffix) and ``--output-format`` names the
 format; ``--json`` is ``--output-format json`` (``jsonl`` for tables); ``--log-format`` is the
-flow log's field list; ``--since``/``--until``, ``--strict``, ``--s3-region``/``--s3-endpoint``
-and ``--quiet`` are the flow-log reader's options (``--quiet``, on every command that loads
-ranges, also silences the bundled-snapshot and staleness warnings, as ``AWSIP_QUIET=1`` does).
-Outputs named by ``-o`` (and ``--plot``) are checked by :func:`check_outputs` before any
-input is read; they are written only when the command succeeds. Old spellings (``--format``,
-``--format-string``) still work for one release and print a warning.
+flow log's field list; ``--since``/``--until``, ``--strict``, ``--region``/``--endpoint-url``
+(also spelt ``--s3-region``/``--s3-endpoint``) and ``--quiet`` are the flow-log reader's options
+(``--quiet``, on every command that loads ranges, also silences the bundled-snapshot and
+staleness warnings, as ``AWSIP_QUIET=1`` does). Outputs named by ``-o`` (and ``--plot``) are
+checked by :func:`check_outputs` before any input is read; they are written only when the
+command succeeds. Old spellings (``--format``, ``--format-string``) still work for one release
+and print a warning.
 """
 
 from __future__ import annotations
@@ -96,11 +97,16 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--format-string", dest="log_format", action=_Deprecated,
                        new="--log-format", help=argparse.SUPPRESS)
     group.add_argument("--since", metavar="T", help="only records starting at or after T "
-                       "(UTC unless an offset is given), e.g. 2026-03-21T06:00Z")
-    group.add_argument("--until", metavar="T", help="only records starting before T")
-    group.add_argument("--s3-region", metavar="REGION", help="region of s3:// sources")
-    group.add_argument("--s3-endpoint", metavar="URL",
-                       help="endpoint of s3:// sources (an S3-compatible server)")
+                       "(UTC unless an offset is given), e.g. 2026-03-21T06:00Z, or a duration "
+                       "before now such as 6d, 12h or 30m")
+    group.add_argument("--until", metavar="T", help="only records starting before T (a time or "
+                       "a duration before now)")
+    group.add_argument("--region", "--s3-region", dest="region", metavar="REGION",
+                       help="AWS region of s3:// and cwlogs:// sources (default: the AWS "
+                       "configuration, e.g. AWS_REGION); --s3-region is the same option")
+    group.add_argument("--endpoint-url", "--s3-endpoint", dest="endpoint_url", metavar="URL",
+                       help="endpoint of s3:// and cwlogs:// sources (an S3- or CloudWatch "
+                       "Logs-compatible server); --s3-endpoint is the same option")
     group.add_argument("--account", dest="accounts", action="append", metavar="ID",
                        help="only flow logs of this 12-digit account, as the S3 delivery path "
                        "or file name says (repeat or comma-separate for several)")
@@ -118,8 +124,8 @@ def reader_options(args: argparse.Namespace) -> Any:
 
     return ReaderOptions(
         log_format=args.log_format, strict=bool(getattr(args, "strict", False)),
-        progress=False if args.quiet else None, region=args.s3_region,
-        endpoint_override=args.s3_endpoint, since=args.since, until=args.until,
+        progress=False if args.quiet else None, region=args.region,
+        endpoint_override=args.endpoint_url, since=args.since, until=args.until,
         accounts=args.accounts, regions=args.flow_log_regions)
 
 
