@@ -324,3 +324,20 @@ def test_parquet_with_class_uid_but_flat_columns_is_read_as_plain_parquet(
                    tmp_path / "flat.parquet")
     table, _ = read(tmp_path / "flat.parquet")
     assert table.to_pylist() == [{"class_uid": 4001, "srcaddr": "10.0.0.1", "srcport": 80}]
+
+
+def test_row_numbers_and_unmapped_keys_span_every_row_group(tmp_path: Path) -> None:
+    rows = [forward(LINES[i % 3]) for i in range(6)]
+    rows[4]["class_uid"] = 2004  # a Detection Finding in row 5, in the third row group
+    rows[5]["unmapped"] = [("reject_reason", "BPA"), ("zz_note", "x")]  # only in the last
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=V2), path, row_group_size=2)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 3
+    reader = awsip.read_flow_logs(path, progress=False)
+    batches = list(reader)
+    assert {b.schema.names.count("reject_reason") for b in batches} == {1}  # one schema
+    table = pa.Table.from_batches(batches)
+    assert table.column("reject_reason").to_pylist() == [None] * 4 + ["BPA"]
+    assert [(s.line, s.reason.split(":")[0]) for s in reader.stats.skipped_lines] == [
+        (5, "class_uid is 2004, not 4001 (OCSF Network Activity)")]
+    assert "unmapped.zz_note" in reader.stats.ignored_columns

@@ -107,14 +107,25 @@ def is_ocsf(schema: pa.Schema) -> bool:
 
 @dataclass
 class OcsfLayout:
-    """How one OCSF file's rows become catalogue columns, decided from its schema; keys of the
-    ``unmapped`` map are chosen from the first batch and kept for the file."""
+    """How one OCSF file's rows become catalogue columns, decided from its schema and, for the
+    ``unmapped`` map, from the keys :meth:`learn_keys` was shown (every row of the file, so
+    every batch has the same columns)."""
 
     path: str
-    read: list[str]
-    ignored: list[str]
-    unmapped_keys: list[str] | None = None
-    _notes: set[str] = field(default_factory=set)
+    read: list[str]  # the top-level columns used
+    ignored: list[str]  # top-level columns left out, then ``unmapped.KEY`` for keys
+    has_unmapped_map: bool = False  # an ``unmapped`` column of a map type: keys to learn
+    unmapped_keys: list[str] = field(default_factory=list)
+
+    def learn_keys(self, values: pa.Array) -> None:
+        """Take note of the keys of an ``unmapped`` map array: catalogue fields become columns,
+        the others are listed as ignored (``unmapped.KEY``)."""
+        for key in _map_keys(values):
+            if _catalogued(key) is not None:
+                if key not in self.unmapped_keys:
+                    self.unmapped_keys.append(key)
+            elif f"unmapped.{key}" not in self.ignored:
+                self.ignored.append(f"unmapped.{key}")
 
     def flatten(self, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[Check]]:
         """``batch`` as flat catalogue-named columns (values not yet checked or typed) and
@@ -143,23 +154,14 @@ class OcsfLayout:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if "unmapped" not in batch.schema.names:
+        if not self.has_unmapped_map:
             return
         values = batch.column("unmapped")
-        if not pa.types.is_map(values.type):
-            return
-        keys = _map_keys(values)
-        if self.unmapped_keys is None:
-            self.unmapped_keys = [k for k in keys if _catalogued(k) not in (None, *columns)]
-        for key in keys:
-            if key not in self.unmapped_keys and f"unmapped.{key}" not in self._notes:
-                self._notes.add(f"unmapped.{key}")
-                self.ignored.append(f"unmapped.{key}")
         for key in self.unmapped_keys:
-            looked = pc.map_lookup(values, pa.scalar(key, values.type.key_type), "first")
             column = _catalogued(key)
-            if column is not None:
-                columns.setdefault(column, looked)
+            if column is not None and column not in columns:  # a mapped path wins
+                columns[column] = pc.map_lookup(values, pa.scalar(key, values.type.key_type),
+                                                "first")
 
 
 def layout(schema: pa.Schema, path: str) -> OcsfLayout:
@@ -168,8 +170,12 @@ def layout(schema: pa.Schema, path: str) -> OcsfLayout:
     dup = sorted({n for n in names if names.count(n) > 1} & _USED_TOP)
     if dup:
         raise FlowLogError(f"{path}: OCSF columns {dup} appear more than once; keep one of each")
-    return OcsfLayout(path, [n for n in names if n in _USED_TOP],
-                      [n for n in names if n not in _USED_TOP])
+    import pyarrow as pa
+
+    unmapped = "unmapped" in names and pa.types.is_map(schema.field("unmapped").type)
+    ignored = [n for n in names if n not in _USED_TOP or (n == "unmapped" and not unmapped)]
+    return OcsfLayout(path, [n for n in names if n in _USED_TOP and n not in ignored], ignored,
+                      has_unmapped_map=unmapped)
 
 
 # ------------------------------------------------------------------ getting values

@@ -21,8 +21,9 @@ Spark) are accepted too and turned into the same catalogue types. The rules:
   in text logs). ``start``/``end`` given as numbers are seconds, or milliseconds from 10**11;
   typed as timestamps they are turned into seconds and must lie in 1970-9999. A text field
   given as integers is their decimal text (account IDs zero-padded to 12 digits, as pandas
-  drops the leading zeros); given as bytes it must be UTF-8. An address column must look like
-  an address. A row with a value that breaks a rule is skipped and reported with its row
+  drops the leading zeros); given as bytes it must be UTF-8. An address column must hold
+  IPv4/IPv6 addresses (:func:`awsip.addr.columns.invalid_addresses`, the rule of
+  ``awsip.classify``). A row with a value that breaks a rule is skipped and reported with its row
   number (``on_bad``); the others are read.
 - Any error reading the file (unreadable schema, corrupt page) is a :class:`FlowLogError`
   naming the file and the row group; the rows of the row groups before it have been produced.
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FlowLogError
 from .fields import ADDRESS_COLUMNS, BY_COLUMN, Field, arrow_type
-from .ocsf import is_ocsf
+from .ocsf import OcsfLayout, is_ocsf
 from .ocsf import layout as ocsf_layout
 from .values import (
     INT_MAX,
@@ -62,7 +63,6 @@ if TYPE_CHECKING:
     from .paths import SourceFile
     from .reader import FlowLogStats
 
-_ADDRESS_RE = r"^[0-9A-Fa-f:.]{2,45}$"  # IPv4, IPv6 (incl. mapped)
 _INDEX_COLUMN = re.compile(r"__index_level_\d+__")
 _ACCOUNT_COLUMNS = frozenset({"account_id", "tgw_src_vpc_account_id", "tgw_dst_vpc_account_id"})
 _READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, TypeError, KeyError,
@@ -129,6 +129,8 @@ def _ocsf_tables(pf: Any, groups: int, path: str, stats: FlowLogStats,
     import pyarrow as pa
 
     shape = ocsf_layout(pf.schema_arrow, path)
+    if shape.has_unmapped_map:
+        _learn_unmapped_keys(pf, shape, path)
     plan: _Plan | None = None
     row = 0
     for group in range(groups):
@@ -146,6 +148,18 @@ def _ocsf_tables(pf: Any, groups: int, path: str, stats: FlowLogStats,
             stats.lines += raw.num_rows
             yield canonical_batch(flat, plan, path, row, on_bad, stats, checks)
             row += raw.num_rows
+
+
+def _learn_unmapped_keys(pf: Any, shape: OcsfLayout, path: str) -> None:
+    """Show ``shape`` the keys of the whole ``unmapped`` column (one pass over that column
+    only), so every batch of the file gets the same columns."""
+    import pyarrow as pa
+
+    try:
+        for batch in pf.iter_batches(batch_size=65536, columns=["unmapped"]):
+            shape.learn_keys(batch.column(0))
+    except (pa.ArrowException, *_READ_ERRORS) as exc:
+        raise FlowLogError(f"{path}: the OCSF column 'unmapped' cannot be read: {exc}") from exc
 
 
 def _open(src: SourceFile, raw_stream: Any, head: bytes) -> Any:
@@ -477,7 +491,9 @@ def _to_text(values: pa.Array, column: str) -> tuple[pa.Array, pa.Array | None, 
     if column not in ADDRESS_COLUMNS:
         text = _null_where(text, pc.equal(text, pa.scalar("-", pa.string())))
         return text, bad, lambda value: f"{why}: {_shown(value)}"
-    not_address = pc.fill_null(pc.invert(pc.match_substring_regex(text, _ADDRESS_RE)), False)
+    from ..addr.columns import invalid_addresses  # the one address rule (awsip.classify's)
+
+    not_address = pa.array(invalid_addresses(text))
     if pc.any(not_address).as_py():  # only then can a null spelling be among them
         null = pc.is_in(pc.utf8_lower(text), value_set=pa.array(NULL_TEXT, pa.string()))
         text = _null_where(text, null)
