@@ -318,3 +318,20 @@ def test_summarize_and_report_cli_read_subscription_payloads(
     doc = json.loads(out)
     assert (doc["records"], doc["bytes"]) == (3, 1530)
     assert {(g["service"], g["bytes"]) for g in doc["groups"]} == {("S3", 1500), ("EC2", 30)}
+
+
+def test_json_lines_read_by_arrow_and_by_python_agree(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from awsip.flowlogs import wrapped
+
+    rows = [{"timestamp": MS + i, "message": line(record(bytes=i, srcport=1024 + i)),
+             "logGroup": GROUP, "logStream": f"s{i % 3}"} for i in range(200)]
+    rows[50]["timestamp"] = -5  # out of range: null
+    path = write(tmp_path / "a.jsonl", "\n".join(json.dumps(r) for r in rows).encode() + b"\n")
+    arrow, _ = read(path)
+    monkeypatch.setattr(wrapped, "_arrow_lines", lambda *a: None)
+    python, _ = read(path)
+    assert arrow.equals(python)
+    assert arrow.column("event_time").to_pylist()[49:52] == [when(MS + 49), None,
+                                                             when(MS + 51)]
+    assert arrow.column("log_stream").to_pylist()[:4] == ["s0", "s1", "s2", "s0"]

@@ -31,7 +31,7 @@ from .paths import SkippedPath, SourceFile, expand
 from .s3 import ListingStats
 from .tags import decode_tag_columns
 from .values import DIGITS, MILLISECONDS_FROM, bad_times, number_problem, seconds
-from .wrapped import JSON_LINES, BadEvent, Messages, WrappedDecoder, sniff_json
+from .wrapped import JSON_LINES, BadEvent, Messages, WrappedDecoder, extra_array, sniff_json
 
 if TYPE_CHECKING:
     import os
@@ -749,17 +749,12 @@ class FlowLogReader:
             self.stats.bytes_read += raw.pos
             yield from self._read_insights(src, whole, kind == "insights-json")
             return
+        from ..pipeline import prefetch
+
         decoder = WrappedDecoder(src.path, kind)
         wrapped = _WrappedFile(_FileState(src.path))
-        last_pos = 0
-        try:
-            for i, view in enumerate(blocks):
-                for item in decoder.feed(bytes(view[bom:] if i == 0 else view)):
-                    yield from self._wrapped_item(wrapped, item)
-                if bar is not None:
-                    bar.update(raw.pos - last_pos)
-                    last_pos = raw.pos
-            for item in decoder.feed(b"", final=True):
+        try:  # JSON decoded in a thread while Arrow parses the lines decoded before
+            for item in prefetch(_decoded(decoder, blocks, bom, raw, bar)):
                 yield from self._wrapped_item(wrapped, item)
         finally:
             self.stats.control_messages += decoder.control_messages
@@ -927,6 +922,16 @@ class FlowLogReader:
         state.line += count
 
 
+def _decoded(decoder: WrappedDecoder, blocks: Iterator[memoryview], bom: int, raw: _Counting,
+             bar: Any) -> Iterator[Messages | BadEvent]:
+    """The items of a JSON-wrapped file's blocks (the first one's ``bom`` bytes skipped)."""
+    last_pos = 0
+    for i, view in enumerate(blocks):
+        yield from decoder.feed(bytes(view[bom:] if i == 0 else view))
+        if bar is not None:
+            bar.update(raw.pos - last_pos)
+            last_pos = raw.pos
+    yield from decoder.feed(b"", final=True)
 
 
 @dataclass
@@ -959,20 +964,10 @@ def _kept_lines(parser: _Parser, block: bytes) -> list[int]:
     return kept
 
 
-def _extra_arrays(extras: dict[str, list[Any]], kept: list[int] | None) -> dict[str, Any]:
+def _extra_arrays(extras: dict[str, Any], kept: list[int] | None) -> dict[str, Any]:
     """The extra columns of JSON-wrapped records as Arrow arrays (only the ``kept`` events
-    when given); ``event_time`` from milliseconds to timestamp[ms, UTC]."""
-    import pyarrow as pa
-
-    out = {}
-    for name, values in extras.items():
-        if kept is not None:
-            values = [values[i] for i in kept]
-        if name == "event_time":
-            out[name] = pa.array(values, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
-        else:
-            out[name] = pa.array(values, pa.string())
-    return out
+    when given)."""
+    return {name: extra_array(name, values, kept) for name, values in extras.items()}
 
 
 def account(table: pa.Table, stats: FlowLogStats, options: ReaderOptions) -> pa.Table:
@@ -1075,7 +1070,7 @@ def read_flow_logs(
     skipped: list[SkippedPath] = []
     listing = ListingStats()
     files = expand(source, region=opts.region, endpoint_override=opts.endpoint_override,
-                   skipped=skipped, select=opts.selection(), listing=listing, options=opts)
+                   skipped=skipped, select=opts.selection(), listing=listing)
     reader = FlowLogReader(files, opts, columns=columns)
     reader.stats.skipped_paths = skipped
     reader.stats.listing = listing

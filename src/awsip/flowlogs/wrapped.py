@@ -111,8 +111,7 @@ class _Batch:
     """Events being collected into one :class:`Messages`."""
 
     columns: tuple[str, ...]
-    texts: list[str] = field(default_factory=list)
-    count: int = 0
+    messages: list[str] = field(default_factory=list)
     extras: dict[str, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -120,22 +119,29 @@ class _Batch:
 
     def add(self, messages: list[str], extras: dict[str, list[Any]]) -> None:
         """Add events; ``messages`` all text."""
-        text = "\n".join(messages)
-        if text.count("\n") != len(messages) - 1 or "\r" in text:
-            text = "\n".join(_BREAKS.sub(" ", m) for m in messages)
-        self.texts.append(text)
-        self.count += len(messages)
+        self.messages.extend(messages)
         for c in self.columns:
             self.extras[c].extend(extras[c])
 
     def take(self) -> Messages | None:
         """The events collected so far (None if none), and a fresh start."""
-        if not self.count:
+        count = len(self.messages)
+        if not count:
             return None
-        block = ("\n".join(self.texts) + "\n").encode("utf-8", "surrogatepass")
-        out = Messages(block, self.count, self.extras)
-        self.texts, self.count, self.extras = [], 0, {c: [] for c in self.columns}
+        block = _block(self.messages)
+        out = Messages(block, count, self.extras)
+        self.messages, self.extras = [], {c: [] for c in self.columns}
         return out
+
+
+def _block(messages: list[str]) -> bytes:
+    """Messages as lines of UTF-8 (lone surrogates kept as invalid UTF-8, for the parser to
+    reject); a line break inside a message becomes a space."""
+    block = ("\n".join(messages) + "\n").encode("utf-8", "surrogatepass")
+    if block.count(b"\n") != len(messages) or b"\r" in block:
+        block = ("\n".join(_BREAKS.sub(" ", m) for m in messages) + "\n").encode(
+            "utf-8", "surrogatepass")
+    return block
 
 
 def _millis(value: Any) -> int | None:
@@ -197,6 +203,7 @@ class WrappedDecoder:
         self._offset = 0  # characters of the file before _pending
         self._objects = 0  # JSON values read so far
         self._retry_at = 0  # _pending length at which an incomplete value is tried again
+        self._keys: dict[str, str] | None = None  # JSON Lines: extra column → its key
 
     def feed(self, data: bytes, final: bool = False) -> Iterator[Item]:
         """The items completed by ``data`` (all that remain when ``final``)."""
@@ -273,8 +280,6 @@ class WrappedDecoder:
             yield from self._events_one_by_one(events, group, stream, batch)
             return
         n = len(messages)
-        if not all(type(t) is int and 0 <= t < _MAX_MS for t in times):
-            times = [_millis(t) for t in times]
         batch.add(messages, {"log_group": [group] * n, "log_stream": [stream] * n,
                              "event_time": times})
 
@@ -297,13 +302,25 @@ class WrappedDecoder:
     # ---------------------------------------------------------------- JSON Lines
 
     def _feed_lines(self, data: bytes) -> Iterator[Item]:
-        """Whole lines: all parsed at once as one JSON array when every line is an object
-        with a text message, else line by line (bad lines become BadEvents)."""
+        """Whole lines: by Arrow's JSON reader when every line is an object with a text
+        message (and the extra keys of the expected types), or by one ``json.loads`` of them
+        all as an array, or else line by line (bad lines become BadEvents)."""
+        count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        if not count:
+            return
+        if self._keys is None:
+            first, _ = _json_line(data.split(b"\n", 1)[0])
+            if first is not None:
+                self._keys = _line_keys(first)
+                self.columns = tuple(self._keys)
+        if self._keys is not None:
+            fast = _arrow_lines(data, count, self._keys)
+            if fast is not None:
+                yield fast
+                return
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        if not lines:
-            return
         docs = _as_array(data)
         messages: list[str] = []
         if docs is not None and len(docs) == len(lines):
@@ -317,26 +334,19 @@ class WrappedDecoder:
         if docs is None:
             yield from self._lines_one_by_one(lines)
             return
-        if self.columns is None:
-            self.columns = _present(docs[0])
-        batch = _Batch(self.columns)
+        if self._keys is None:
+            self._keys = _line_keys(docs[0])
+            self.columns = tuple(self._keys)
+        batch = _Batch(self.columns or ())
         batch.add(messages, self._line_extras(docs))
         yield from _flush(batch)
 
     def _line_extras(self, docs: list[dict[str, Any]]) -> dict[str, list[Any]]:
         """The extra columns of JSON lines, one value per line."""
         out: dict[str, list[Any]] = {}
-        for column, keys in (("log_group", _GROUP_KEYS), ("log_stream", _STREAM_KEYS),
-                             ("event_time", _TIME_KEYS)):
-            if column not in (self.columns or ()):
-                continue
-            key = next((k for k in keys if k in docs[0]), keys[0])
+        for column, key in (self._keys or {}).items():
             values = [d.get(key) for d in docs]
-            if column == "event_time":
-                out[column] = values if all(type(t) is int and 0 <= t < _MAX_MS
-                                            for t in values) else [_millis(t) for t in values]
-            else:
-                out[column] = [v if isinstance(v, str) else None for v in values]
+            out[column] = values  # converted by extra_array
         return out
 
     def _lines_one_by_one(self, lines: list[bytes]) -> Iterator[Item]:
@@ -344,8 +354,9 @@ class WrappedDecoder:
         batch: _Batch | None = None
         for raw in lines:
             doc, bad = _json_line(raw)
-            if self.columns is None and isinstance(doc, dict):
-                self.columns = _present(doc)
+            if self._keys is None and doc is not None:
+                self._keys = _line_keys(doc)
+                self.columns = tuple(self._keys)
             if batch is None:
                 batch = _Batch(self.columns or ())
             if bad is not None:
@@ -360,11 +371,69 @@ class WrappedDecoder:
             yield from _flush(batch)
 
 
-def _present(doc: dict[str, Any]) -> tuple[str, ...]:
-    """The extra columns of a JSON Lines file: those whose key its first line has."""
-    have = set(doc)
-    return tuple(c for c, keys in (("log_group", _GROUP_KEYS), ("log_stream", _STREAM_KEYS),
-                                   ("event_time", _TIME_KEYS)) if have.intersection(keys))
+def _line_keys(doc: dict[str, Any]) -> dict[str, str]:
+    """The extra columns of a JSON Lines file and the key each is read from: those whose key
+    its first object has."""
+    out = {}
+    for column, keys in (("log_group", _GROUP_KEYS), ("log_stream", _STREAM_KEYS),
+                         ("event_time", _TIME_KEYS)):
+        key = next((k for k in keys if k in doc), None)
+        if key is not None:
+            out[column] = key
+    return out
+
+
+def _arrow_lines(data: bytes, count: int, keys: dict[str, str]) -> Messages | None:
+    """JSON lines read by Arrow's (multi-threaded) JSON reader, or None when any line is not
+    plainly an object with a text ``message`` and extra keys of the expected types (blank
+    lines, bad JSON, numbers as text, line breaks inside a message): the Python paths then
+    decide, line by line when needed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    fields = [("message", pa.string())] + [
+        (k, pa.int64() if c == "event_time" else pa.string()) for c, k in keys.items()]
+    try:
+        table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(
+            block_size=1 << 20), parse_options=pj.ParseOptions(
+            explicit_schema=pa.schema(fields), unexpected_field_behavior="ignore"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    messages = table.column("message").combine_chunks()
+    if table.num_rows != count or messages.null_count:
+        return None
+    lines = pc.binary_join_element_wise(messages, pa.scalar(""), pa.scalar("\n"))
+    size = pc.sum(pc.binary_length(lines)).as_py() or 0
+    block = lines.buffers()[2].slice(0, size).to_pybytes()
+    if block.count(b"\n") != count or b"\r" in block:
+        return None
+    return Messages(block, count, {c: table.column(k).combine_chunks() for c, k in keys.items()})
+
+
+def extra_array(name: str, values: Any, kept: list[int] | None) -> Any:
+    """One extra column as an Arrow array (only the ``kept`` events when given):
+    ``event_time`` from milliseconds to timestamp[ms, UTC] (times out of range null), the
+    others text (anything else null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, list):
+        if kept is not None:
+            values = [values[i] for i in kept]
+        try:
+            values = pa.array(values, pa.int64() if name == "event_time" else pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = pa.array([_millis(v) for v in values], pa.int64()) \
+                if name == "event_time" else pa.array([_text_or_none(v) for v in values],
+                                                      pa.string())
+    elif kept is not None:
+        values = values.take(pa.array(kept, pa.int64()))
+    if name != "event_time":
+        return values
+    fine = pc.and_(pc.greater_equal(values, 0), pc.less(values, _MAX_MS))
+    return pc.if_else(fine, values, pa.scalar(None, pa.int64())).cast(
+        pa.timestamp("ms", tz="UTC"))
 
 
 def _json_line(raw: bytes) -> tuple[dict[str, Any] | None, BadEvent | None]:
@@ -407,4 +476,4 @@ def _flush(batch: _Batch) -> Iterator[Messages]:
 
 
 __all__ = ["EXTRA_COLUMNS", "JSON_LINES", "SUBSCRIPTION", "BadEvent", "Messages",
-           "WrappedDecoder", "sniff_json"]
+           "WrappedDecoder", "extra_array", "sniff_json"]
