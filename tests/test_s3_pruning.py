@@ -325,3 +325,29 @@ def test_the_command_line_prunes_with_s3_endpoint_and_filters(
     assert sorted(r["bytes"] for r in rows) == _expected(
         bucket, "hive/", since, since + timedelta(hours=4), (ACCOUNTS[0],), ("us-east-1",))
     assert "skipped by date" in err
+
+
+def test_local_directories_in_the_delivery_layout_are_pruned_by_file_name(
+        bucket: dict[str, list[dict[str, Any]]], tmp_path: Any) -> None:
+    for key, recs in bucket.items():
+        path = tmp_path / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(text(recs)))
+    since = DAY0 + timedelta(days=1, hours=2, minutes=30)
+    until = since + timedelta(hours=5)
+    reader = read_flow_logs(str(tmp_path / "hive"), since=since, until=until,
+                            regions=["us-east-1"], progress=False)
+    got = sorted(reader.read_all().column("bytes").to_pylist())
+    assert got == _expected(bucket, "hive/", since, until, regions=("us-east-1",))
+    assert sorted(reader.files) == sorted(
+        str(tmp_path / k) for k in bucket if k.startswith("hive/") and "us-east-1" in k
+        and _can_hold(k, since, until))
+    listing = reader.stats.listing
+    assert (listing.listed, listing.selected) == (4 * len(STAMPS), 4)
+    assert listing.skipped_by_region == 2 * len(STAMPS)
+    assert "skipped by date" in listing.describe()
+    # a file named explicitly is read as named, whatever its name says
+    far = next(k for k in bucket if k.startswith("hive/") and "T0005Z" in k)
+    named = read_flow_logs(str(tmp_path / far), since=since, until=until, progress=False)
+    assert named.read_all().num_rows == 0  # its records are outside the window
+    assert named.files == [str(tmp_path / far)] and named.stats.listing.listed == 0

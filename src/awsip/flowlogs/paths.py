@@ -11,13 +11,9 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
+from typing import Any, BinaryIO, TypeAlias
 
 from ..errors import FlowLogError, FlowLogWarning
-from .cwlogs import is_cwlogs, log_group_opener
-
-if TYPE_CHECKING:
-    from .options import ReaderOptions
 from .s3 import ListingStats, Selection, list_s3, s3_filesystem
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -90,13 +86,31 @@ class _Expansion:
     the directories already walked (so links and loops enter each once), and what was skipped
     (reported once per path, as a warning and in the caller's ``skipped`` list)."""
 
-    def __init__(self, sink: list[SkippedPath] | None) -> None:
+    def __init__(self, sink: list[SkippedPath] | None, select: Selection | None = None,
+                 listing: ListingStats | None = None) -> None:
+        self.select = select or Selection()
+        self.listing = listing if listing is not None else ListingStats()
         self.files: list[SourceFile] = []
         self.skipped: list[SkippedPath] = []
         self._sink = sink
         self._seen: set[_Key] = set()
         self._walked: set[_Key] = set()
         self._reported: set[str] = set()
+
+    def wanted(self, path: str) -> bool:
+        """Whether a file found by a walk or glob can hold what ``select`` asks, by its AWS
+        file name (as for S3 objects, :meth:`Selection.verdict`); counted in ``listing``."""
+        if not self.select.active:
+            return True
+        self.listing.selective = True
+        self.listing.listed += 1
+        reason = self.select.verdict(path.replace(os.sep, "/"))
+        if reason is None:
+            self.listing.selected += 1
+            return True
+        name = f"skipped_by_{reason}"
+        setattr(self.listing, name, getattr(self.listing, name) + 1)
+        return False
 
     def add_file(self, path: str, st: os.stat_result) -> None:
         """Keep ``path`` unless the same file was already kept (then drop it: nothing is lost)."""
@@ -214,7 +228,8 @@ def _walk(top: str, top_stat: os.stat_result, ctx: _Expansion) -> None:
                 if ctx.first_visit(path, st):
                     subdirs.append(path)
             elif stat.S_ISREG(st.st_mode):
-                ctx.add_file(path, st)
+                if ctx.wanted(path):
+                    ctx.add_file(path, st)
             else:
                 ctx.skip_special(path, st)
         stack.extend(reversed(subdirs))
@@ -303,7 +318,8 @@ def _expand_glob(pattern: str, ctx: _Expansion) -> None:
         if stat.S_ISDIR(st.st_mode):
             _walk(path, st, ctx)
         elif stat.S_ISREG(st.st_mode):
-            ctx.add_file(path, st)
+            if ctx.wanted(path):
+                ctx.add_file(path, st)
         else:
             ctx.skip_special(path, st)
             continue
@@ -381,26 +397,25 @@ def expand(
     skipped: list[SkippedPath] | None = None,
     select: Selection | None = None,
     listing: ListingStats | None = None,
-    options: ReaderOptions | None = None,
 ) -> list[SourceFile]:
     """Every file named by ``source``, in order: directories recursively (sorted, hidden and
-    ``_``-prefixed names skipped, links to directories followed), globs sorted, ``-`` for stdin,
-    ``s3://bucket/prefix``, ``cwlogs://LOG_GROUP`` (:mod:`.cwlogs`: one stream of the group's
-    events; ``options`` gives its time window, format and progress). Each file is kept once, at
-    the first path that reaches it (through links, overlapping arguments or globs); later paths
-    to it are dropped silently. What a walk or glob finds but cannot read (FIFOs, devices,
-    sockets, broken links, link loops, unreadable directories, files gone since listed) is
-    appended to ``skipped`` and warned about (:class:`FlowLogWarning`); an explicit argument is
-    read as named, a FIFO too. ``select``: for ``s3://`` prefixes, list and keep only objects
-    whose delivery path and name can hold its records, accounts and regions (:mod:`.s3`),
-    counted in ``listing``. Raises :class:`FlowLogError` when nothing readable is left but
-    something was skipped or left out by ``select``, the message saying what."""
+    ``_``-prefixed names skipped, links to directories followed), globs sorted, ``-`` for
+    stdin, ``s3://bucket/prefix``. Each file is kept once, at the first path that reaches it
+    (through links, overlapping arguments or globs); later paths to it are dropped silently.
+    What a walk or glob finds but cannot read (FIFOs, devices, sockets, broken links, link
+    loops, unreadable directories, files gone since listed) is appended to ``skipped`` and
+    warned about (:class:`FlowLogWarning`); an explicit argument is read as named, a FIFO
+    too. ``select``: for ``s3://`` prefixes, list and keep only objects whose delivery path
+    and name can hold its records, accounts and regions (:mod:`.s3`); files found by walks
+    and globs are kept by their AWS file name the same way; counted in ``listing``.
+    Raises :class:`FlowLogError` when nothing readable is left but something was skipped or
+    left out by ``select``, the message saying what."""
     items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if not items:
         raise FlowLogError("no flow-log source given")
-    ctx = _Expansion(skipped)
     sel = select or Selection()
     listing = listing if listing is not None else ListingStats()
+    ctx = _Expansion(skipped, sel, listing)
     fs_of = _filesystem(region, endpoint_override)
     for raw in items:
         item = os.fspath(raw)
@@ -408,15 +423,12 @@ def expand(
             ctx.files.append(_stdin())
         elif item.startswith("s3://"):
             ctx.add_remote(_expand_s3(item, fs_of, sel, listing))
-        elif is_cwlogs(item):
-            ctx.add_remote([SourceFile(item, None, log_group_opener(
-                item, region=region, endpoint_url=endpoint_override, options=options))])
         else:
             _expand_local(item, ctx)
     if not ctx.files and ctx.skipped:
         names = ", ".join(repr(os.fspath(i)) for i in items)
         raise FlowLogError(f"no readable flow-log file in {names}{ctx.summary()}")
-    if not ctx.files and sel.active and listing.listings:
+    if not ctx.files and sel.active and (listing.listings or listing.skipped):
         names = ", ".join(repr(os.fspath(i)) for i in items)
         raise FlowLogError(
             f"no object in {names} can hold flow-log records {sel.describe()} "

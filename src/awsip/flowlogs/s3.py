@@ -72,6 +72,8 @@ class ListingStats:
     skipped_by_region: int = 0
     pruned_prefixes: int = 0
     selected: int = 0
+    #: whether a selection (window, accounts, regions) was applied
+    selective: bool = False
 
     @property
     def skipped(self) -> int:
@@ -79,13 +81,14 @@ class ListingStats:
         return self.skipped_by_time + self.skipped_by_account + self.skipped_by_region
 
     def describe(self) -> str:
-        """One line for people: ``""`` when nothing was listed."""
-        if not self.listings:
+        """One line for people; ``""`` when no selection was applied."""
+        if not self.selective:
             return ""
-        return (f"S3: {self.listings:,} prefixes listed, {self.listed:,} objects listed, "
-                f"{self.skipped_by_time:,} skipped by date, {self.skipped_by_account:,} by "
-                f"account, {self.skipped_by_region:,} by region, {self.pruned_prefixes:,} "
-                f"folders not listed, {self.selected:,} to read")
+        where = (f"S3: {self.listings:,} prefixes listed, {self.listed:,} objects"
+                 if self.listings else f"{self.listed:,} files")
+        return (f"{where} listed, {self.skipped_by_time:,} skipped by date, "
+                f"{self.skipped_by_account:,} by account, {self.skipped_by_region:,} by region, "
+                f"{self.pruned_prefixes:,} folders not listed, {self.selected:,} to read")
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,7 @@ def list_s3(url: str, fs: Any, sel: Selection, stats: ListingStats) -> Iterator[
     from pyarrow import fs as pafs
 
     base = url[len("s3://"):].rstrip("/")
+    stats.selective = stats.selective or sel.active
     try:
         if not url.endswith("/") and "/" in base:
             info = fs.get_file_info(base)
