@@ -288,22 +288,12 @@ def _time(batch: pa.RecordBatch, paths: tuple[str, ...]) -> pa.Array | None:
 def _addresses(batch: pa.RecordBatch, columns: dict[str, pa.Array]) -> None:
     """srcaddr/dstaddr and their packet-level twins from the endpoints."""
     for side, addr, pkt in (("src", "srcaddr", "pkt_srcaddr"), ("dst", "dstaddr", "pkt_dstaddr")):
-        ip = _text(_get(batch, f"{side}_endpoint.ip"))
-        hop = _text(_first_item(_get(batch, f"{side}_endpoint.intermediate_ips")))
+        ip = _get(batch, f"{side}_endpoint.ip")
+        hop = _first_item(_get(batch, f"{side}_endpoint.intermediate_ips"))
+        if hop is not None and ip is not None and hop.type != ip.type:
+            hop = None
         _put(columns, addr, _coalesced(hop, ip))
         _put(columns, pkt, ip)
-
-
-def _text(values: pa.Array | None) -> pa.Array | None:
-    """A text field (address, ID) as ``string``, so values from two places can be coalesced
-    (``large_string``, dictionary or numbers become ``string``)."""
-    import pyarrow as pa
-
-    if values is None or pa.types.is_string(values.type):
-        return values
-    if pa.types.is_dictionary(values.type):
-        values = values.dictionary_decode()
-    return values.cast(pa.string())
 
 
 def _first_item(values: pa.Array | None) -> pa.Array | None:
@@ -314,8 +304,7 @@ def _first_item(values: pa.Array | None) -> pa.Array | None:
     if values is None:
         return None
     if not (pa.types.is_list(values.type) or pa.types.is_large_list(values.type)):
-        return values if pa.types.is_string(values.type) or pa.types.is_large_string(
-            values.type) else None
+        return values if pa.types.is_string(values.type) else None
     some = pc.fill_null(pc.greater(pc.list_value_length(values), 0), False)
     return pc.list_element(pc.if_else(some, values, pa.scalar(None, values.type)), 0)
 
@@ -330,8 +319,9 @@ def _endpoint_ids(batch: pa.RecordBatch, columns: dict[str, pa.Array]) -> None:
     ingress = None if direction is None else pc.fill_null(
         pc.equal(direction, pa.scalar("ingress")), False)
     for column, uid in _ENDPOINT_IDS:
-        src = _text(_get(batch, f"src_endpoint.{uid}"))
-        dst = _text(_get(batch, f"dst_endpoint.{uid}"))
+        src, dst = _get(batch, f"src_endpoint.{uid}"), _get(batch, f"dst_endpoint.{uid}")
+        if src is not None and dst is not None and src.type != dst.type:
+            dst = None
         if src is None or dst is None or ingress is None:
             _put(columns, column, _coalesced(src, dst))
             continue

@@ -11,10 +11,14 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeAlias
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 
 from ..errors import FlowLogError, FlowLogWarning
+from .cwlogs import is_cwlogs, log_group_opener
 from .s3 import ListingStats, Selection, list_s3, s3_filesystem
+
+if TYPE_CHECKING:
+    from .options import ReaderOptions
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _REGION_PATTERNS = (
@@ -397,19 +401,21 @@ def expand(
     skipped: list[SkippedPath] | None = None,
     select: Selection | None = None,
     listing: ListingStats | None = None,
+    options: ReaderOptions | None = None,
 ) -> list[SourceFile]:
     """Every file named by ``source``, in order: directories recursively (sorted, hidden and
-    ``_``-prefixed names skipped, links to directories followed), globs sorted, ``-`` for
-    stdin, ``s3://bucket/prefix``. Each file is kept once, at the first path that reaches it
-    (through links, overlapping arguments or globs); later paths to it are dropped silently.
-    What a walk or glob finds but cannot read (FIFOs, devices, sockets, broken links, link
-    loops, unreadable directories, files gone since listed) is appended to ``skipped`` and
-    warned about (:class:`FlowLogWarning`); an explicit argument is read as named, a FIFO
-    too. ``select``: for ``s3://`` prefixes, list and keep only objects whose delivery path
-    and name can hold its records, accounts and regions (:mod:`.s3`); files found by walks
-    and globs are kept by their AWS file name the same way; counted in ``listing``.
-    Raises :class:`FlowLogError` when nothing readable is left but something was skipped or
-    left out by ``select``, the message saying what."""
+    ``_``-prefixed names skipped, links to directories followed), globs sorted, ``-`` for stdin,
+    ``s3://bucket/prefix``, ``cwlogs://LOG_GROUP`` (:mod:`.cwlogs`: one stream of the group's
+    events; ``options`` gives its time window, format and progress). Each file is kept once, at
+    the first path that reaches it (through links, overlapping arguments or globs); later paths
+    to it are dropped silently. What a walk or glob finds but cannot read (FIFOs, devices,
+    sockets, broken links, link loops, unreadable directories, files gone since listed) is
+    appended to ``skipped`` and warned about (:class:`FlowLogWarning`); an explicit argument is
+    read as named, a FIFO too. ``select``: for ``s3://`` prefixes, list and keep only objects
+    whose delivery path and name can hold its records, accounts and regions (:mod:`.s3`);
+    files found by walks and globs are kept by their AWS file name the same way; counted in
+    ``listing``. Raises :class:`FlowLogError` when nothing readable is left but
+    something was skipped or left out by ``select``, the message saying what."""
     items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if not items:
         raise FlowLogError("no flow-log source given")
@@ -423,6 +429,9 @@ def expand(
             ctx.files.append(_stdin())
         elif item.startswith("s3://"):
             ctx.add_remote(_expand_s3(item, fs_of, sel, listing))
+        elif is_cwlogs(item):
+            ctx.add_remote([SourceFile(item, None, log_group_opener(
+                item, region=region, endpoint_url=endpoint_override, options=options))])
         else:
             _expand_local(item, ctx)
     if not ctx.files and ctx.skipped:
