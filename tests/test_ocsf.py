@@ -341,3 +341,33 @@ def test_row_numbers_and_unmapped_keys_span_every_row_group(tmp_path: Path) -> N
     assert [(s.line, s.reason.split(":")[0]) for s in reader.stats.skipped_lines] == [
         (5, "class_uid is 2004, not 4001 (OCSF Network Activity)")]
     assert "unmapped.zz_note" in reader.stats.ignored_columns
+
+
+def test_endpoint_text_of_other_string_types_is_read_alike(tmp_path: Path) -> None:
+    """Writers other than Security Lake may use large_string or dictionaries for text."""
+    endpoint = pa.struct([("port", I64), ("ip", pa.large_string()),
+                          ("intermediate_ips", pa.list_(S)),
+                          ("interface_uid", pa.dictionary(pa.int32(), S))])
+    schema = pa.schema([("class_uid", I32), ("src_endpoint", endpoint),
+                        ("dst_endpoint", endpoint),
+                        ("connection_info", pa.struct([("direction_id", I32)]))])
+    rows = [{"class_uid": 4001, "connection_info": {"direction_id": 2},
+             "src_endpoint": {"port": 40000, "ip": "10.0.0.5", "interface_uid": "eni-1"},
+             "dst_endpoint": {"port": 443, "ip": "52.216.58.42",
+                              "intermediate_ips": ["10.0.9.9"]}}]
+    table, _ = read(write(tmp_path / "types.parquet", rows, schema))
+    assert table.to_pylist() == [{
+        "interface_id": "eni-1", "srcaddr": "10.0.0.5", "dstaddr": "10.0.9.9",
+        "srcport": 40000, "dstport": 443, "pkt_srcaddr": "10.0.0.5",
+        "pkt_dstaddr": "52.216.58.42", "flow_direction": "egress"}]
+
+
+def test_an_ocsf_column_written_twice_is_an_error_naming_file_and_column(
+        tmp_path: Path) -> None:
+    one = pa.Table.from_pylist([forward(LINES[0])], schema=V2)
+    doubled = pa.Table.from_arrays([*one.columns, one.column("traffic")],
+                                   names=[*one.column_names, "traffic"])
+    pq.write_table(doubled, tmp_path / "twice.parquet")
+    with pytest.raises(FlowLogError, match=r"twice\.parquet: OCSF columns \['traffic'\] appear "
+                                           r"more than once"):
+        read(tmp_path / "twice.parquet")

@@ -166,12 +166,12 @@ class OcsfLayout:
 
 def layout(schema: pa.Schema, path: str) -> OcsfLayout:
     """The :class:`OcsfLayout` of an OCSF file; FlowLogError if a top-level name repeats."""
+    import pyarrow as pa
+
     names = schema.names
     dup = sorted({n for n in names if names.count(n) > 1} & _USED_TOP)
     if dup:
         raise FlowLogError(f"{path}: OCSF columns {dup} appear more than once; keep one of each")
-    import pyarrow as pa
-
     unmapped = "unmapped" in names and pa.types.is_map(schema.field("unmapped").type)
     ignored = [n for n in names if n not in _USED_TOP or (n == "unmapped" and not unmapped)]
     return OcsfLayout(path, [n for n in names if n in _USED_TOP and n not in ignored], ignored,
@@ -288,12 +288,22 @@ def _time(batch: pa.RecordBatch, paths: tuple[str, ...]) -> pa.Array | None:
 def _addresses(batch: pa.RecordBatch, columns: dict[str, pa.Array]) -> None:
     """srcaddr/dstaddr and their packet-level twins from the endpoints."""
     for side, addr, pkt in (("src", "srcaddr", "pkt_srcaddr"), ("dst", "dstaddr", "pkt_dstaddr")):
-        ip = _get(batch, f"{side}_endpoint.ip")
-        hop = _first_item(_get(batch, f"{side}_endpoint.intermediate_ips"))
-        if hop is not None and ip is not None and hop.type != ip.type:
-            hop = None
+        ip = _text(_get(batch, f"{side}_endpoint.ip"))
+        hop = _text(_first_item(_get(batch, f"{side}_endpoint.intermediate_ips")))
         _put(columns, addr, _coalesced(hop, ip))
         _put(columns, pkt, ip)
+
+
+def _text(values: pa.Array | None) -> pa.Array | None:
+    """A text field (address, ID) as ``string``, so values from two places can be coalesced
+    (``large_string``, dictionary or numbers become ``string``)."""
+    import pyarrow as pa
+
+    if values is None or pa.types.is_string(values.type):
+        return values
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    return values.cast(pa.string())
 
 
 def _first_item(values: pa.Array | None) -> pa.Array | None:
@@ -304,7 +314,8 @@ def _first_item(values: pa.Array | None) -> pa.Array | None:
     if values is None:
         return None
     if not (pa.types.is_list(values.type) or pa.types.is_large_list(values.type)):
-        return values if pa.types.is_string(values.type) else None
+        return values if pa.types.is_string(values.type) or pa.types.is_large_string(
+            values.type) else None
     some = pc.fill_null(pc.greater(pc.list_value_length(values), 0), False)
     return pc.list_element(pc.if_else(some, values, pa.scalar(None, values.type)), 0)
 
@@ -319,9 +330,8 @@ def _endpoint_ids(batch: pa.RecordBatch, columns: dict[str, pa.Array]) -> None:
     ingress = None if direction is None else pc.fill_null(
         pc.equal(direction, pa.scalar("ingress")), False)
     for column, uid in _ENDPOINT_IDS:
-        src, dst = _get(batch, f"src_endpoint.{uid}"), _get(batch, f"dst_endpoint.{uid}")
-        if src is not None and dst is not None and src.type != dst.type:
-            dst = None
+        src = _text(_get(batch, f"src_endpoint.{uid}"))
+        dst = _text(_get(batch, f"dst_endpoint.{uid}"))
         if src is None or dst is None or ingress is None:
             _put(columns, column, _coalesced(src, dst))
             continue
