@@ -111,7 +111,7 @@ def test_payloads_concatenated_in_one_stream_with_or_without_separators(
 def test_payloads_cut_across_read_blocks_give_the_same_records(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     payloads = [payload([line(record(bytes=100 * k + i, srcport=1000 + i)) for i in range(30)],
-                        stream=f"s{k}") for k in range(20)]
+                        stream=f"s{k}-\u00e9") for k in range(20)]  # 2-byte UTF-8, cut too
     path = firehose(tmp_path / "big.gz", *payloads)
     whole, _ = read(path)
     monkeypatch.setattr(reader_mod, "BLOCK_SIZE", 1000)  # ~1/8 of a payload per block
@@ -119,7 +119,7 @@ def test_payloads_cut_across_read_blocks_give_the_same_records(
     assert table.equals(whole)
     assert table.column("bytes").to_pylist() == [100 * k + i for k in range(20)
                                                  for i in range(30)]
-    assert table.column("log_stream").to_pylist()[29:31] == ["s0", "s1"]
+    assert table.column("log_stream").to_pylist()[29:31] == ["s0-\u00e9", "s1-\u00e9"]
     assert stats.lines == stats.records == 600
 
 

@@ -53,7 +53,7 @@ EXTRA_COLUMNS = ("log_group", "log_stream", "event_time")
 # would be escaped), so a record's text cannot look like one
 _PAYLOAD_KEY = re.compile(rb'[{,]\s*"(?:messageType|logEvents)"\s*:')
 _RESULTS_KEY = re.compile(rb'^\s*\{\s*"results"\s*:')
-_SPACE = re.compile(r"\s*")
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's white space
 _BREAKS = re.compile(r"[\r\n]")
 _MAX_MS = 253_402_300_800_000  # 10000-01-01: later times are not kept
 _GROUP_KEYS = ("logGroup", "logGroupName", "log_group")
@@ -92,7 +92,7 @@ class Messages:
 
     block: bytes
     count: int
-    extras: dict[str, list[Any]]
+    extras: dict[str, Any]  # lists, or Arrow arrays (see extra_array)
 
 
 @dataclass
@@ -199,7 +199,8 @@ class WrappedDecoder:
         #: objects whose messageType is not DATA_MESSAGE (not read)
         self.control_messages = 0
         self._text = codecs.getincrementaldecoder("utf-8")("surrogatepass")
-        self._pending = ""  # undecoded tail of a subscription file
+        self._pending: list[str] = []  # text of a subscription file not yet decoded
+        self._pending_size = 0
         self._offset = 0  # characters of the file before _pending
         self._objects = 0  # JSON values read so far
         self._retry_at = 0  # _pending length at which an incomplete value is tried again
@@ -218,12 +219,15 @@ class WrappedDecoder:
         """Concatenated objects: each decoded whole; an incomplete last one waits for more
         data (tried again only once the text held doubles, so a huge object costs linear
         time)."""
-        self._pending += self._text.decode(data, final)
-        if not final and len(self._pending) < self._retry_at:
+        text = self._text.decode(data, final)
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if not final and self._pending_size < self._retry_at:
             return
         assert self.columns is not None
         batch = _Batch(self.columns)
-        s, pos, end = self._pending, 0, len(self._pending)
+        s = "".join(self._pending)
+        pos, end = 0, len(s)
         decoder = json.JSONDecoder()
         while True:
             pos = _SPACE.match(s, pos).end()  # type: ignore[union-attr]
@@ -248,9 +252,10 @@ class WrappedDecoder:
             pos = after
             yield from self._payload(doc, batch)
         yield from _flush(batch)
-        self._pending = s[pos:]
+        self._pending = [s[pos:]]
+        self._pending_size = end - pos
         self._offset += pos
-        self._retry_at = 2 * len(self._pending) if pos == 0 and not final else 0
+        self._retry_at = 2 * self._pending_size if pos == 0 and not final else 0
 
     def _payload(self, doc: Any, batch: _Batch) -> Iterator[Item]:
         """Add one payload's events to ``batch``; what is not an event is a BadEvent, given
