@@ -17,6 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import awsip
 from awsip.errors import FlowLogError
@@ -371,3 +373,48 @@ def test_an_ocsf_column_written_twice_is_an_error_naming_file_and_column(
     with pytest.raises(FlowLogError, match=r"twice\.parquet: OCSF columns \['traffic'\] appear "
                                            r"more than once"):
         read(tmp_path / "twice.parquet")
+
+
+# ---------------------------------------------------------------- every row accounted for
+
+_MUTATIONS: dict[str, Any] = {
+    "none": None,
+    "other_class": ("class_uid", 3002),
+    "bad_address": ("src_endpoint", "ip", "10.0.0.x"),
+    "negative_bytes": ("traffic", "bytes", -3),
+    "negative_port": ("dst_endpoint", "port", -1),
+    "null_endpoint": ("dst_endpoint", None),
+    "no_class": ("class_uid", None),
+}
+_BAD = {"other_class", "bad_address", "negative_bytes", "negative_port"}
+
+
+def _mutated(row: dict[str, Any], how: str) -> dict[str, Any]:
+    change = _MUTATIONS[how]
+    row = {**row, **{k: dict(v) for k, v in row.items() if isinstance(v, dict)}}
+    if change is None:
+        return row
+    if len(change) == 2:
+        row[change[0]] = change[1]
+    else:
+        row[change[0]][change[1]] = change[2]
+    return row
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, len(LINES) - 1), st.sampled_from(sorted(_MUTATIONS))),
+                min_size=1, max_size=12))
+def test_every_ocsf_row_is_a_record_or_skipped_with_its_row_number(
+        tmp_path: Path, plan: list[tuple[int, str]]) -> None:
+    rows = [_mutated(forward(LINES[i]), how) for i, how in plan]
+    path = write(tmp_path / "rows.parquet", rows, V2)
+    table, stats = read(path)
+    bad = [n + 1 for n, (_, how) in enumerate(plan) if how in _BAD]
+    assert stats.lines == len(rows) == stats.records + stats.skipped
+    assert [s.line for s in stats.skipped_lines] == bad
+    ingress_without_dst = [" ingress " in LINES[i] and how == "null_endpoint"
+                           for i, how in plan]  # the interface was on dst_endpoint
+    kept = [None if ingress_without_dst[n] else LINES[i].split()[2]
+            for n, (i, _) in enumerate(plan) if n + 1 not in bad]
+    assert table.column("interface_id").to_pylist() == kept
