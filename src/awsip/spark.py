@@ -1,1 +1,95 @@
-"""awsip.spark: placeholder until the engine lands (issue 14)."""
+"""awsip inside Spark (``pip install 'awsip[spark]'``): the same answers as ``awsip lookup``,
+:func:`awsip.classify`, :func:`awsip.summarize` and the NAT section of :func:`awsip.report`,
+computed by awsip's own engine on the workers (see :mod:`awsip.engines.spark` for how).
+
+    from awsip import spark as awsip_spark
+    logs = awsip_spark.read_flow_logs(spark, "s3://bucket/AWSLogs/")
+    labelled = awsip_spark.classify_columns(logs.df, ["srcaddr", "dstaddr"])
+    awsip_spark.summarize(logs.df, by=["service", "region"]).show()
+
+``ranges`` defaults, as everywhere, to :func:`awsip.default_ranges`, resolved on the driver;
+on a cluster pin a publication (``ranges=awsip.load_ranges("ip-ranges-....json")``) so every
+run answers from the same one. Workers must run the driver's Python with the same awsip
+(``spark.pyspark.python`` / ``PYSPARK_PYTHON``); docs/scale.md says how on EMR, Glue and
+Databricks. pyspark is imported only when a function is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .flowlogs.options import ReaderOptions, reader_options
+from .loading import default_ranges
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+    from .engines.spark import SparkFlowLogs, SparkNatReport
+    from .ranges.model import Ranges
+
+
+def _or_default(ranges: Ranges | None) -> Ranges:
+    return ranges if ranges is not None else default_ranges()
+
+
+def classify_columns(df: DataFrame, columns: str | Sequence[str],
+                     ranges: Ranges | None = None) -> DataFrame:
+    """``df`` with ``c_aws, c_service, c_region, c_network_border_group, c_prefix`` added for
+    each address column ``c``: :func:`awsip.classify`'s answers row for row."""
+    from .engines.spark import classify_columns as run
+
+    return run(df, columns, _or_default(ranges))
+
+
+def read_flow_logs(spark: SparkSession, path: Any, log_format: str | Sequence[str] | None = None,
+                   *, schema: StructType | str | None = None,
+                   options: ReaderOptions | None = None, **reader: Any) -> SparkFlowLogs:
+    """Flow-log files (S3 text with or without the header line, gzip, Parquet; paths,
+    directories, globs or ``s3://``) read by awsip's reader on the workers: ``.df`` is the
+    DataFrame (the local reader's column names, Spark types for its Arrow types), ``.stats()``
+    the local reader's counts (bad lines skipped and counted, NODATA...). ``schema``: the
+    DataFrame's schema, which skips the first job that reads each file's first block to find
+    the union of their columns. Other keywords: the reader's options (``strict``, ``since``,
+    ``until``, ``region``...)."""
+    from .engines.spark import read_flow_logs as run
+
+    opts = reader_options(options, log_format=log_format, **reader)
+    return run(spark, path, opts, schema)
+
+
+def summarize(df: DataFrame, by: str | Iterable[str] | None = ("service", "region"),
+              ranges: Ranges | None = None, vpc_cidrs: Iterable[str] | None = None) -> DataFrame:
+    """:func:`awsip.summarize` over a DataFrame of flow-log records: the same groups and sums
+    (``<keys>, bytes, packets, flows, first_seen, last_seen, share``, biggest first)."""
+    from .engines.spark import summarize as run
+
+    return run(df, by, _or_default(ranges), vpc_cidrs)
+
+
+def nat_report(df: DataFrame, *, nat_enis: Iterable[str] = (), nat_ips: Iterable[str] = (),
+               ranges: Ranges | None = None, vpc_cidrs: Iterable[str] | None = None,
+               vpc_region: str | None = None, price_per_gb: float | None = None,
+               gb_bytes: int | None = None) -> SparkNatReport:
+    """The NAT section of :func:`awsip.report` over a DataFrame of flow-log records: bytes the
+    NAT gateway processed (each counted once, on its public-facing leg), in and out, per
+    service and region and per day, their cost, and the endpoint advice."""
+    import warnings
+
+    from .advice.prices import DEFAULT_PRICE_PER_GB, GB_BYTES
+    from .engines.spark import nat_report as run
+    from .traffic.nat import NatSpec
+
+    result = run(df, _or_default(ranges), NatSpec.of(nat_enis, nat_ips), vpc_cidrs=vpc_cidrs,
+                 vpc_region=vpc_region,
+                 price_per_gb=DEFAULT_PRICE_PER_GB if price_per_gb is None else price_per_gb,
+                 gb_bytes=GB_BYTES if gb_bytes is None else gb_bytes)
+    for name in result.unmatched:
+        kind = "interface" if name.startswith("eni-") else "IP"
+        warnings.warn(f"NAT gateway {kind} {name!r} appears in no flow-log record: check the "
+                      "value and that the NAT's interface is logged", UserWarning, stacklevel=2)
+    return result
+
+
+__all__ = ["classify_columns", "nat_report", "read_flow_logs", "summarize"]

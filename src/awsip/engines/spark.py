@@ -1,0 +1,637 @@
+"""awsip's own engine inside Spark: classification, flow-log reading, summaries, NAT figures.
+
+Everything runs the local code on the workers, batch by batch, through
+``DataFrame.mapInArrow``; Spark only moves batches and merges partial results. So the answers
+are the local engine's by construction (and the tests check it row for row):
+
+* :func:`classify_columns`: each batch's address columns go through the one engine's steps
+  (:func:`~awsip.classification.engine.distinct`, ``label_codes``, ``label_arrays``) over a
+  :class:`~awsip.index.bulk.BulkIndex` built **once on the driver**, saved in its compact,
+  sealed on-disk form (~1.2 MB) and shipped with the job by ``SparkContext.addFile``
+  (:func:`ship_index`). Each Python worker process reads and verifies it once and keeps it
+  in a module-level dict keyed by its digest (Spark reuses Python workers), so no batch
+  rebuilds or re-reads it.
+* :func:`read_flow_logs`: the file list is expanded on the driver and distributed, one
+  partition per group of files; each worker runs awsip's own reader
+  (:class:`~awsip.flowlogs.reader.FlowLogReader`) per file. The schema must be known before
+  the job: a first small job reads each file's first block and takes the union of the
+  columns in file order (files with different formats: columns missing from a file are null),
+  or the caller gives ``schema=``. The reader's counts come back through an accumulator keyed
+  by file (a file's stats replace, never add to, an earlier report of the same file, so task
+  retries and a DataFrame used twice do not double-count); :meth:`SparkFlowLogs.stats` reads
+  the files no action has read completely yet, so the counts are always exact.
+* :func:`summarize` and :func:`nat_report`: each partition turns its batches into peer views
+  (:func:`~awsip.traffic.peers.peer_view`: the same peer, direction and NAT-leg rules) and
+  groups them with the local :class:`~awsip.traffic.summary.Aggregator`; Spark sums the
+  partial groups (bytes, packets, flows; min first seen, max last seen).
+
+Workers must run the same Python and awsip version as the driver (``spark.pyspark.python``
+or ``PYSPARK_PYTHON``): the shipped index says which awsip wrote it and a worker with another
+refuses it with an error saying so. Needs a classic SparkSession (``sparkContext``: Spark
+Connect has no ``addFile``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pyarrow as pa
+
+from ..classification.engine import distinct, dotted, label_arrays, label_codes
+from ..errors import AwsipError, UsageError
+from ..flowlogs.options import ReaderOptions
+from ..flowlogs.reader import MAX_SKIPPED_KEPT, FlowLogStats
+from ..index.bulk import BulkIndex, bulk_index
+from ..traffic.nat import NO_NAT, NatSpec, Seen
+from ..traffic.peers import Context, LocalNets, columns_needed, normalize_keys, peer_view
+from ..traffic.summary import Aggregator, empty_summary
+
+if TYPE_CHECKING:
+    from pyspark.accumulators import Accumulator
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+    from ..advice.recommend import Recommendation
+    from ..advice.report import NatReport
+    from ..ranges.model import Ranges
+
+#: Suffixes of the columns :func:`classify_columns` adds per address column, in order.
+SUFFIXES = ("aws", "service", "region", "network_border_group", "prefix")
+
+# ====================================================================== the shipped index
+_KEY = "awsip.spark"
+#: Worker side: indexes read from shipped files, by digest (one read per Python process).
+_INDEXES: dict[str, BulkIndex] = {}
+#: Driver side: what was shipped, by (SparkContext, index) identity; the objects kept alive.
+_SHIPPED: dict[tuple[int, int], tuple[Any, BulkIndex, ShippedIndex]] = {}
+_TEMP_DIRS: list[str] = []
+
+
+@dataclass(frozen=True)
+class ShippedIndex:
+    """A :class:`BulkIndex` shipped with a Spark job: the file's name among the job's files
+    and its sha256 digest (the key of the per-worker cache)."""
+
+    name: str
+    digest: str
+
+    def load(self) -> BulkIndex:
+        """The index, read from the job's files the first time this worker process asks
+        (verified: size, checksum, awsip version), then from memory."""
+        found = _INDEXES.get(self.digest)
+        if found is None:
+            from pyspark import SparkFiles
+
+            path = Path(SparkFiles.get(self.name))
+            found = BulkIndex.load(path, _KEY)
+            if found is None:
+                raise AwsipError(
+                    f"the awsip index shipped to this Spark worker ({path}) could not be read: "
+                    "the worker must run the same awsip version as the driver (set "
+                    "spark.pyspark.python / PYSPARK_PYTHON to the driver's Python, or install "
+                    "the same awsip on the cluster)")
+            _INDEXES[self.digest] = found
+        return found
+
+
+def ship_index(spark: SparkSession, ranges: Ranges) -> ShippedIndex:
+    """Build ``ranges``' bulk index on the driver (once per Ranges), write its compact form to
+    a temporary directory and add it to the job's files (once per SparkContext)."""
+    index = bulk_index(ranges)
+    sc = spark.sparkContext
+    key = (id(sc), id(index))
+    known = _SHIPPED.get(key)
+    if known is not None and known[0] is sc and known[1] is index:
+        return known[2]
+    folder = tempfile.mkdtemp(prefix="awsip-spark-")
+    if not _TEMP_DIRS:
+        atexit.register(_remove_temp_dirs)
+    _TEMP_DIRS.append(folder)
+    staged = Path(folder) / "index"
+    index.save(staged, _KEY)
+    digest = hashlib.sha256(staged.read_bytes()).hexdigest()[:24]
+    final = staged.rename(Path(folder) / f"awsip-{digest}.index")
+    sc.addFile(str(final))
+    shipped = ShippedIndex(final.name, digest)
+    _INDEXES[digest] = index  # the driver's own Python (local tasks) need not read it back
+    _SHIPPED[key] = (sc, index, shipped)
+    return shipped
+
+
+def _remove_temp_dirs() -> None:
+    for folder in _TEMP_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ====================================================================== classify_columns
+def classify_columns(df: DataFrame, columns: str | Sequence[str], ranges: Ranges) -> DataFrame:
+    """``df`` with, for each address column ``c`` (strings, or integers holding IPv4), the
+    columns ``c_aws, c_service, c_region, c_network_border_group, c_prefix``: the answers of
+    :func:`awsip.classify` row for row (``c_aws`` null for what is not an address, the four
+    labels null when not AWS)."""
+    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
+
+    names = [columns] if isinstance(columns, str) else list(columns)
+    if not names:
+        raise UsageError("classify_columns: name at least one address column")
+    _check_address_columns(df, names)
+    fields = list(df.schema.fields)
+    for c in names:
+        fields.append(StructField(f"{c}_aws", BooleanType(), True))
+        fields.extend(StructField(f"{c}_{s}", StringType(), True) for s in SUFFIXES[1:])
+    schema = StructType(fields)
+    shipped = ship_index(df.sparkSession, ranges)
+    return df.mapInArrow(partial(_classify_batches, shipped, names, _arrow_schema(schema)),
+                         schema)
+
+
+def _check_address_columns(df: DataFrame, names: list[str]) -> None:
+    """Each name is a string or integer column of ``df`` whose output columns are free."""
+    from pyspark.sql.types import IntegralType, StringType
+
+    types = {f.name: f.dataType for f in df.schema.fields}
+    for c in names:
+        if c not in types:
+            raise UsageError(f"classify_columns: no column {c!r} in the DataFrame (columns: "
+                             f"{', '.join(types)})")
+        if not isinstance(types[c], (StringType, IntegralType)):
+            raise UsageError(f"classify_columns: column {c!r} is {types[c].simpleString()}; "
+                             "give addresses as strings (or IPv4 as integers)")
+        taken = [f"{c}_{s}" for s in SUFFIXES if f"{c}_{s}" in types]
+        if taken:
+            raise UsageError(f"classify_columns: the DataFrame already has {', '.join(taken)}; "
+                             f"rename or drop them first")
+
+
+def _classify_batches(shipped: ShippedIndex, columns: list[str], target: pa.Schema,
+                      batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Worker: each batch with the label columns of ``columns`` appended."""
+    index = shipped.load()
+    for batch in batches:
+        arrays = list(batch.columns)
+        for c in columns:
+            arrays.extend(label_column(batch.column(c), index))
+        yield pa.RecordBatch.from_arrays(arrays, schema=target)
+
+
+def label_column(values: pa.Array, index: BulkIndex) -> list[pa.Array]:
+    """aws, service, region, network_border_group, prefix of each value (plain strings, for
+    Spark), by the engine's steps: distinct values parsed and looked up once."""
+    if pa.types.is_integer(values.type):
+        values = dotted(values)  # IPv4 as integers: outside 0..2**32-1 or null -> invalid
+    elif values.type != pa.string():
+        values = values.cast(pa.string())
+    n = len(values)
+    uniques, row_of = distinct(values)
+    parsed, codes = label_codes(uniques, index)
+    valid = parsed.version != 0
+    if row_of is not None:
+        codes = np.append(codes, 0)[row_of]
+        valid = np.append(valid, False)[row_of]
+    aws = codes != 0
+    n_aws = int(np.count_nonzero(aws))
+    bits = pa.py_buffer(np.packbits(aws, bitorder="little")) if n_aws < n else None
+    labels = label_arrays(codes, index, bits, n - n_aws)
+    out = [pa.array(aws, mask=~valid)]
+    out.extend(labels[s].cast(pa.string()) for s in SUFFIXES[1:])
+    return out
+
+
+def _arrow_schema(schema: StructType) -> pa.Schema:
+    """The Arrow schema Spark expects back for ``schema`` (timestamps in microseconds, UTC)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    try:
+        return to_arrow_schema(schema, timezone="UTC")  # Spark 4 asks for the zone
+    except TypeError:  # Spark 3.5: always UTC
+        return to_arrow_schema(schema)
+
+
+def _spark_schema(schema: pa.Schema) -> StructType:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema, prefer_timestamp_ntz=False)
+
+
+def conform(table: pa.Table, target: pa.Schema) -> tuple[pa.Table, list[str]]:
+    """``table`` with ``target``'s columns in its order and types (missing ones null), and the
+    names of the columns it had that ``target`` lacks (left out)."""
+    arrays = []
+    for f in target:
+        if f.name in table.column_names:
+            column = table.column(f.name)
+            arrays.append(column if column.type == f.type else column.cast(f.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, f.type))
+    extra = [c for c in table.column_names if c not in target.names]
+    return pa.Table.from_arrays(arrays, schema=target), extra
+
+
+# ====================================================================== read_flow_logs
+class _StatsByFile:
+    """Accumulator param: ``{file: FlowLogStats}``, a later report of a file replacing an
+    earlier one (so re-running a task, or a second action, never adds twice)."""
+
+    def zero(self, value: dict[str, FlowLogStats]) -> dict[str, FlowLogStats]:
+        return {}
+
+    def addInPlace(self, a: dict[str, FlowLogStats], b: dict[str, FlowLogStats]
+                   ) -> dict[str, FlowLogStats]:
+        a.update(b)
+        return a
+
+
+@dataclass
+class SparkFlowLogs:
+    """Flow logs read by Spark: the records as ``df`` and the reader's counts by
+    :meth:`stats`."""
+
+    df: DataFrame
+    files: list[str]
+    options: ReaderOptions
+    _accumulator: Accumulator[dict[str, FlowLogStats]] = field(repr=False)
+    skipped_paths: list[Any] = field(default_factory=list)
+
+    def stats(self) -> FlowLogStats:
+        """The counts the local reader gives for the same files (:class:`FlowLogStats`),
+        merged in file order. Files no action has read completely are read now by a
+        Spark job that keeps only their counts."""
+        seen: dict[str, FlowLogStats] = dict(self._accumulator.value)
+        missing = [f for f in self.files if f not in seen]
+        if missing:
+            spark = self.df.sparkSession
+            rdd = spark.sparkContext.parallelize(missing, min(len(missing),
+                                                              _partitions(spark, len(missing))))
+            seen.update(rdd.map(partial(_stats_of, self.options)).collect())
+        total = merge_stats([seen[f] for f in self.files])
+        total.skipped_paths = list(self.skipped_paths)
+        return total
+
+
+def _partitions(spark: SparkSession, files: int) -> int:
+    """One partition per file up to four per core: files are the unit of work."""
+    return max(1, min(files, 4 * spark.sparkContext.defaultParallelism))
+
+
+def merge_stats(parts: Iterable[FlowLogStats]) -> FlowLogStats:
+    """Per-file counts as one :class:`FlowLogStats`, as one reader reading the files in this
+    order counts them: numbers added, spans widened, lists joined (skipped lines kept up to
+    the reader's limit, field names once each)."""
+    total = FlowLogStats()
+    for part in parts:
+        for f in dataclasses.fields(FlowLogStats):
+            mine, theirs = getattr(total, f.name), getattr(part, f.name)
+            if isinstance(theirs, bool) or theirs is None:
+                continue
+            if isinstance(theirs, (int, float)):
+                setattr(total, f.name, mine + theirs)
+            elif isinstance(theirs, tuple):
+                setattr(total, f.name, theirs if mine is None else
+                        (min(mine[0], theirs[0]), max(mine[1], theirs[1])))
+            elif isinstance(theirs, list):
+                _join(mine, theirs, f.name)
+    return total
+
+
+def _join(mine: list[Any], theirs: list[Any], name: str) -> None:
+    if name == "skipped_lines":
+        mine.extend(theirs[:max(0, MAX_SKIPPED_KEPT - len(mine))])
+    elif name in ("unknown_fields",):
+        mine.extend(v for v in theirs if v not in mine)
+    else:
+        mine.extend(theirs)
+
+
+def _read_one(path: str, options: ReaderOptions) -> Any:
+    """The local reader over one file (never a progress bar on a worker)."""
+    from ..flowlogs.reader import read_flow_logs
+
+    return read_flow_logs(path, dataclasses.replace(options, progress=False))
+
+
+def _stats_of(options: ReaderOptions, path: str) -> tuple[str, FlowLogStats]:
+    """Worker: read ``path`` for its counts only."""
+    reader = _read_one(path, options)
+    for _ in reader.tables():
+        pass
+    return path, reader.stats
+
+
+def _first_schema(options: ReaderOptions, path: str) -> pa.Schema | None:
+    """Worker: the columns and types the reader gives for ``path``: those of its first block
+    (None when the file has no record)."""
+    tables = _read_one(path, options).tables()
+    try:
+        first = next(iter(tables), None)
+    finally:
+        tables.close()
+    return None if first is None else first.schema.remove_metadata()
+
+
+def _read_batches(options: ReaderOptions, target: pa.Schema,
+                  accumulator: Accumulator[dict[str, FlowLogStats]],
+                  batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Worker: the records of each file named in ``batches``, in ``target``'s columns; each
+    file's counts go to ``accumulator`` once it is read to its end."""
+    for batch in batches:
+        for path in batch.column(0).to_pylist():
+            reader = _read_one(path, options)
+            extra: list[str] = []
+            for table in reader.tables():
+                table, left_out = conform(table, target)
+                extra.extend(c for c in left_out if c not in extra)
+                yield from table.to_batches()
+            reader.stats.ignored_columns.extend(f"{path}: {c}" for c in extra)
+            accumulator.add({path: reader.stats})
+
+
+def read_flow_logs(spark: SparkSession, source: Any, options: ReaderOptions,
+                   schema: StructType | str | None = None) -> SparkFlowLogs:
+    """Flow logs (text with or without the S3 header line, gzip, Parquet; paths, directories,
+    globs or ``s3://``) as a Spark DataFrame with the local reader's columns and types (see
+    the module doc for how the work and the counts are split)."""
+    from ..flowlogs.paths import SkippedPath, expand
+
+    skipped: list[SkippedPath] = []
+    files = [f.path for f in expand(source, region=options.region,
+                                    endpoint_override=options.endpoint_override,
+                                    skipped=skipped)]
+    if "-" in files:
+        raise UsageError("read_flow_logs in Spark reads files, not standard input ('-')")
+    sc = spark.sparkContext
+    target = _target_schema(spark, files, options, schema)
+    accumulator = sc.accumulator(cast(dict[str, FlowLogStats], {}),
+                                 cast(Any, _StatsByFile()))
+    paths = spark.createDataFrame(
+        sc.parallelize([(f,) for f in files], _partitions(spark, len(files))), "path string")
+    df = paths.mapInArrow(partial(_read_batches, options, target, accumulator),
+                          _spark_schema(target))
+    return SparkFlowLogs(df, files, options, accumulator, skipped)
+
+
+def _target_schema(spark: SparkSession, files: list[str], options: ReaderOptions,
+                   schema: StructType | str | None) -> pa.Schema:
+    """The Arrow schema of the DataFrame: ``schema`` when given, else the union of every
+    file's columns (first block of each, read by a small Spark job), in file order."""
+    from pyspark.sql.types import StructType
+
+    if schema is not None:
+        given = StructType.fromDDL(schema) if isinstance(schema, str) else schema
+        if not isinstance(given, StructType):
+            raise UsageError(f"read_flow_logs: schema {schema!r} is not a struct of columns")
+        return _arrow_schema(given)
+    rdd = spark.sparkContext.parallelize(files, _partitions(spark, len(files)))
+    found = [s for s in rdd.map(partial(_first_schema, options)).collect() if s is not None]
+    if not found:
+        from ..flowlogs.fields import DEFAULT_FIELDS, FIELDS, arrow_type
+        from ..flowlogs.formats import parse_format
+
+        names = parse_format(options.log_format) if options.log_format else DEFAULT_FIELDS
+        found = [pa.schema([(FIELDS[n].column, arrow_type(FIELDS[n].kind)) for n in names])]
+    union: dict[str, pa.DataType] = {}
+    for s in found:
+        for f in s:
+            union.setdefault(f.name, f.type)
+    return _arrow_schema(_spark_schema(pa.schema(list(union.items()))))
+
+
+# ====================================================================== peer views
+@dataclass(frozen=True)
+class _ShippedContext(Context):
+    """The peer view's context on a worker: the index comes from the shipped file (the
+    Ranges itself stays on the driver; the peer view needs only its index)."""
+
+    shipped: ShippedIndex | None = None
+
+    @property
+    def index(self) -> BulkIndex:
+        assert self.shipped is not None
+        return self.shipped.load()
+
+
+def _context(spark: SparkSession, ranges: Ranges, vpc_cidrs: Iterable[str] | None,
+             nat: NatSpec = NO_NAT) -> _ShippedContext:
+    return _ShippedContext(cast("Ranges", None), LocalNets.build(vpc_cidrs), nat,
+                           ship_index(spark, ranges))
+
+
+def _inputs(df: DataFrame, need: frozenset[str]) -> DataFrame:
+    """Only the columns the peer view reads (it needs the two addresses)."""
+    missing = [c for c in ("srcaddr", "dstaddr") if c not in df.columns]
+    if missing:
+        raise UsageError(f"flow-log records need srcaddr and dstaddr fields to be summarized "
+                         f"(the DataFrame lacks {', '.join(missing)})")
+    return df.select(*[c for c in df.columns if c in need])
+
+
+def _local_batch(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    """A Spark batch (or table) as the reader gives it: timestamps in seconds."""
+    table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    ts = pa.timestamp("s", tz="UTC")
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type != ts:
+            table = table.set_column(i, f.name, table.column(i).cast(ts, safe=False))
+    return table
+
+
+# ====================================================================== summarize
+_SUMMARY_VALUES = ("bytes", "packets", "flows", "first_seen", "last_seen")
+
+
+def _summary_batches(ctx: _ShippedContext, keys: list[str], target: pa.Schema,
+                     batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Worker: the partition's partial summary (the local group-by over peer views)."""
+    agg = Aggregator(keys)
+    for batch in batches:
+        agg.add(peer_view(_local_batch(batch), ctx, keys))
+    part = agg.result().drop_columns(["share"])
+    yield from conform(part, target)[0].to_batches()
+
+
+def summarize(df: DataFrame, by: str | Iterable[str] | None, ranges: Ranges,
+              vpc_cidrs: Iterable[str] | None = None) -> DataFrame:
+    """The traffic summary of :func:`awsip.summarize` as a Spark DataFrame: ``<keys>, bytes,
+    packets, flows, first_seen, last_seen, share``, biggest first (ties by key)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keys = normalize_keys(by)
+    spark = df.sparkSession
+    ctx = _context(spark, ranges, vpc_cidrs)
+    target = _arrow_schema(_spark_schema(empty_summary(keys).schema))
+    parts = _inputs(df, columns_needed(keys)).mapInArrow(
+        partial(_summary_batches, ctx, keys, target), _spark_schema(target))
+    merged = parts.groupBy(*keys).agg(
+        F.sum("bytes").alias("bytes"), F.sum("packets").alias("packets"),
+        F.sum("flows").alias("flows"), F.min("first_seen").alias("first_seen"),
+        F.max("last_seen").alias("last_seen")).where(F.col("flows").isNotNull())
+    # The groups (few next to the records) meet in one partition for the total and the order:
+    # no second pass over the records, no sampling job for a range sort.
+    total = F.sum("bytes").over(Window.partitionBy())
+    share = F.when(total > 0, F.col("bytes").cast("double") / total).otherwise(F.lit(0.0))
+    return (merged.coalesce(1).withColumn("share", share)
+            .orderBy(F.col("bytes").desc(), *[F.col(k).asc_nulls_last() for k in keys]))
+
+
+# ====================================================================== nat_report
+#: Partial rows of :func:`nat_report`: what each row is (``part``), its keys, its sums.
+_NAT_PARTS = ("total", "service", "day", "direction", "seen", "region")
+
+
+def _nat_schema() -> pa.Schema:
+    ts = pa.timestamp("s", tz="UTC")
+    return pa.schema([("part", pa.string()), ("service", pa.string()), ("region", pa.string()),
+                      ("day", pa.date32()), ("direction", pa.string()), ("bytes", pa.int64()),
+                      ("packets", pa.int64()), ("flows", pa.int64()), ("first_seen", ts),
+                      ("last_seen", ts)])
+
+
+def _nat_batches(ctx: _ShippedContext, target: pa.Schema,
+                 batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Worker: the partition's partial NAT groups, as the local report keeps them (all
+    traffic for the observed span; the NAT's public-facing legs per service and region, day
+    and direction), the NAT identifiers seen, and the ``region`` values of the records."""
+    aggs = {"total": Aggregator([]), "service": Aggregator(["service", "region"]),
+            "day": Aggregator(["day"]), "direction": Aggregator(["direction"])}
+    seen = Seen(ctx.nat)
+    regions: set[str] = set()
+    for batch in batches:
+        table = _local_batch(batch)
+        seen.see(table)
+        if "region" in table.column_names:
+            regions.update(r for r in table.column("region").unique().to_pylist() if r)
+        view = peer_view(table, ctx, ["service", "region", "day", "direction"])
+        aggs["total"].add(view)
+        nat_rows = view.filter(view.column("nat"))
+        for name in ("service", "day", "direction"):
+            aggs[name].add(nat_rows)
+    parts = [agg.result().drop_columns(["share"]) for agg in aggs.values()]
+    parts = [p.append_column("part", pa.array([name] * p.num_rows, pa.string()))
+             for name, p in zip(aggs, parts, strict=True)]
+    mentioned = [i for i in (*ctx.nat.enis, *ctx.nat.ips) if i not in seen.unmatched(ctx.nat)]
+    parts.append(pa.table({"part": ["seen"] * len(mentioned), "service": mentioned},
+                          schema=pa.schema([("part", pa.string()), ("service", pa.string())])))
+    parts.append(pa.table({"part": ["region"] * len(regions), "region": sorted(regions)},
+                          schema=pa.schema([("part", pa.string()), ("region", pa.string())])))
+    for part in parts:
+        yield from conform(part, target)[0].to_batches()
+
+
+@dataclass
+class SparkNatReport:
+    """The NAT figures of :func:`awsip.report` computed in Spark: the :class:`NatReport`
+    (bytes counted once, in/out, per service and region, per day, cost), the advice from
+    them, and the advice's inputs (observed span, the VPC's region)."""
+
+    nat: NatReport
+    recommendations: list[Recommendation]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    vpc_region: str | None
+    unmatched: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def monthly_factor(self) -> float | None:
+        """30 days divided by the observed span of all traffic, as in the local report."""
+        from ..advice.prices import MONTH_DAYS
+
+        if self.first_seen is None or self.last_seen is None:
+            return None
+        span = (self.last_seen - self.first_seen).total_seconds()
+        return MONTH_DAYS * 86400 / span if span else None
+
+
+def nat_report(df: DataFrame, ranges: Ranges, nat: NatSpec, *,
+               vpc_cidrs: Iterable[str] | None = None, vpc_region: str | None = None,
+               price_per_gb: float, gb_bytes: int) -> SparkNatReport:
+    """The NAT section and advice of :func:`awsip.report` over ``df``'s records."""
+    from pyspark.sql import functions as F
+
+    if not nat:
+        raise UsageError("nat_report: name the NAT gateway by nat_enis and/or nat_ips")
+    spark = df.sparkSession
+    ctx = _context(spark, ranges, vpc_cidrs, nat)
+    need = columns_needed(["service", "region", "day", "direction"], nat=True) | {"region"}
+    target = _arrow_schema(_spark_schema(_nat_schema()))
+    parts = _inputs(df, need).mapInArrow(partial(_nat_batches, ctx, target),
+                                         _spark_schema(target))
+    merged = parts.groupBy("part", "service", "region", "day", "direction").agg(
+        F.sum("bytes").alias("bytes"), F.sum("packets").alias("packets"),
+        F.sum("flows").alias("flows"), F.min("first_seen").alias("first_seen"),
+        F.max("last_seen").alias("last_seen"))
+    return _nat_result(conform(_local_batch(merged.toArrow()), _nat_schema())[0], nat,
+                       vpc_region, price_per_gb, gb_bytes)
+
+
+def _merged(table: pa.Table, part: str, keys: list[str]) -> pa.Table:
+    """One kind of merged partial as the local aggregator's result (share, order)."""
+    import pyarrow.compute as pc
+
+    rows = table.filter(pc.equal(table.column("part"), part)).select(
+        [*keys, *_SUMMARY_VALUES])
+    return Aggregator(keys, parts=[rows] if rows.num_rows else []).result()
+
+
+def _nat_result(table: pa.Table, nat: NatSpec, vpc_region: str | None, price_per_gb: float,
+                gb_bytes: int) -> SparkNatReport:
+    """The report's NAT section, advice and notes from the merged partial groups (as
+    :func:`awsip.advice.report.report` builds them)."""
+    import pyarrow.compute as pc
+
+    from ..advice.recommend import advise
+    from ..advice.report import NatReport
+
+    total = _merged(table, "total", [])
+    by_service = _merged(table, "service", ["service", "region"])
+    by_dir = {r["direction"]: r["bytes"]
+              for r in _merged(table, "direction", ["direction"]).to_pylist()}
+    nat_section = NatReport(
+        enis=nat.enis, ips=nat.ips, bytes=int(pc.sum(by_service.column("bytes")).as_py() or 0),
+        bytes_in=by_dir.get("ingress", 0), bytes_out=by_dir.get("egress", 0),
+        flows=int(pc.sum(by_service.column("flows")).as_py() or 0),
+        price_per_gb=price_per_gb, gb_bytes=gb_bytes, by_service=by_service,
+        by_day=_merged(table, "day", ["day"]).select(["day", "bytes", "packets", "flows"]))
+    seen = set(table.filter(pc.equal(table.column("part"), "seen"))
+               .column("service").to_pylist())
+    regions = sorted({r for r in table.filter(pc.equal(table.column("part"), "region"))
+                      .column("region").to_pylist() if r})
+    notes: list[str] = []
+    region = _region(vpc_region, regions, notes)
+    first = total.column("first_seen")[0].as_py() if total.num_rows else None
+    last = total.column("last_seen")[0].as_py() if total.num_rows else None
+    result = SparkNatReport(nat_section, [], first, last, region,
+                            [i for i in (*nat.enis, *nat.ips) if i not in seen], notes)
+    result.recommendations = advise(by_service.to_pylist(), region, price_per_gb=price_per_gb,
+                                    gb_bytes=gb_bytes, monthly_factor=result.monthly_factor)
+    return result
+
+
+def _region(given: str | None, seen: list[str], notes: list[str]) -> str | None:
+    """The VPC's region: given, else the one ``region`` value of the records (the S3 path,
+    which the local report also consults, is not kept by Spark); a note otherwise."""
+    if given:
+        return given
+    if len(seen) == 1:
+        return seen[0]
+    notes.append(f"records come from several regions ({', '.join(seen)}); pass vpc_region "
+                 "to get endpoint advice" if seen else
+                 "the VPC's region is unknown (no region field); pass vpc_region to get "
+                 "endpoint advice")
+    return None
+
+
+__all__ = ["SUFFIXES", "ShippedIndex", "SparkFlowLogs", "SparkNatReport", "classify_columns",
+           "conform", "label_column", "merge_stats", "nat_report", "read_flow_logs",
+           "ship_index", "summarize"]

@@ -1,0 +1,267 @@
+"""awsip.spark in Spark local mode (local[2]): the same answers as the local engine.
+
+One SparkSession serves the whole file (starting one costs seconds). Workers run this Python
+(``spark.pyspark.python``). Skipped, with the reason, only when no Java runtime is present.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import awsip
+from awsip import Ranges
+from awsip import spark as awsip_spark
+from awsip.errors import UsageError
+from awsip.flowlogs.fields import FIELDS
+from flowlog_factory import T0, hive_key, nodata, record, s3_key, text, write, write_parquet
+from oracle import INVESTIGATION, Doc, boundary_addresses
+
+TS = pa.timestamp("s", tz="UTC")
+NAT_ENI, NAT_IP, HOST_ENI, HOST = "eni-0a7c0e5f", "10.0.0.144", "eni-0b0c", "10.0.1.23"
+#: A version 5 format, written without a header line (the reader needs it as log_format).
+V5 = ("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
+      "protocol", "packets", "bytes", "start", "end", "action", "log-status", "vpc-id",
+      "region", "flow-direction")
+V5_FORMAT = " ".join(f"${{{f}}}" for f in V5)
+
+
+def _java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and Path(home, "bin", "java").exists():
+        return str(Path(home, "bin", "java"))
+    return shutil.which("java")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local[2] SparkSession for the file: workers on this Python, quiet, small batches
+    (several per partition, so the shipped index is used across batches)."""
+    if _java() is None:
+        reason = "no Java runtime (java on PATH or JAVA_HOME): Spark tests skipped"
+        print(reason, file=sys.stderr)
+        pytest.skip(reason)
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("awsip-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.pyspark.python", sys.executable)
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.default.parallelism", "2")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "4096")
+               .config("spark.driver.extraJavaOptions", "-Dlog4j2.rootLogger.level=ERROR")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+def as_seconds(table: pa.Table) -> pa.Table:
+    """Spark's timestamps (microseconds) as the reader's (seconds), strings as plain strings."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(TS))
+        elif pa.types.is_large_string(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+    return table.replace_schema_metadata(None)
+
+
+# ---------------------------------------------------------------------- classify_columns
+def _samples(doc: Doc) -> list[Any]:
+    """Every prefix boundary kind (first/last address, one either side) of a fixed sample of
+    the publication's prefixes, their v4-mapped forms, investigation addresses, invalid text
+    and nulls."""
+    bounds = boundary_addresses(doc)
+    rng = random.Random(14)
+    picked = sorted(rng.sample(bounds, 6000))
+    mapped = [f"::ffff:{a}" for a in picked if ":" not in a][::5]
+    invalid = ["", "300.1.1.1", "01.2.3.4", "52.216.0.0/15", "::ffff:1.2.3", "text", " 1.2.3.4"]
+    return picked + mapped + INVESTIGATION + invalid + [None] * 3
+
+
+def test_classify_columns_equals_awsip_classify_row_for_row(spark: Any, ranges: Ranges,
+                                                            doc: Doc) -> None:
+    values = _samples(doc)
+    assert any(v and ":" in v and "ffff" not in v for v in values)  # plain IPv6 is in
+    reversed_ = list(reversed(values))
+    df = spark.createDataFrame(pa.table({"n": pa.array(range(len(values)), pa.int64()),
+                                         "src": pa.array(values, pa.string()),
+                                         "dst": pa.array(reversed_, pa.string())}))
+    got = as_seconds(awsip_spark.classify_columns(df, ["src", "dst"], ranges=ranges)
+                     .orderBy("n").toArrow())
+    assert got.column("src").to_pylist() == values
+    for column, inputs in (("src", values), ("dst", reversed_)):
+        want = awsip.classify(inputs, ranges=ranges)
+        for suffix in ("aws", "service", "region", "network_border_group", "prefix"):
+            expected = want.column(suffix)
+            if pa.types.is_dictionary(expected.type):
+                expected = expected.cast(pa.string())
+            assert got.column(f"{column}_{suffix}").to_pylist() == expected.to_pylist(), suffix
+    aws = got.column("src_aws").to_pylist()
+    assert True in aws and False in aws and None in aws  # the three answers occur
+
+
+def test_integer_ipv4_columns_are_classified_like_their_dotted_form(spark: Any,
+                                                                    ranges: Ranges) -> None:
+    import ipaddress
+
+    ints = [int(ipaddress.ip_address(a)) for a in INVESTIGATION] + [0, 2**32 - 1, -1, 2**32]
+    df = spark.createDataFrame(pa.table({"n": pa.array(range(len(ints)), pa.int64()),
+                                         "ip": pa.array(ints, pa.int64())}))
+    got = awsip_spark.classify_columns(df, "ip", ranges=ranges).orderBy("n").toArrow()
+    want = awsip.classify(pa.array(ints, pa.int64()), ranges=ranges)
+    assert got.column("ip_service").to_pylist() == want.column("service").cast(
+        pa.string()).to_pylist()
+    assert got.column("ip_aws").to_pylist() == want.column("aws").to_pylist()
+    assert got.column("ip_service").to_pylist()[:len(INVESTIGATION)] == ["S3"] * len(
+        INVESTIGATION)
+
+
+def test_classify_columns_refuses_missing_or_non_address_columns(spark: Any,
+                                                                 ranges: Ranges) -> None:
+    df = spark.createDataFrame([("1.2.3.4", 1.5)], "ip string, x double")
+    with pytest.raises(UsageError, match="no column 'nope'"):
+        awsip_spark.classify_columns(df, "nope", ranges=ranges)
+    with pytest.raises(UsageError, match="'x' is double"):
+        awsip_spark.classify_columns(df, "x", ranges=ranges)
+    labelled = awsip_spark.classify_columns(df, "ip", ranges=ranges)
+    with pytest.raises(UsageError, match="already has ip_aws"):
+        awsip_spark.classify_columns(labelled, "ip", ranges=ranges)
+
+
+# ---------------------------------------------------------------------- flow logs
+def _traffic(n: int, seed: int) -> list[dict[str, Any]]:
+    """Records between hosts and public peers (S3, EC2, internet, IPv6), NAT legs and all."""
+    rng = random.Random(seed)
+    peers = [*INVESTIGATION, "3.5.16.209", "13.248.118.1", "8.8.8.8", "2600:1f18::1",
+             "1.1.1.1", "35.180.0.10"]
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        peer, up, down = rng.choice(peers), rng.randint(0, 5000), rng.randint(0, 90000)
+        start = T0 + rng.randint(0, 3 * 86400)
+        when = {"start": start, "end": start + 60, "packets": rng.randint(1, 50)}
+        if i % 3 == 0:  # one connection through the NAT: every leg AWS logs
+            legs = [(NAT_ENI, HOST, NAT_IP, up), (NAT_ENI, NAT_IP, peer, up),
+                    (NAT_ENI, peer, NAT_IP, down), (NAT_ENI, NAT_IP, HOST, down),
+                    (HOST_ENI, HOST, peer, up), (HOST_ENI, peer, HOST, down)]
+            out += [record(interface_id=e, srcaddr=s, dstaddr=d, bytes=b, **when)
+                    for e, s, d, b in legs]
+        else:
+            out.append(record(srcaddr=f"10.0.{i % 7}.{i % 200 + 1}", dstaddr=peer, bytes=up,
+                              dstport=rng.choice([443, 80, 22]),
+                              action=rng.choice(["ACCEPT", "REJECT"]), **when))
+    return out
+
+
+def _v5(rec: dict[str, Any], i: int) -> dict[str, Any]:
+    return {**rec, "vpc-id": "vpc-0a1b", "region": "us-east-1",
+            "flow-direction": "egress" if i % 2 else "ingress"}
+
+
+@pytest.fixture(scope="session")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bucket of deliveries: gzip text with the header line (bad lines in it), headerless
+    gzip text in a version 5 format, plain text, and Parquet."""
+    root = tmp_path_factory.mktemp("bucket")
+    one = [*_traffic(300, 1), nodata(T0, T0 + 600)]
+    lines: list[Any] = [*one[:100], "2 123 eni-1 10.0.0.1 1.2.3.4 1 2 6 1 40 1 2 ACCEPT OK x",
+                        "not a flow log line", *one[100:],
+                        "2 123 eni-2 10.0.0.1 1.2.3.4 x 2 6 1 40 1 2 ACCEPT OK"]
+    write(s3_key(root, stamp="20260327T0135Z"), text(lines))
+    two = [_v5(r, i) for i, r in enumerate(_traffic(200, 2))]
+    write(s3_key(root, stamp="20260327T0140Z"), text([*two, "too few fields"], V5,
+                                                     header=False))
+    write(s3_key(root, stamp="20260327T0145Z").with_suffix(""), text(_traffic(150, 3)),
+          gz=False)
+    write_parquet(hive_key(root), _traffic(250, 4))
+    return root
+
+
+@pytest.fixture(scope="session")
+def spark_logs(spark: Any, logs: Path) -> Any:
+    return awsip_spark.read_flow_logs(spark, str(logs), log_format=V5_FORMAT)
+
+
+@pytest.fixture(scope="session")
+def records(logs: Path) -> pa.Table:
+    """The same files read by the local reader, every field checked (as Spark reads them:
+    ``awsip.summarize(path)`` reads only the fields it needs, so a line whose unused field
+    is bad counts there and not here)."""
+    return awsip.read_flow_logs(str(logs), log_format=V5_FORMAT).read_all()
+
+
+def test_flow_logs_read_by_spark_equal_the_local_reader(spark_logs: Any, logs: Path) -> None:
+    local = awsip.read_flow_logs(str(logs), log_format=V5_FORMAT)
+    want = local.read_all()
+    got = as_seconds(spark_logs.df.toArrow())
+    assert got.column_names == want.column_names
+    assert {f.name: f.type for f in got.schema} == {f.name: f.type for f in want.schema}
+    assert got.equals(want.cast(got.schema))
+    assert {"vpc_id", "region", "flow_direction"} <= set(got.column_names)  # from the v5 file
+    assert pc.sum(pc.is_null(got.column("region"))).as_py() > 0  # null in the other files
+    types = {f.name: FIELDS[f.name.replace("_", "-")].kind for f in got.schema}
+    assert types["start"] == "timestamp" and types["srcport"] == "int32"
+
+
+def test_spark_reader_counts_equal_the_local_reader_before_and_after_an_action(
+        spark_logs: Any, logs: Path) -> None:
+    local = awsip.read_flow_logs(str(logs), log_format=V5_FORMAT)
+    local.read_all()
+    want = dataclasses.asdict(local.stats)
+    assert want["skipped"] == 4 and want["nodata"] == 1 and want["files"] == 4
+    fresh = awsip_spark.read_flow_logs(spark_logs.df.sparkSession, str(logs),
+                                       log_format=V5_FORMAT)
+    assert dataclasses.asdict(fresh.stats()) == want  # no action yet: read for the counts
+    fresh.df.count()
+    fresh.df.count()  # a second action does not count twice
+    assert dataclasses.asdict(fresh.stats()) == want
+    reasons = [s.line for s in fresh.stats().skipped_lines]
+    assert reasons == [s.line for s in local.stats.skipped_lines]
+
+
+def test_summaries_in_spark_equal_awsip_summarize_group_for_group(
+        spark_logs: Any, records: pa.Table, ranges: Ranges) -> None:
+    for by in (["service", "region"], ["peer", "direction", "port", "action", "day"], []):
+        want = awsip.summarize(records, by=by, ranges=ranges)
+        got = as_seconds(awsip_spark.summarize(spark_logs.df, by=by, ranges=ranges).toArrow())
+        assert got.column_names == want.column_names, by
+        assert got.to_pylist() == want.cast(got.schema).to_pylist(), by
+        assert want.num_rows >= 1
+
+
+def test_nat_report_in_spark_equals_the_local_report(spark_logs: Any, records: pa.Table,
+                                                     ranges: Ranges) -> None:
+    local = awsip.report(records, ranges=ranges, nat_ips=[NAT_IP], nat_enis=[NAT_ENI])
+    got = awsip_spark.nat_report(spark_logs.df, nat_ips=[NAT_IP], nat_enis=[NAT_ENI],
+                                 ranges=ranges)
+    assert local.nat is not None and local.nat.bytes > 0
+    assert got.nat.to_dict() == local.nat.to_dict()
+    assert (got.nat.bytes, got.nat.bytes_in, got.nat.bytes_out) == (
+        local.nat.bytes, local.nat.bytes_in, local.nat.bytes_out)
+    assert got.vpc_region == local.vpc_region
+    assert got.monthly_factor == local.monthly_factor
+    assert [r.to_dict() for r in got.recommendations] == [
+        r.to_dict() for r in local.recommendations]
+    assert got.recommendations  # S3 in the VPC's region: a gateway endpoint is advised
+
+
+def test_nat_identifiers_no_record_mentions_are_warned(spark_logs: Any, ranges: Ranges) -> None:
+    with pytest.warns(UserWarning, match="eni-0fff"):
+        got = awsip_spark.nat_report(spark_logs.df, nat_enis=["eni-0fff"], ranges=ranges)
+    assert got.nat.bytes == 0 and got.unmatched == ["eni-0fff"]
