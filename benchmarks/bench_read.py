@@ -47,6 +47,48 @@ def ensure_damaged(path: Path, records: int, every: int = 80_000) -> Path:
     return path
 
 
+def ensure_parquet(text: Path) -> tuple[Path, Path]:
+    """The records of ``text`` as an AWS Parquet delivery (flat catalogue columns) and as
+    Amazon Security Lake stores them (OCSF 1.1.0 Network Activity, the ocsf/examples mapping:
+    see awsip.flowlogs.ocsf), written once next to it."""
+    flat, lake = text.with_suffix(".flat.parquet"), text.with_suffix(".ocsf.parquet")
+    if flat.exists() and lake.exists():
+        return flat, lake
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    import awsip
+
+    t = awsip.read_flow_logs(text, progress=False).read_all().combine_chunks()
+    pq.write_table(t, flat)
+    c = {name: t.column(name).chunk(0) for name in t.column_names}
+
+    def struct(**cols: Any) -> Any:
+        return pa.StructArray.from_arrays(list(cols.values()), names=list(cols))
+
+    def ms(name: str) -> Any:
+        return pc.multiply(c[name].cast(pa.int64()), pa.scalar(1000, pa.int64()))
+
+    ids = pa.array([1 if a == "ACCEPT" else 2 if a == "REJECT" else None
+                    for a in c["action"].to_pylist()], pa.int32())
+    n = len(t)
+    pq.write_table(pa.table({
+        "metadata": struct(product=struct(version=c["version"].cast(pa.string()))),
+        "cloud": struct(account=struct(uid=c["account_id"])),
+        "src_endpoint": struct(ip=c["srcaddr"], port=c["srcport"],
+                               interface_uid=c["interface_id"]),
+        "dst_endpoint": struct(ip=c["dstaddr"], port=c["dstport"]),
+        "connection_info": struct(protocol_num=c["protocol"]),
+        "traffic": struct(packets=c["packets"], bytes=c["bytes"]),
+        "time": ms("start"), "start_time_dt": c["start"].cast(pa.timestamp("ms", tz="UTC")),
+        "end_time_dt": c["end"].cast(pa.timestamp("ms", tz="UTC")),
+        "status_code": c["log_status"], "action_id": ids,
+        "class_uid": pa.array([4001] * n, pa.int32()),
+    }), lake)
+    return flat, lake
+
+
 def zcat(path: Path) -> None:
     with open(os.devnull, "wb") as out:
         subprocess.run(["zcat", str(path)], stdout=out, check=True)
@@ -88,6 +130,12 @@ def zlib_stream(path: Path) -> int:
                 if d.eof:
                     data, d = d.unused_data, zlib.decompressobj(wbits=31)
     return n + len(d.flush())
+
+
+def decompressed(path: Path) -> bytes:
+    from isal import igzip
+
+    return bytes(igzip.decompress(path.read_bytes()))
 
 
 def parse_only(text: Any) -> int:
@@ -247,25 +295,15 @@ def main(argv: list[str] | None = None) -> int:
           "records)")
     awsip_read(small)  # warm-up: imports, pyarrow.compute initialisation
     damaged = ensure_damaged(d / f"flow-{args.records}-damaged.log.gz", args.records)
-    from awsip.flowlogs import reader as reader_mod
-
-    def per_line_path() -> None:
-        saved = reader_mod.EXACT_BYTES
-        reader_mod.EXACT_BYTES = 1 << 40  # whole failing block line by line
-        try:
-            awsip_read(damaged)
-        finally:
-            reader_mod.EXACT_BYTES = saved
-
+    flat, lake = ensure_parquet(small)
+    assert awsip_read(flat) == awsip_read(lake) == args.records
     walls: list[tuple[int, float, float, int]] = []
 
     def child() -> None:
         walls.append(awsip_child(small))
 
     assert isal_floor(small) == isal_one_shot(small) == zlib_stream(small)  # same bytes
-    from isal import igzip
-
-    text = igzip.decompress(small.read_bytes())
+    text = decompressed(small)
     contenders: dict[str, Any] = {
         "zcat file > /dev/null": lambda: zcat(small),
         FLOOR: lambda: isal_floor(small),
@@ -279,7 +317,12 @@ def main(argv: list[str] | None = None) -> int:
         "awsip, fresh `python -c` process (imports included)": child,
         "pyarrow.csv.read_csv (gzip stream, inferred types)": lambda: pyarrow_csv(small),
         "awsip, one bad line per 8 MiB block (bisect to 16 KiB)": lambda: awsip_read(damaged),
-        "awsip, same file, per-line path for the whole failing block": per_line_path,
+        "awsip, same records as an AWS Parquet delivery (flat columns)":
+            lambda: awsip_read(flat),
+        "awsip, same records as Security Lake OCSF Parquet (nested, mapped)":
+            lambda: awsip_read(lake),
+        "awsip, same file, per-line path for the whole failing block":
+            lambda: per_line_path(damaged),
     }
     if args.skip_slow:
         del contenders["awsip, same file, per-line path for the whole failing block"]
@@ -293,6 +336,18 @@ def main(argv: list[str] | None = None) -> int:
     print_times(results, cpu, args.records)
     print_rss(args.records, walls[0][3], big)
     return 0
+
+
+def per_line_path(damaged: Path) -> None:
+    """Read ``damaged`` with the whole failing block checked line by line (no bisection)."""
+    from awsip.flowlogs import reader as reader_mod
+
+    saved = reader_mod.EXACT_BYTES
+    reader_mod.EXACT_BYTES = 1 << 40
+    try:
+        awsip_read(damaged)
+    finally:
+        reader_mod.EXACT_BYTES = saved
 
 
 def cpu_seconds() -> float:
