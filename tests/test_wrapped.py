@@ -335,3 +335,13 @@ def test_json_lines_read_by_arrow_and_by_python_agree(tmp_path: Path,
     assert arrow.column("event_time").to_pylist()[49:52] == [when(MS + 49), None,
                                                              when(MS + 51)]
     assert arrow.column("log_stream").to_pylist()[:4] == ["s0", "s1", "s2", "s0"]
+
+
+def test_payloads_compressed_twice_by_firehose_are_read(tmp_path: Path) -> None:
+    """Firehose's own GZIP compression over the gzip'd payloads CloudWatch Logs sends."""
+    inner = b"".join(gzip.compress(p) for p in (CONTROL, payload([line(record(bytes=4))])))
+    path = write(tmp_path / "twice.gz", inner, gz=True)
+    table, stats = read(path)
+    assert table.column("bytes").to_pylist() == [4]
+    assert table.column("log_group").to_pylist() == [GROUP]
+    assert stats.control_messages == 1

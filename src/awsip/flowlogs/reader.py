@@ -703,6 +703,13 @@ class FlowLogReader:
         text lines parsed block by block, or Insights results or JSON-wrapped records read."""
         lines = _LineBuffer(stream)
         head = lines.peek()
+        if head.startswith(b"\x1f\x8b"):  # gzip inside gzip: Firehose's GZIP over CloudWatch
+            inner = open_gzip(_Counting(stream, bytes(lines.view[:lines.filled])))  # Logs' own
+            try:
+                yield from self._read_text(src, inner, raw, bar)
+            finally:
+                inner.close()
+            return
         # a byte-order mark before the first line is looked past to tell the format; the
         # line rule removes it from a first line that is not a header
         bom = len(_BOM) if head.startswith(_BOM) else 0
