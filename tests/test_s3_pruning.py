@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -351,3 +352,24 @@ def test_local_directories_in_the_delivery_layout_are_pruned_by_file_name(
     named = read_flow_logs(str(tmp_path / far), since=since, until=until, progress=False)
     assert named.read_all().num_rows == 0  # its records are outside the window
     assert named.files == [str(tmp_path / far)] and named.stats.listing.listed == 0
+
+
+def test_the_report_notes_what_listing_left_out(
+        bucket: dict[str, list[dict[str, Any]]], proxied: tuple[str, _Log],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    endpoint, log = proxied
+    ranges = Path(__file__).parent / "data" / "ip-ranges-2026-08-22T151705.json.gz"
+    log.clear()
+    code = main(["report", f"s3://{BUCKET}/classic/", "--s3-endpoint", endpoint,
+                 "--s3-region", "us-east-1", "--since", "2026-03-27T00:00Z", "--until",
+                 "2026-03-27T04:00Z", "--flow-log-region", "eu-west-1", "--ranges",
+                 str(ranges), "--offline", "--json", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    doc = json.loads(out)
+    since = datetime(2026, 3, 27, tzinfo=timezone.utc)
+    wanted = {k for k in bucket if k.startswith("classic/") and "eu-west-1" in k
+              and _can_hold(k, since, since + timedelta(hours=4))}
+    assert log.fetched() == wanted and doc["files"] == len(wanted) == 4
+    (note,) = [n for n in doc["notes"] if n.startswith("S3:")]
+    assert note.endswith(f"{len(wanted)} to read") and "skipped by date" in note
