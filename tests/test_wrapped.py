@@ -345,3 +345,18 @@ def test_payloads_compressed_twice_by_firehose_are_read(tmp_path: Path) -> None:
     assert table.column("bytes").to_pylist() == [4]
     assert table.column("log_group").to_pylist() == [GROUP]
     assert stats.control_messages == 1
+
+
+def test_records_keep_their_own_event_columns_around_skipped_events_in_a_big_block(
+        tmp_path: Path) -> None:
+    messages = [line(record(bytes=i, srcport=1024 + i)) for i in range(3000)]
+    for i in (5, 1700, 2999):
+        messages[i] = messages[i].replace(" 6 ", " tcp ")  # a protocol that is not a number
+    path = firehose(tmp_path / "b.gz", payload(messages[:1500], stream="a"),
+                    payload(messages[1500:], stream="b", t=MS + 1500))
+    table, stats = read(path)
+    good = [i for i in range(3000) if i not in (5, 1700, 2999)]
+    assert table.column("bytes").to_pylist() == good
+    assert table.column("event_time").to_pylist() == [when(MS + i) for i in good]
+    assert table.column("log_stream").to_pylist() == ["a" if i < 1500 else "b" for i in good]
+    assert [s.line for s in stats.skipped_lines] == [6, 1701, 3000]

@@ -908,11 +908,8 @@ class FlowLogReader:
         if not count:
             return
         self.stats.lines += count
-        tables = list(self._parse_range(parser, block, 0, len(block), state.path, state.line,
-                                        count, respace=True))
-        rows = sum(t.num_rows for t in tables)
-        kept = None if rows == count else _kept_lines(parser, block)
-        if kept is not None and len(kept) != rows:
+        tables, kept = self._wrapped_parse(parser, block, count, state)
+        if kept is not None and len(kept) != sum(t.num_rows for t in tables):
             raise FlowLogError(  # pragma: no cover - the line rule decides both
                 f"{state.path}, lines {state.line + 1}-{state.line + count}: internal error: "
                 "records and log events do not line up; please report this with the file")
@@ -927,6 +924,34 @@ class FlowLogReader:
             offset += n
             yield from self._emit(table, state.path)
         state.line += count
+
+    def _wrapped_parse(self, parser: _Parser, block: bytes, count: int,
+                       state: _FileState) -> tuple[list[pa.Table], list[int] | None]:
+        """The tables of ``count`` lines, and which lines (from 0) they hold: None for all;
+        else the lines not skipped when only skipped lines are missing (the skips are
+        recorded as they are reported), or the line rule's verdict line by line."""
+        before = (self.stats.blank_lines, self.stats.repeated_headers)
+        skipped: list[int] = []
+        report = self._bad
+
+        def record(path: str, line: int, reason: str, text: bytes | str) -> None:
+            skipped.append(line - state.line - 1)
+            report(path, line, reason, text)
+
+        self._bad = record  # type: ignore[method-assign]  # this block's skips, seen
+        try:
+            tables = list(self._parse_range(parser, block, 0, len(block), state.path,
+                                            state.line, count, respace=True))
+        finally:
+            del self._bad  # the method again
+        rows = sum(t.num_rows for t in tables)
+        if rows == count:
+            return tables, None
+        if before == (self.stats.blank_lines, self.stats.repeated_headers) and \
+                rows + len(skipped) == count:
+            gone = set(skipped)
+            return tables, [i for i in range(count) if i not in gone]
+        return tables, _kept_lines(parser, block)
 
 
 def _decoded(decoder: WrappedDecoder, blocks: Iterator[memoryview], bom: int, raw: _Counting,
