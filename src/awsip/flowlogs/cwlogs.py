@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import parse_qs
 
 from ..errors import FlowLogError, FlowLogWarning
+from ..pipeline import prefetch
 from .fields import DEFAULT_FIELDS
 from .formats import parse_format
 
@@ -209,14 +210,16 @@ class EventStream:
         """The header line, then one chunk of lines per non-empty page."""
         logs, ec2 = _clients(self.spec, self.region, self.endpoint_url)
         if self.fields is None:
-            self.fields, self.fields_from = _described_fields(ec2, self.spec, self.region)
+            self.fields, self.fields_from = _described_fields(ec2(), self.spec, self.region)
         yield (" ".join(self.fields) + "\n").encode("ascii")
         if self.progress:
             from tqdm import tqdm
 
             self._bar = tqdm(desc=f"{self.spec.url} events", unit=" events", file=sys.stderr,
                              leave=False, position=1)
-        for messages in _pages(logs, self.spec, self.since, self.until, self.describe()):
+        # the next pages are fetched in a thread while this one's lines are parsed
+        pages = _pages(logs, self.spec, self.since, self.until, self.describe())
+        for messages in prefetch(pages, depth=2):
             self.pages += 1
             if not messages:
                 continue
@@ -240,25 +243,45 @@ def _lines(messages: list[str]) -> bytes:
     return (text + "\n").encode("utf-8", "surrogatepass")
 
 
-def _clients(spec: LogGroupURL, region: str | None, endpoint_url: str | None) -> tuple[Any, Any]:
-    """boto3 clients for CloudWatch Logs and EC2 (the standard credential chain; retries in
-    botocore's standard mode, throttling included)."""
+_LOADER: list[Any] = []  # botocore's loader of service models, shared by every read
+
+
+def _botocore_session() -> Any:
+    """A new botocore session (credentials and configuration resolved afresh) whose service
+    models come from one shared loader: parsing them again costs ~0.1-0.2 s per read."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    if not _LOADER:
+        _LOADER.append(create_loader())
+    session = botocore.session.Session()
+    session.register_component("data_loader", _LOADER[0])
+    return session
+
+
+def _clients(spec: LogGroupURL, region: str | None, endpoint_url: str | None
+             ) -> tuple[Any, Callable[[], Any]]:
+    """A boto3 client for CloudWatch Logs, and how to make one for EC2 (only when the format is
+    looked up: loading EC2's service model takes most of a second). The standard credential
+    chain; retries in botocore's standard mode, throttling included."""
     try:
         import boto3
         from botocore.config import Config
-        from botocore.exceptions import BotoCoreError
     except ImportError:
         raise FlowLogError(f"reading {spec.url} needs boto3: {_INSTALL}") from None
     config = Config(retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"})
-    try:
-        session = boto3.session.Session()
-        logs = session.client("logs", region_name=region, endpoint_url=endpoint_url,
-                              config=config)
-        ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint_url,
-                             config=config)
-        return logs, ec2
-    except BotoCoreError as exc:
-        raise aws_error(exc, f"log group {spec.group!r} ({spec.url})") from None
+    session = boto3.session.Session(botocore_session=_botocore_session())
+
+    def client(name: str) -> Any:
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            return session.client(name, region_name=region, endpoint_url=endpoint_url,
+                                  config=config)
+        except BotoCoreError as exc:
+            raise aws_error(exc, f"log group {spec.group!r} ({spec.url})") from None
+
+    return client("logs"), lambda: client("ec2")
 
 
 def _described_fields(ec2: Any, spec: LogGroupURL, region: str | None

@@ -1102,7 +1102,7 @@ def read_flow_logs(
     skipped: list[SkippedPath] = []
     listing = ListingStats()
     files = expand(source, region=opts.region, endpoint_override=opts.endpoint_override,
-                   skipped=skipped, select=opts.selection(), listing=listing)
+                   skipped=skipped, select=opts.selection(), listing=listing, options=opts)
     reader = FlowLogReader(files, opts, columns=columns)
     reader.stats.skipped_paths = skipped
     reader.stats.listing = listing
