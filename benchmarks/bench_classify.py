@@ -37,9 +37,9 @@ import pyarrow as pa
 
 import awsip
 from awsip import Ranges
+from awsip.addr.columns import format_ipv4
 from awsip.classification.engine import classify
 from awsip.index.bulk import bulk_index
-from awsip.index.parse import format_ipv4
 
 DATA = Path(__file__).resolve().parent.parent / "src" / "awsip" / "data" / "ip-ranges.json.gz"
 SEED = 20261129

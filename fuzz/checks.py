@@ -37,8 +37,8 @@ from types import ModuleType
 from typing import Any
 
 import awsip
+import awsip.addr.columns as parse
 import awsip.classification.engine as engine
-import awsip.index.parse as parse
 from awsip import AwsipError, InvalidAddressError, Origin, Ranges, RangesError
 from awsip.addr import format_address, parse_address, parse_cidr
 from awsip.fileio import gunzip_bounded

@@ -43,7 +43,7 @@ PLAIN = _plain()
 #: to 640 MB in four minutes). Their code is numpy kernels, where line coverage tells
 #: libFuzzer little; the scalar parser and index, which the bulk side is compared with, stay
 #: instrumented.
-UNTRACED = ["awsip.index.bulk", "awsip.index.parse", "awsip.classification.engine",
+UNTRACED = ["awsip.index.bulk", "awsip.addr.columns", "awsip.classification.engine",
             "awsip.arrowutil"]
 
 

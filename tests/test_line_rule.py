@@ -8,6 +8,7 @@ every line is accounted for. The regression tests pin the rule's individual deci
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import awsip
+from awsip import Ranges
+from awsip.classification.engine import classify
 from awsip.flowlogs.fields import DEFAULT_FIELDS, FIELDS
 from flowlog_factory import T0, line, nodata, record, skipdata
+from oracle import load_document
 
 _TMP = Path(tempfile.mkdtemp(prefix="awsip-line-rule-"))
 _HEADER = " ".join(DEFAULT_FIELDS)
@@ -226,3 +230,41 @@ def test_a_nodata_time_past_year_9999_in_a_given_table_is_counted_without_a_cras
                       "bytes": pa.array([None], pa.int64())})
     summary = awsip.summarize(table)
     assert summary.num_rows == 0
+
+
+@functools.cache
+def _ranges() -> Ranges:
+    return Ranges.from_json(load_document())
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("srcaddr", "999.216.58.42"), ("dstaddr", "10.0.0.256"), ("srcaddr", "01.2.3.4"),
+    ("dstaddr", "1.2.3"), ("srcaddr", "2600:1f18::5::1"), ("dstaddr", "10.0.0.1/32"),
+    ("srcaddr", "::"), ("dstaddr", "fe80::1%eth0")])
+def test_an_address_field_is_read_exactly_when_classify_calls_it_valid(field: str,
+                                                                        value: str) -> None:
+    """One address rule: the reader keeps a record whose address awsip.classify marks valid
+    and skips the others with the file, the line and the value."""
+    valid = classify([value], _ranges()).column("valid")[0].as_py()
+    good = line(record())
+    rows, stats = _read(("\n".join([good, line(record(**{field: value})), good]) + "\n"
+                         ).encode(), "addr.log")
+    if valid:
+        assert [r[field] for r in rows] == [record()[field], value, record()[field]]
+        assert stats.skipped == 0
+    else:
+        assert [r[field] for r in rows] == [record()[field]] * 2
+        assert [(s.file, s.line, s.reason) for s in stats.skipped_lines] == [
+            (str(_TMP / "addr.log"), 2, f"{field} is not an IP address: {value!r}")]
+    assert valid == (value in ("::", "fe80::1%eth0"))  # the cases above that are addresses
+
+
+def test_a_bad_address_in_a_big_file_skips_only_its_line() -> None:
+    """The vectorised check of the fast path finds it in a block of thousands of lines."""
+    good = line(record(srcaddr="2600:1f18::5")).encode()
+    lines = [good] * 3000
+    lines[1234] = line(record(dstaddr="999.216.58.42")).encode()
+    rows, stats = _read(b"\n".join(lines) + b"\n", "big-addr.log")
+    assert len(rows) == 2999 and {r["dstaddr"] for r in rows} == {"52.216.58.42"}
+    assert [(s.line, s.reason) for s in stats.skipped_lines] == [
+        (1235, "dstaddr is not an IP address: '999.216.58.42'")]

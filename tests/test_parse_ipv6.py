@@ -1,6 +1,6 @@
 """The vectorized IPv6 parser answers exactly like ``socket.inet_pton(AF_INET6)`` (glibc).
 
-``awsip.index.parse.parse_strings`` parses hex-and-colon text with numpy (for large inputs) and
+``awsip.addr.columns.parse_strings`` parses hex-and-colon text with numpy (for large inputs) and
 leaves every other string to the scalar parser; these tests compare both the raw parser and
 ``parse_strings`` with ``inet_pton`` / ``awsip.addr.parse_address`` on generated text forms,
 valid and not. The size threshold is lowered to 0 here so that small inputs take the numpy path.
@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import awsip.index.parse as vindex
+import awsip.addr.columns as vindex
 from awsip import InvalidAddressError, Ranges
 from awsip.addr import parse_address
 from awsip.classification.engine import classify
-from awsip.index.parse import parse_ipv6_hex, parse_strings
+from awsip.addr.columns import parse_ipv6_hex, parse_strings
 from oracle import NEWEST, load_document
 
 

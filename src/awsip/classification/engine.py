@@ -4,7 +4,7 @@ Every caller that labels addresses in bulk goes through here: :func:`classify` (
 table out), flow-log enrichment (:mod:`awsip.classification.enrich`) and the traffic summaries
 (:mod:`awsip.traffic`). The steps are :func:`distinct` (dictionary-encode a column when its
 values repeat), :func:`label_codes` (parse each distinct value once with
-:func:`awsip.index.parse.parse_strings` and look it up in the :class:`~awsip.index.bulk.BulkIndex`)
+:func:`awsip.addr.columns.parse_strings` and look it up in the :class:`~awsip.index.bulk.BulkIndex`)
 and :func:`label_arrays` (per-row dictionary columns gathered from the index's label tables).
 The answers are exactly :meth:`Ranges.lookup`'s for every address (same primary service rule,
 same parser semantics), millions of addresses per second; ``docs/performance.md`` has the
@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 from ..arrowutil import from_numpy, is_string_like
 from ..errors import UsageError
 from ..index.bulk import BulkIndex, bulk_index
-from ..index.parse import Parsed, format_ipv4, parse_strings
+from ..addr.columns import Parsed, format_ipv4, parse_strings
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

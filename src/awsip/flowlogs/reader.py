@@ -4,7 +4,8 @@ Design: the raw bytes of each file are decompressed (:mod:`awsip.flowlogs.decomp
 a thread, zlib where isal is missing; chosen by the gzip magic bytes, not the name; after
 damage, everything zlib can read comes out first) into one reused buffer of whole lines.
 Each block goes to pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded,
-typed columns); address columns get a cheap vectorised check. A block the fast path rejects
+typed columns); address columns are checked by the vectorised address parser
+(:func:`awsip.addr.columns.invalid_addresses`). A block the fast path rejects
 (wrong field count, non-numeric count, bad address, invalid UTF-8) is bisected at line
 boundaries until the failing pieces are small (16 KiB), and only those are re-read line by
 line in Python (exact path), so every bad line is reported with its file and line number and
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FlowLogError, UsageError
+from ..addr import parse_address
+from ..errors import FlowLogError, InvalidAddressError, UsageError
 from .decompress import GzipDamage, open_gzip
 from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
 from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
@@ -42,7 +44,6 @@ _BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark
 BLOCK_SIZE = 8 << 20  # bytes of decompressed text parsed at a time
 EXACT_BYTES = 16 << 10  # a failing range this small goes line by line
 MAX_SKIPPED_KEPT = 20
-_ADDRESS_LINE = re.compile(rb"^(?:-|[0-9A-Fa-f:.]{2,45})$")
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,9 @@ class _Parser:
     ignored; a UTF-8 byte-order mark at the start of a line is removed (``cat`` of files that
     have one); a line ends with LF, a CR just before the LF belongs to the line end, and any
     other CR makes the line invalid; numbers and times follow :mod:`awsip.flowlogs.values`; an
-    address field is ``-`` or 2-45 characters of ``[0-9A-Fa-f:.]``; text fields must be UTF-8.
+    address field is ``-`` or an IPv4/IPv6 address by the one rule
+    (:func:`awsip.addr.columns.invalid_addresses`, what ``awsip.classify`` calls valid); text
+    fields must be UTF-8.
     Blank lines are not records (counted in ``FlowLogStats.blank_lines``).
     """
 
@@ -281,12 +284,14 @@ class _Parser:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from ..addr.columns import invalid_addresses
+
         millis = 0
         for i in self.text_idx:
             if not _bytes_in(table.column(i), None, 1, 1 << 30):  # an empty field: two spaces
                 return None
         for i in self.addr_idx:
-            if not _bytes_in(table.column(i), _ADDRESS_BYTES, 2, 45):
+            if invalid_addresses(table.column(i)).any():
                 return None
         for i, kind in self.num_idx:
             col = table.column(i)
@@ -332,10 +337,20 @@ class _Parser:
                 return problem
         for i in self.addr_tok:
             t = toks[i]
-            if not _ADDRESS_LINE.match(t):
+            if t != b"-" and not _is_address(t):
                 return f"{self.columns[i]} is not an IP address: " \
                        f"{t[:60].decode('utf-8', 'replace')!r}"
         return None
+
+
+def _is_address(token: bytes) -> bool:
+    """Whether a field is an IPv4/IPv6 address by :func:`awsip.addr.parse_address`: the rule of
+    :func:`awsip.addr.columns.invalid_addresses` (the fast path) and of ``awsip.classify``."""
+    try:
+        parse_address(token.decode("utf-8"))
+    except (UnicodeDecodeError, InvalidAddressError):
+        return False
+    return True
 
 
 _FIELD_SEP = re.compile(rb"[ \t]+")
@@ -373,32 +388,17 @@ def _single_spaced(block: Any) -> bytes:
     return _FIELD_SEP.sub(b" ", _EDGE_SPACE.sub(b"", _LINE_BOM.sub(b"", bytes(block))))
 
 
-def _byte_set(chars: bytes) -> Any:
-    import numpy as np
-
-    lut = np.zeros(256, dtype=bool)
-    lut[np.frombuffer(chars, dtype=np.uint8)] = True
-    return lut
-
-
-_ADDRESS_BYTES = b"0123456789abcdefABCDEF:."
 _DIGIT_BYTES = b"0123456789"
-_LUTS: dict[bytes, Any] = {}
 
 
 def _bytes_in(col: Any, allowed: bytes | None, min_len: int, max_len: int) -> bool:
     """Whether every non-null value of a text column is ``min_len``-``max_len`` bytes long
-    and made only of ``allowed`` bytes (any bytes when None). Vectorised over the raw Arrow
-    buffers (a contiguous byte range such as the digits is checked by its least and greatest
+    and made only of ``allowed`` bytes (:data:`_DIGIT_BYTES`, or any bytes when None).
+    Vectorised over the raw Arrow buffers (the digits are checked by the least and greatest
     byte, a few times faster than a table)."""
     import numpy as np
     import pyarrow.compute as pc
 
-    lut = None
-    if allowed is not None and allowed != _DIGIT_BYTES:
-        lut = _LUTS.get(allowed)
-        if lut is None:
-            lut = _LUTS[allowed] = _byte_set(allowed)
     for chunk in getattr(col, "chunks", [col]):
         n = len(chunk)
         if n == 0 or chunk.null_count == n:
@@ -412,16 +412,7 @@ def _bytes_in(col: Any, allowed: bytes | None, min_len: int, max_len: int) -> bo
         offs = np.frombuffer(bufs[1], dtype=np.int32)
         start, end = int(offs[chunk.offset]), int(offs[chunk.offset + n])
         data = np.frombuffer(bufs[2], dtype=np.uint8)[start:end]
-        if not data.size:
-            continue
-        lo, hi = data.min(), data.max()
-        if lut is None:  # digits
-            if lo < 0x30 or hi > 0x39:
-                return False
-        elif lo >= 0x2E and hi <= 0x39:  # only [./0-9], as in IPv4 text: no '/' allowed
-            if np.count_nonzero(data == 0x2F):
-                return False
-        elif not lut[data].all():
+        if data.size and (data.min() < 0x30 or data.max() > 0x39):
             return False
     return True
 

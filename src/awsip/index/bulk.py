@@ -1,7 +1,7 @@
 """The bulk index behind :func:`awsip.classify`: a flattened interval table per family.
 
 Imported only by the bulk APIs (it imports numpy and pyarrow at module level). Addresses are
-parsed by :mod:`awsip.index.parse`.
+parsed by :mod:`awsip.addr.columns`.
 
 **Index.** Every prefix of a :class:`~awsip.ranges.Ranges` gets a *label code* (1..N; 0 means
 "not AWS"). Per address family the nested prefixes are flattened once into non-overlapping,

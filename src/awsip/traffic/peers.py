@@ -43,7 +43,7 @@ from .nat import NO_NAT, NatSpec, nat_mask
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from ..index.parse import Parsed
+    from ..addr.columns import Parsed
     from ..ranges.model import Ranges
 
 #: Group keys :func:`awsip.summarize` understands, in the order a result lists them.
@@ -112,7 +112,7 @@ class LocalNets:
 
     def contains(self, addresses: pa.Array) -> NDArray[np.bool_]:
         """For each string address: inside one of the networks (invalid or null: False)."""
-        from ..index.parse import parse_strings
+        from ..addr.columns import parse_strings
 
         if isinstance(addresses, pa.ChunkedArray):
             addresses = addresses.combine_chunks()
@@ -128,7 +128,7 @@ class LocalNets:
 
     def mask(self, parsed: Parsed) -> NDArray[np.bool_]:
         """The same test on addresses already parsed by
-        :func:`awsip.index.parse.parse_strings`."""
+        :func:`awsip.addr.columns.parse_strings`."""
         out = np.zeros(len(parsed.version), dtype=bool)
         is4 = parsed.version == 4
         if is4.any():

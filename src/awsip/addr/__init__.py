@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterable
 
-from .errors import InvalidAddressError
+from ..errors import InvalidAddressError
 
 #: Address bits per family.
 BITS = {4: 32, 6: 128}
