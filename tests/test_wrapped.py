@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import awsip
 from awsip import cli
@@ -360,3 +363,70 @@ def test_records_keep_their_own_event_columns_around_skipped_events_in_a_big_blo
     assert table.column("event_time").to_pylist() == [when(MS + i) for i in good]
     assert table.column("log_stream").to_pylist() == ["a" if i < 1500 else "b" for i in good]
     assert [s.line for s in stats.skipped_lines] == [6, 1701, 3000]
+
+
+# ---------------------------------------------------------------- property: any mix of events
+
+_EVENT = st.one_of(
+    st.just("good"), st.just("good"), st.just("good"), st.just("blank"),
+    st.sampled_from(["short", "bad-number", "newline", "cr", "not-text", "bad-json"]))
+
+
+def _event(kind: str, i: int) -> Any:
+    """One event's ``message`` (or, for JSON Lines, ``bad-json``: a line that is not JSON)."""
+    good = line(record(bytes=i, srcport=1024 + i % 60000))
+    return {"good": good, "blank": "", "short": "2 123456789012",
+            "bad-number": good.replace(" 6 ", " six "), "newline": good.replace(" 443 ", " 443\n"),
+            "cr": good + "\r", "not-text": [i], "bad-json": None}[kind]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(kinds=st.lists(_EVENT, max_size=40), cuts=st.lists(st.integers(1, 40), max_size=6),
+       sep=st.sampled_from([b"", b"\n", b" \r\n"]), gz=st.booleans(), lines_file=st.booleans(),
+       block=st.sampled_from([200, 1000, 8 << 20]))
+def test_every_record_keeps_its_own_event_columns_and_every_event_is_counted(
+        tmp_path: Path, kinds: list[str], cuts: list[int], sep: bytes, gz: bool,
+        lines_file: bool, block: int) -> None:
+    """Records, skips and blanks add up to the events, and each record's event_time and
+    log_stream are its own event's (the record's ``bytes`` is its event's number)."""
+    events = [_event(k, i) for i, k in enumerate(kinds)]
+    bounds = sorted({0, len(events), *(c for c in cuts if c < len(events))})
+    stream_of = {i: f"s{p}" for p, (a, b) in enumerate(itertools.pairwise(bounds)) for i in
+                 range(a, b)}
+    if lines_file:
+        rows = [b"{not json" if e is None else json.dumps(
+            {"timestamp": MS + i, "message": e, "logStream": stream_of[i]}).encode()
+            for i, e in enumerate(events)]
+        data = b"".join(r + b"\n" for r in rows)
+    else:
+        parts = [CONTROL] + [payload([e if e is not None else "x" for e in events[a:b]],
+                                     stream=f"s{p}", t=MS + a)
+                             for p, (a, b) in enumerate(itertools.pairwise(bounds))]
+        data = sep.join(parts)
+    path = write(tmp_path / "p.json", data, gz=gz)
+    if lines_file and not any(isinstance(e, (str, list)) and e for e in events):
+        return  # no line says it is JSON Lines: see test_json_lines_are_told_past_a_bad_first_line
+    old = reader_mod.BLOCK_SIZE
+    reader_mod.BLOCK_SIZE = block
+    try:
+        table, stats = read(path)
+    finally:
+        reader_mod.BLOCK_SIZE = old
+    invariant(stats)
+    assert stats.lines == len(events)
+    assert stats.control_messages == (0 if lines_file else 1)
+    good = [i for i, k in enumerate(kinds) if k in ("good", "newline", "cr")]
+    assert stats.records == len(good)
+    if good:
+        assert table.column("bytes").to_pylist() == good
+        assert table.column("event_time").to_pylist() == [when(MS + i) for i in good]
+        assert table.column("log_stream").to_pylist() == [stream_of[i] for i in good]
+
+
+def test_json_lines_are_told_past_a_bad_or_blank_first_line(tmp_path: Path) -> None:
+    data = b"\n{not json\n" + json.dumps({"message": line(record(bytes=3))}).encode() + b"\n"
+    table, stats = read(write(tmp_path / "b.jsonl", data, gz=False))
+    assert table.column("bytes").to_pylist() == [3]
+    assert [(s.line, s.reason[:14]) for s in stats.skipped_lines] == [(2, "not valid JSON")]
+    assert (stats.blank_lines, stats.lines) == (1, 3)

@@ -761,9 +761,9 @@ class FlowLogReader:
     def _sniff(self, block: bytes) -> tuple[str, Any]:
         first_end = block.find(b"\n")
         first = block[: first_end if first_end >= 0 else len(block)].rstrip(b"\r")
-        stripped = first.lstrip()
-        if stripped.startswith((b"[", b"{")):
-            return sniff_json(block.lstrip()) or "insights-json", None
+        lead = block.lstrip()  # JSON may start after blank lines
+        if lead.startswith((b"[", b"{")):
+            return sniff_json(lead) or "insights-json", None
         hdr = header_fields(first)
         if hdr is not None:
             return "text", (hdr, first_end + 1 if first_end >= 0 else len(block), False)

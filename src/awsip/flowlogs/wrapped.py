@@ -64,7 +64,8 @@ _TIME_KEYS = ("timestamp",)
 def sniff_json(head: bytes) -> str | None:
     """What the JSON starting at ``head`` (a file's first line and up to 64 KiB) is:
     :data:`SUBSCRIPTION` (a top-level ``messageType`` or ``logEvents`` key), :data:`JSON_LINES`
-    (a first line that is an object with a ``message``), or None (Logs Insights results: a
+    (a first line that is an object with a ``message``; or, when the first line is not JSON,
+    the next line that is), or None (Logs Insights results: a
     list, an object with ``results``, or anything else, for that reader to accept or name)."""
     first = head.split(b"\n", 1)[0]
     if first.lstrip().startswith(b"["):
@@ -80,9 +81,26 @@ def sniff_json(head: bytes) -> str | None:
             return SUBSCRIPTION
         if "message" in doc:
             return JSON_LINES
-    if doc is None and not _RESULTS_KEY.match(head) and _PAYLOAD_KEY.search(head):
-        return SUBSCRIPTION
+    if doc is None and not _RESULTS_KEY.match(head):
+        if _PAYLOAD_KEY.search(head):
+            return SUBSCRIPTION
+        if first.lstrip().startswith(b"{") and _later_line_has_message(head):
+            return JSON_LINES  # a bad first line of JSON Lines
     return None
+
+
+def _later_line_has_message(head: bytes) -> bool:
+    """Whether the first complete line after the first that is JSON (blank lines passed) is
+    an object with a ``message``: a JSON Lines file whose first line is damaged."""
+    for raw in head.split(b"\n")[1:-1][:100]:
+        if not raw.strip():
+            continue
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError):
+            continue
+        return isinstance(doc, dict) and "message" in doc and "results" not in doc
+    return False
 
 
 @dataclass
@@ -152,8 +170,8 @@ def _millis(value: Any) -> int | None:
         return int(value)
     if isinstance(value, str):
         s = value.strip()
-        if s.isdigit():
-            return _millis(int(s))
+        if s.isascii() and s.isdigit():
+            return _millis(int(s)) if len(s) <= 16 else None
         try:
             t = datetime.fromisoformat(s)
         except ValueError:
@@ -235,15 +253,17 @@ class WrappedDecoder:
                 break
             try:
                 doc, after = decoder.raw_decode(s, pos)
-            except json.JSONDecodeError as exc:
+            except ValueError as exc:  # JSONDecodeError, or an integer of over 4300 digits
                 if not final and _incomplete(exc, end):
                     break
                 yield from _flush(batch)
+                where = f" at character {self._offset + exc.pos}" \
+                    if isinstance(exc, json.JSONDecodeError) else ""
                 raise FlowLogError(
                     f"{self.path}: JSON value {self._objects + 1} (from character "
                     f"{self._offset + pos} of the decompressed text) is not valid JSON: "
-                    f"{exc.msg} at character {self._offset + exc.pos}; the log events before "
-                    "it were read") from None
+                    f"{getattr(exc, 'msg', exc)}{where}; the log events before it were "
+                    "read") from None
             except RecursionError:
                 yield from _flush(batch)
                 raise FlowLogError(f"{self.path}: JSON value {self._objects + 1} is nested too "
@@ -314,10 +334,7 @@ class WrappedDecoder:
         if not count:
             return
         if self._keys is None:
-            first, _ = _json_line(data.split(b"\n", 1)[0])
-            if first is not None:
-                self._keys = _line_keys(first)
-                self.columns = tuple(self._keys)
+            self._learn_keys(data.split(b"\n", 1)[0])
         if self._keys is not None:
             fast = _arrow_lines(data, count, self._keys)
             if fast is not None:
@@ -340,8 +357,7 @@ class WrappedDecoder:
             yield from self._lines_one_by_one(lines)
             return
         if self._keys is None:
-            self._keys = _line_keys(docs[0])
-            self.columns = tuple(self._keys)
+            self._learn_keys(data.split(b"\n", 1)[0])
         batch = _Batch(self.columns or ())
         batch.add(messages, self._line_extras(docs))
         yield from _flush(batch)
@@ -356,14 +372,12 @@ class WrappedDecoder:
 
     def _lines_one_by_one(self, lines: list[bytes]) -> Iterator[Item]:
         """Each line on its own: blank lines stay (blank) lines, bad ones are BadEvents."""
-        batch: _Batch | None = None
+        batch = _Batch(self.columns or ())
         for raw in lines:
-            doc, bad = _json_line(raw)
-            if self._keys is None and doc is not None:
-                self._keys = _line_keys(doc)
-                self.columns = tuple(self._keys)
-            if batch is None:
+            if self._keys is None and self._learn_keys(raw):
+                yield from _flush(batch)  # blank lines only: no records
                 batch = _Batch(self.columns or ())
+            doc, bad = _json_line(raw)
             if bad is not None:
                 yield from _flush(batch)
                 yield bad
@@ -372,8 +386,19 @@ class WrappedDecoder:
             extras = self._line_extras([doc]) if doc is not None else \
                 {c: [None] for c in batch.columns}
             batch.add([message], extras)
-        if batch is not None:
-            yield from _flush(batch)
+        yield from _flush(batch)
+
+    def _learn_keys(self, raw: bytes) -> bool:
+        """Take the extra columns from ``raw`` if it is a JSON object (the file's first)."""
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(doc, dict):
+            return False
+        self._keys = _line_keys(doc)
+        self.columns = tuple(self._keys)
+        return True
 
 
 def _line_keys(doc: dict[str, Any]) -> dict[str, str]:
@@ -403,7 +428,7 @@ def _arrow_lines(data: bytes, count: int, keys: dict[str, str]) -> Messages | No
         table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(
             block_size=1 << 20), parse_options=pj.ParseOptions(
             explicit_schema=pa.schema(fields), unexpected_field_behavior="ignore"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    except pa.ArrowException:  # the Python paths decide, and say why
         return None
     messages = table.column("message").combine_chunks()
     if table.num_rows != count or messages.null_count:
@@ -428,7 +453,7 @@ def extra_array(name: str, values: Any, kept: list[int] | None) -> Any:
             values = [values[i] for i in kept]
         try:
             values = pa.array(values, pa.int64() if name == "event_time" else pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowException, OverflowError):
             values = pa.array([_millis(v) for v in values], pa.int64()) \
                 if name == "event_time" else pa.array([_text_or_none(v) for v in values],
                                                       pa.string())
@@ -469,8 +494,10 @@ def _as_array(data: bytes) -> list[Any] | None:
     return docs if isinstance(docs, list) else None
 
 
-def _incomplete(exc: json.JSONDecodeError, end: int) -> bool:
+def _incomplete(exc: ValueError, end: int) -> bool:
     """Whether a decoding error means the text ended inside the value (more may come)."""
+    if not isinstance(exc, json.JSONDecodeError):
+        return False
     return exc.msg.startswith("Unterminated string") or exc.pos >= end - 8
 
 
