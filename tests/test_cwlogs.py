@@ -91,7 +91,7 @@ def groups(endpoint: str) -> dict[str, str]:
     ten events)."""
     logs, ec2 = _client("logs", endpoint), _client("ec2", endpoint)
     names = {"custom": "/vpc/flowlogs", "plain": "plain-group", "mixed": "mixed/group",
-             "paged": "paged"}
+             "paged": "paged", "odd": "odd"}
     for name in names.values():
         logs.create_log_group(logGroupName=name)
     _flow_log(ec2, names["custom"], CUSTOM_FORMAT)
@@ -109,6 +109,10 @@ def groups(endpoint: str) -> dict[str, str]:
     _flow_log(ec2, names["paged"], None)  # AWS's default format, as DescribeFlowLogs says
     _put(logs, names["paged"], "eni-0eee0000000000005-all",
          [(T0 + i, line(record(bytes=500 + i, start=T0 + i, end=T0 + 60))) for i in range(10)])
+    _put(logs, names["odd"], "eni-0fff0000000000006-all", [
+        (T0, line(record(bytes=600, start=T0, end=T0 + 60, srcaddr="10.0.0.7"))),
+        (T0 + 1, "2 123456789012 eni-0fff\nsplit 10.0.0.8"),
+        (T0 + 2, line(record(bytes=601, start=T0, end=T0 + 60, action="ACCEPT\u00e9")))])
     return names
 
 
@@ -121,11 +125,17 @@ def test_records_are_read_with_the_format_of_the_flow_log_delivering_to_the_grou
         groups: dict[str, str], endpoint: str) -> None:
     reader = _read("cwlogs:///vpc/flowlogs", endpoint)
     table = reader.read_all()
-    assert table.column_names == [f.replace("-", "_") for f in CUSTOM]
+    assert table.column_names == [f.replace("-", "_") for f in CUSTOM] + [
+        "log_group", "log_stream", "event_time"]
     assert sorted(table.column("bytes").to_pylist()) == [100, 101, 102, 200]
     by_bytes = {r["bytes"]: r for r in table.to_pylist()}
     assert by_bytes[200]["action"] == "REJECT"
     assert by_bytes[101]["start"] == datetime.fromtimestamp(T0 + 3600, tz=timezone.utc)
+    # each record keeps its event's log group, stream (the interface) and timestamp
+    assert {r["log_group"] for r in by_bytes.values()} == {"/vpc/flowlogs"}
+    assert by_bytes[200]["log_stream"] == "eni-0bbb0000000000002-all"
+    assert by_bytes[102]["log_stream"] == "eni-0aaa0000000000001-all"
+    assert by_bytes[200]["event_time"] == datetime.fromtimestamp(T0 + 3605, tz=timezone.utc)
     stats = reader.stats
     assert (stats.records, stats.skipped, stats.header_lines, stats.lines) == (4, 1, 1, 6)
     (bad,) = stats.skipped_lines
@@ -158,9 +168,10 @@ def test_every_page_is_read_when_there_are_more_events_than_a_page(
         groups: dict[str, str], endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cwlogs, "PAGE_LIMIT", 3)
     stream = cwlogs.open_log_group("cwlogs://paged", region=REGION, endpoint_url=endpoint)
-    lines = stream.read().decode().splitlines()
-    assert lines[0] == " ".join(DEFAULT_FIELDS)
-    assert [int(x.split()[9]) for x in lines[1:]] == list(range(500, 510))
+    lines = [json.loads(x) for x in stream.read().decode().splitlines()]
+    assert lines[0]["message"] == " ".join(DEFAULT_FIELDS)
+    assert [int(x["message"].split()[9]) for x in lines[1:]] == list(range(500, 510))
+    assert [x["timestamp"] for x in lines[1:]] == [(T0 + i) * 1000 for i in range(10)]
     assert (stream.pages, stream.events) == (4, 10)
     assert stream.fields_from.startswith("fl-")  # the flow log that said which fields
     table = _read("cwlogs://paged", endpoint).read_all()
@@ -173,6 +184,18 @@ def test_a_group_without_a_flow_log_is_read_with_the_default_format_and_a_warnin
         table = _read("cwlogs://plain-group", endpoint).read_all()
     assert table.column("bytes").to_pylist() == [300]
     assert table.column("interface_id").to_pylist() == ["eni-0a1b2c3d4e5f60718"]
+
+
+def test_an_event_stays_one_line_whatever_its_message_holds(groups: dict[str, str],
+                                                            endpoint: str) -> None:
+    reader = _read("cwlogs://odd", endpoint, log_format=" ".join(DEFAULT_FIELDS))
+    table = reader.read_all()
+    assert table.column("bytes").to_pylist() == [600, 601]
+    assert table.column("action").to_pylist() == ["ACCEPT", "ACCEPT\u00e9"]
+    stats = reader.stats
+    assert (stats.records, stats.skipped, stats.lines) == (2, 1, 4)
+    (bad,) = stats.skipped_lines
+    assert (bad.line, bad.text) == (3, "2 123456789012 eni-0fff split 10.0.0.8")
 
 
 def test_log_format_given_wins_over_the_flow_logs(groups: dict[str, str],

@@ -7,10 +7,13 @@ network interface, named after it), ``filter=`` (a CloudWatch Logs filter patter
 by the service) and ``region=`` (overrides ``region``/``--region``). Values are
 percent-encoded as in any URL query (``filter=%22REJECT%22`` is the pattern ``"REJECT"``).
 
-The events become one text stream, what a flow-log file would hold: a header line naming the
-fields (the S3 header form), then one event message per line. The one text parser, its line
-rule and its counts then apply unchanged (the header line counts as the stream's line 1; a bad
-message is skipped and counted with its line number, its text quoted). The fields are
+The events become one stream of JSON Lines, the form the reader already takes from content
+(:mod:`awsip.flowlogs.wrapped`): first a header line naming the fields (the S3 header form) as
+the first message, then one ``{"logGroup", "logStream", "timestamp", "message"}`` object per
+event. Each message is a line for the one text parser, so its line rule and counts apply
+unchanged (the header counts as line 1; a bad message is skipped and counted with its line
+number, its text quoted), and each record gets the columns ``log_group``, ``log_stream`` and
+``event_time`` (timestamp[ms, UTC]) of its event. The fields are
 ``log_format`` if given; else the ``LogFormat`` of the flow log that delivers to the group
 (EC2 DescribeFlowLogs, filter ``log-group-name``); else, with a :class:`FlowLogWarning`, the
 version 2 default format.
@@ -31,6 +34,7 @@ opened; credentials come from its standard chain.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import warnings
@@ -207,11 +211,13 @@ class EventStream:
             self._bar = None
 
     def _text(self) -> Iterator[bytes]:
-        """The header line, then one chunk of lines per non-empty page."""
+        """The header line, then one chunk of JSON lines per non-empty page."""
         logs, ec2 = _clients(self.spec, self.region, self.endpoint_url)
         if self.fields is None:
             self.fields, self.fields_from = _described_fields(ec2(), self.spec, self.region)
-        yield (" ".join(self.fields) + "\n").encode("ascii")
+        group = _json_text(self.spec.group)
+        yield (f'{{"logGroup":{group},"logStream":null,"timestamp":null,"message":'
+               f'{_json_text(" ".join(self.fields))}}}\n').encode("ascii")
         if self.progress:
             from tqdm import tqdm
 
@@ -219,14 +225,14 @@ class EventStream:
                              leave=False, position=1)
         # the next pages are fetched in a thread while this one's lines are parsed
         pages = _pages(logs, self.spec, self.since, self.until, self.describe())
-        for messages in prefetch(pages, depth=2):
+        for events in prefetch(pages, depth=2):
             self.pages += 1
-            if not messages:
+            if not events:
                 continue
-            self.events += len(messages)
+            self.events += len(events)
             if self._bar is not None:
-                self._bar.update(len(messages))
-            yield _lines(messages)
+                self._bar.update(len(events))
+            yield _json_lines(events, group)
 
     def describe(self) -> str:
         """The group (and its region) for error messages."""
@@ -234,13 +240,21 @@ class EventStream:
         return f"log group {self.spec.group!r}{where} ({self.spec.url})"
 
 
-def _lines(messages: list[str]) -> bytes:
-    """Messages as lines: one per event (a newline inside a message is written as ``\\n``,
-    so the event stays one line, reported whole if it is not a record)."""
-    text = "\n".join(messages)
-    if text.count("\n") != len(messages) - 1:
-        text = "\n".join(m.replace("\n", "\\n") for m in messages)
-    return (text + "\n").encode("utf-8", "surrogatepass")
+_json_text = json.encoder.encode_basestring_ascii  # a str as JSON text (C, ASCII-only)
+
+
+def _json_lines(events: list[dict[str, Any]], group: str) -> bytes:
+    """FilterLogEvents events as JSON lines, one per event (``group``: the log group's name
+    as JSON text). A line break inside a message is escaped by JSON: the event stays one
+    line."""
+    lines = []
+    for e in events:
+        ts = e.get("timestamp")
+        lines.append(f'{{"logGroup":{group},"logStream":{_json_text(e.get("logStreamName") or "")},'
+                     f'"timestamp":{ts if isinstance(ts, int) else "null"},'
+                     f'"message":{_json_text(e.get("message") or "")}}}')
+    lines.append("")
+    return "\n".join(lines).encode("ascii")
 
 
 _LOADER: list[Any] = []  # botocore's loader of service models, shared by every read
@@ -340,8 +354,8 @@ def _default(spec: LogGroupURL, why: str) -> tuple[Sequence[str], str]:
 
 
 def _pages(logs: Any, spec: LogGroupURL, since: datetime | None, until: datetime | None,
-           what: str) -> Iterator[list[str]]:
-    """The messages of each FilterLogEvents page, following ``nextToken`` to the end (pages
+           what: str) -> Iterator[list[dict[str, Any]]]:
+    """The events of each FilterLogEvents page, following ``nextToken`` to the end (pages
     can be empty before it). Events of streams outside ``stream_prefix`` are left out here
     too, for servers that ignore the parameter."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -362,7 +376,7 @@ def _pages(logs: Any, spec: LogGroupURL, since: datetime | None, until: datetime
         except (BotoCoreError, ClientError) as exc:
             raise aws_error(exc, what) from None
         events = page.get("events") or []
-        yield [e.get("message", "") for e in events
+        yield [e for e in events
                if not prefix or str(e.get("logStreamName", "")).startswith(prefix)]
         token = page.get("nextToken")
         if not token or token == request.get("nextToken"):
