@@ -18,7 +18,8 @@ from awsip.flowlogs import ReaderOptions
 
 NEWEST = str(Path(__file__).parent / "data" / "ip-ranges-2026-08-22T151705.json.gz")
 #: Commands that print results, and so take -o, --output-format and --json.
-PRINTING = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
+PRINTING = ("lookup", "classify", "report", "ranges", "sql", "diff", "history", "info",
+            "update")
 #: Commands that read flow logs, and so take the reader's options.
 READING = ("classify", "report")
 

@@ -23,6 +23,7 @@ from .api import (
     read_flow_logs,
     report,
     summarize,
+    to_sql,
     write_table,
 )
 from .errors import (
@@ -72,5 +73,6 @@ __all__ = [
     "read_flow_logs",
     "report",
     "summarize",
+    "to_sql",
     "write_table",
 ]

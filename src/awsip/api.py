@@ -109,5 +109,22 @@ def write_table(data: Any, path: str | os.PathLike[str], output_format: str | No
     return save(data, path, output_format)
 
 
+def to_sql(dialect: str, table: str, columns: str | Iterable[str],
+           ranges: Ranges | None = None, *, ranges_table: str | None = None,
+           clickhouse_dictionary: bool = False) -> str:
+    """SQL for ``dialect`` returning every row of ``table`` plus ``<column>_service``,
+    ``_region``, ``_network_border_group`` and ``_prefix`` per address column, by the primary
+    service rule, with equi-joins only; see :mod:`awsip.engines.sql`. The prefixes travel
+    inside the SQL (``ranges``, default :func:`awsip.default_ranges`) unless ``ranges_table``
+    names a table or Parquet file of ``awsip ranges --output-format parquet``."""
+    from .engines.sql import clickhouse_dictionary_sql
+    from .engines.sql import to_sql as run
+
+    if clickhouse_dictionary:
+        return clickhouse_dictionary_sql(table, columns, _or_default(ranges))
+    return run(dialect, table, columns, None if ranges_table else _or_default(ranges),
+               ranges_table=ranges_table)
+
+
 __all__ = ["classify", "enrich_flow_logs", "lookup", "read_flow_logs", "report", "summarize",
-           "write_table"]
+           "to_sql", "write_table"]

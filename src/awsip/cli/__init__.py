@@ -29,7 +29,8 @@ from typing import TextIO
 from ..errors import AwsipError, RangesWarning, UsageError
 
 #: Sub-command modules, in the order ``awsip --help`` lists them.
-COMMANDS = ("lookup", "classify", "report", "ranges", "diff", "history", "info", "update")
+COMMANDS = ("lookup", "classify", "report", "ranges", "sql", "diff", "history", "info",
+            "update")
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
