@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +220,50 @@ def test_no_credentials_is_an_error_saying_how_to_give_them(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(FlowLogError, match=r"no AWS credentials found.*AWS_PROFILE"):
         _read("cwlogs:///vpc/flowlogs", endpoint).read_all()
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """A CloudWatch Logs endpoint that answers every call with one AWS error."""
+
+    error = ("ThrottlingException", "Rate exceeded")
+    calls = 0
+
+    def do_POST(self) -> None:
+        type(self).calls += 1
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"__type": self.error[0], "message": self.error[1]}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("error", "advice"), [
+    (("ThrottlingException", "Rate exceeded"), r"still throttled after 2 attempts"),
+    (("AccessDeniedException", "not authorized"), r"need logs:FilterLogEvents"),
+])
+def test_aws_errors_after_the_retries_are_one_error_saying_what_to_do(
+        monkeypatch: pytest.MonkeyPatch, error: tuple[str, str], advice: str) -> None:
+    monkeypatch.setattr(cwlogs, "MAX_ATTEMPTS", 2)
+    monkeypatch.setattr(_Refusing, "error", error)
+    monkeypatch.setattr(_Refusing, "calls", 0)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(FlowLogError, match=rf"'/vpc/flowlogs' in {REGION}.*{error[0]}.*"
+                                               rf"{advice}"):
+            _read("cwlogs:///vpc/flowlogs", url, log_format=CUSTOM_FORMAT).read_all()
+    finally:
+        server.shutdown()
+        server.server_close()
+    retried = error[0] == "ThrottlingException"
+    assert _Refusing.calls == (2 if retried else 1)
 
 
 def test_without_boto3_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

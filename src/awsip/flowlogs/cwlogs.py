@@ -63,7 +63,7 @@ PAGE_LIMIT = 10_000
 #: reader keeps exactly the records whose ``start`` is in ``[since, until)``
 BEFORE_SINCE = timedelta(minutes=10)
 AFTER_UNTIL = timedelta(hours=1)
-MAX_ATTEMPTS = 8  # botocore's "standard" retry mode, throttling included
+MAX_ATTEMPTS = 8  # calls in all (botocore's "standard" retry mode, throttling included)
 _PARAMETERS = ("stream_prefix", "filter", "region")
 # Log group names: 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.', '#' (CreateLogGroup,
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html)
@@ -283,7 +283,7 @@ def _clients(spec: LogGroupURL, region: str | None, endpoint_url: str | None
         from botocore.config import Config
     except ImportError:
         raise FlowLogError(f"reading {spec.url} needs boto3: {_INSTALL}") from None
-    config = Config(retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"})
+    config = Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"})
     session = boto3.session.Session(botocore_session=_botocore_session())
 
     def client(name: str) -> Any:
@@ -399,7 +399,7 @@ _ADVICE = {
     "AccessDeniedException": "the credentials in use need logs:FilterLogEvents on the group",
     "UnrecognizedClientException": "the credentials are not valid for this account/region",
     "ExpiredTokenException": "the session token expired: renew the credentials",
-    "ThrottlingException": f"still throttled after {MAX_ATTEMPTS} attempts: try again later "
+    "ThrottlingException": "still throttled after {attempts} attempts: try again later "
                            "or read less (--since/--until, stream_prefix=, filter=)",
     "InvalidParameterException": "check the URL's parameters (stream_prefix=, filter=)",
 }
@@ -428,7 +428,8 @@ def aws_error(exc: Exception, what: str) -> FlowLogError:
     elif isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         advice = f"{_reason(exc)}; " + _ADVICE.get(
-            code, "see the AWS error code; retried where botocore retries")
+            code, "see the AWS error code; retried where botocore retries").format(
+            attempts=MAX_ATTEMPTS)
     else:
         advice = f"{type(exc).__name__}: {exc}"
     return FlowLogError(f"cannot read {what}: {advice}")
