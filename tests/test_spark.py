@@ -22,7 +22,7 @@ import pytest
 import awsip
 from awsip import Ranges
 from awsip import spark as awsip_spark
-from awsip.errors import UsageError
+from awsip.errors import FlowLogError, UsageError
 from awsip.flowlogs.fields import FIELDS
 from flowlog_factory import T0, hive_key, nodata, record, s3_key, text, write, write_parquet
 from oracle import INVESTIGATION, Doc, boundary_addresses
@@ -265,3 +265,37 @@ def test_nat_identifiers_no_record_mentions_are_warned(spark_logs: Any, ranges: 
     with pytest.warns(UserWarning, match="eni-0fff"):
         got = awsip_spark.nat_report(spark_logs.df, nat_enis=["eni-0fff"], ranges=ranges)
     assert got.nat.bytes == 0 and got.unmatched == ["eni-0fff"]
+
+
+def test_a_bad_line_under_strict_comes_back_as_flowlogerror_naming_file_and_line(
+        spark: Any, logs: Path, spark_logs: Any) -> None:
+    strict = awsip_spark.read_flow_logs(spark, str(logs), log_format=V5_FORMAT, strict=True,
+                                        schema=spark_logs.df.schema)  # no schema job
+    assert strict.df.schema == spark_logs.df.schema
+    with pytest.raises(FlowLogError, match=r"20260327T0135Z.*line 102"):
+        strict.stats()
+    with pytest.raises(FlowLogError, match=r"line 102"), awsip_spark.awsip_errors():
+        strict.df.count()
+
+
+def test_the_index_is_shipped_once_and_read_once_per_worker_process(
+        spark: Any, ranges: Ranges, monkeypatch: pytest.MonkeyPatch) -> None:
+    from awsip.engines import spark as engine
+    from awsip.index.bulk import BulkIndex
+
+    shipped = engine.ship_index(spark, ranges)
+    assert engine.ship_index(spark, ranges) is shipped
+    reads: list[Path] = []
+    real = BulkIndex.load
+
+    def counting(path: Path, key: str) -> BulkIndex | None:
+        reads.append(path)
+        return real(path, key)
+
+    monkeypatch.setattr(BulkIndex, "load", counting)
+    monkeypatch.delitem(engine._INDEXES, shipped.digest)  # as in a fresh worker process
+    first = shipped.load()
+    assert shipped.load() is first and len(reads) == 1  # the second batch reads nothing
+    assert reads[0].name == shipped.name
+    assert first.columns["service"].dictionary.equals(
+        BulkIndex(ranges).columns["service"].dictionary)

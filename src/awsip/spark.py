@@ -17,6 +17,7 @@ Databricks. pyspark is imported only when a function is called.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from .flowlogs.options import ReaderOptions, reader_options
@@ -92,4 +93,14 @@ def nat_report(df: DataFrame, *, nat_enis: Iterable[str] = (), nat_ips: Iterable
     return result
 
 
-__all__ = ["classify_columns", "nat_report", "read_flow_logs", "summarize"]
+def awsip_errors() -> AbstractContextManager[None]:
+    """``with awsip.spark.awsip_errors(): logs.df.count()``: an awsip error raised on a worker
+    (a damaged file, a bad line under ``strict=True``) is raised as that error, with its
+    message naming the file and line, instead of Spark's wrapper of the worker's traceback.
+    :meth:`SparkFlowLogs.stats` and :func:`nat_report` do this already."""
+    from .engines.spark import awsip_errors as run
+
+    return run()
+
+
+__all__ = ["awsip_errors", "classify_columns", "nat_report", "read_flow_logs", "summarize"]

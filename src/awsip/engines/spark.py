@@ -36,9 +36,11 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -49,7 +51,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..classification.engine import distinct, dotted, label_arrays, label_codes
-from ..errors import AwsipError, UsageError
+from ..errors import AwsipError, FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.reader import MAX_SKIPPED_KEPT, FlowLogStats
 from ..index.bulk import BulkIndex, bulk_index
@@ -68,6 +70,27 @@ if TYPE_CHECKING:
 
 #: Suffixes of the columns :func:`classify_columns` adds per address column, in order.
 SUFFIXES = ("aws", "service", "region", "network_border_group", "prefix")
+
+_WORKER_ERROR = re.compile(r"awsip\.errors\.(FlowLogError|UsageError|AwsipError): (.+)")
+
+
+@contextmanager
+def awsip_errors() -> Iterator[None]:
+    """Around a Spark action: an awsip error raised on a worker (a file that cannot be read, a
+    bad line under ``strict``) comes back as that error with its message, not as Spark's
+    wrapper of the worker's traceback."""
+    try:
+        yield
+    except Exception as exc:
+        if not type(exc).__module__.startswith("pyspark"):
+            raise
+        found = _WORKER_ERROR.findall(str(exc))
+        if not found:
+            raise
+        kind, message = found[-1]
+        error = {"FlowLogError": FlowLogError, "UsageError": UsageError}.get(kind, AwsipError)
+        raise error(message.strip()) from None
+
 
 # ====================================================================== the shipped index
 _KEY = "awsip.spark"
@@ -208,6 +231,16 @@ def label_column(values: pa.Array, index: BulkIndex) -> list[pa.Array]:
     return out
 
 
+def to_arrow(df: DataFrame) -> pa.Table:
+    """``df`` collected as an Arrow table (``toArrow`` from Spark 4; 3.5 has the private
+    spelling)."""
+    collect: Any = getattr(df, "toArrow", None)
+    if collect is not None:
+        return cast(pa.Table, collect())
+    batches = cast(Any, df)._collect_as_arrow()
+    return pa.Table.from_batches(batches) if batches else pa.table({})
+
+
 def _arrow_schema(schema: StructType) -> pa.Schema:
     """The Arrow schema Spark expects back for ``schema`` (timestamps in microseconds, UTC)."""
     from pyspark.sql.pandas.types import to_arrow_schema
@@ -273,7 +306,8 @@ class SparkFlowLogs:
             spark = self.df.sparkSession
             rdd = spark.sparkContext.parallelize(missing, min(len(missing),
                                                               _partitions(spark, len(missing))))
-            seen.update(rdd.map(partial(_stats_of, self.options)).collect())
+            with awsip_errors():
+                seen.update(rdd.map(partial(_stats_of, self.options)).collect())
         total = merge_stats([seen[f] for f in self.files])
         total.skipped_paths = list(self.skipped_paths)
         return total
@@ -301,6 +335,9 @@ def merge_stats(parts: Iterable[FlowLogStats]) -> FlowLogStats:
                         (min(mine[0], theirs[0]), max(mine[1], theirs[1])))
             elif isinstance(theirs, list):
                 _join(mine, theirs, f.name)
+            elif isinstance(theirs, dict):  # counts by key: added
+                for key, value in theirs.items():
+                    mine[key] = mine.get(key, 0) + value if isinstance(value, int) else value
     return total
 
 
@@ -387,12 +424,14 @@ def _target_schema(spark: SparkSession, files: list[str], options: ReaderOptions
     from pyspark.sql.types import StructType
 
     if schema is not None:
-        given = StructType.fromDDL(schema) if isinstance(schema, str) else schema
+        given = spark.createDataFrame([], schema).schema if isinstance(schema, str) else schema
         if not isinstance(given, StructType):
             raise UsageError(f"read_flow_logs: schema {schema!r} is not a struct of columns")
         return _arrow_schema(given)
     rdd = spark.sparkContext.parallelize(files, _partitions(spark, len(files)))
-    found = [s for s in rdd.map(partial(_first_schema, options)).collect() if s is not None]
+    with awsip_errors():
+        schemas = rdd.map(partial(_first_schema, options)).collect()
+    found = [s for s in schemas if s is not None]
     if not found:
         from ..flowlogs.fields import DEFAULT_FIELDS, FIELDS, arrow_type
         from ..flowlogs.formats import parse_format
@@ -561,6 +600,10 @@ def nat_report(df: DataFrame, ranges: Ranges, nat: NatSpec, *,
 
     if not nat:
         raise UsageError("nat_report: name the NAT gateway by nat_enis and/or nat_ips")
+    if price_per_gb < 0:
+        raise UsageError("price per GB must not be negative")
+    if gb_bytes <= 0:
+        raise UsageError("gb_bytes must be positive")
     spark = df.sparkSession
     ctx = _context(spark, ranges, vpc_cidrs, nat)
     need = columns_needed(["service", "region", "day", "direction"], nat=True) | {"region"}
@@ -571,8 +614,10 @@ def nat_report(df: DataFrame, ranges: Ranges, nat: NatSpec, *,
         F.sum("bytes").alias("bytes"), F.sum("packets").alias("packets"),
         F.sum("flows").alias("flows"), F.min("first_seen").alias("first_seen"),
         F.max("last_seen").alias("last_seen"))
-    return _nat_result(conform(_local_batch(merged.toArrow()), _nat_schema())[0], nat,
-                       vpc_region, price_per_gb, gb_bytes)
+    with awsip_errors():
+        collected = to_arrow(merged)
+    return _nat_result(conform(_local_batch(collected), _nat_schema())[0], nat, vpc_region,
+                       price_per_gb, gb_bytes)
 
 
 def _merged(table: pa.Table, part: str, keys: list[str]) -> pa.Table:
@@ -632,6 +677,7 @@ def _region(given: str | None, seen: list[str], notes: list[str]) -> str | None:
     return None
 
 
-__all__ = ["SUFFIXES", "ShippedIndex", "SparkFlowLogs", "SparkNatReport", "classify_columns",
+__all__ = ["SUFFIXES", "ShippedIndex", "SparkFlowLogs", "SparkNatReport", "awsip_errors",
+           "classify_columns",
            "conform", "label_column", "merge_stats", "nat_report", "read_flow_logs",
            "ship_index", "summarize"]
