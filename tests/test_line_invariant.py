@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import awsip
@@ -55,8 +55,8 @@ _GOOD = {
     "int32": ["0", "6", "443", "2147483647", "-", "007"],
     "int64": ["0", "4000", "9223372036854775807", "-"],
     "timestamp": [str(T0), str(T0 + 60), str(T0 * 1000), "99999999999999", "0", "-"],
-    "string": ["ACCEPT", "REJECT", "OK", "NODATA", "SKIPDATA", "eni-0a1b2c3d", "123456789012",
-               "-", "vpc-1", "é"],
+    "string": ["ACCEPT", "REJECT", "OK", "NODATA", "SKIPDATA", "INCOMPLETEDATA", "eni-0a1b2c3d",
+               "123456789012", "-", "vpc-1", "é"],
 }
 _BAD = {
     "address": ["999.216.58.42", "10.0.0.256", "01.2.3.4", "1.2.3", "10.0.0.1/32", "abc",
@@ -76,23 +76,29 @@ def _raw(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
+def _pick(draw: st.DrawFn, kind: str, odds: int = 30, extra: tuple[str, ...] = ()) -> str:
+    """A value of ``kind``: a bad one about once in ``odds`` draws."""
+    if draw(st.integers(1, odds)) == 1:
+        return draw(st.sampled_from(_BAD[kind] + list(extra)))
+    return draw(st.sampled_from(_GOOD[kind]))
+
+
 @st.composite
 def _tokens(draw: st.DrawFn, fields: tuple[str, ...]) -> list[bytes]:
-    """One value per field, a few of them bad; sometimes a field dropped or added; NODATA and
-    SKIPDATA records as AWS writes them (dashes, times maybe in milliseconds)."""
-    shape = draw(st.sampled_from(["record", "record", "record", "nodata", "skipdata"]))
+    """One value per field, a few of them bad; sometimes a field dropped or added; NODATA,
+    SKIPDATA and (Cloud WAN) INCOMPLETEDATA records as AWS writes them (dashes, times maybe in
+    milliseconds)."""
+    shape = draw(st.sampled_from(["record"] * 4 + ["nodata", "skipdata", "incompletedata"]))
     toks = []
     for f in fields:
-        kind = _kind(f)
-        pool = _GOOD[kind] + (_BAD[kind] if draw(st.integers(0, 9)) == 0 else [])
-        value = draw(st.sampled_from(pool))
+        value = _pick(draw, _kind(f))
         if shape != "record" and f not in ("version", "account-id", "interface-id", "start",
                                            "end", "log-status", "vpc-id"):
             value = "-"
         if f == "log-status" and shape != "record":
             value = shape.upper()
         toks.append(_raw(value))
-    edit = draw(st.sampled_from(["none"] * 6 + ["drop", "add"]))
+    edit = draw(st.sampled_from(["none"] * 14 + ["drop", "add"]))
     if edit == "drop":
         del toks[draw(st.integers(0, len(toks) - 1))]
     elif edit == "add":
@@ -114,7 +120,7 @@ def _line(draw: st.DrawFn, fields: tuple[str, ...], prefix: bytes = b"") -> byte
         text = draw(st.sampled_from([b" ", b"\t", b"  "])) + text
     if draw(st.integers(0, 5)) == 0:
         text += draw(st.sampled_from([b" ", b"\t", b"  "]))
-    if draw(st.integers(0, 9)) == 0:
+    if draw(st.integers(0, 14)) == 0:
         where = draw(st.integers(0, len(text)))
         text = text[:where] + b"\r" + text[where:]
     if draw(st.integers(0, 11)) == 0:
@@ -200,6 +206,11 @@ def _check(reader: Any, expected: list[str | dict[str, Any]], lines: int) -> Non
     assert s.header_lines == expected.count("header")
     assert s.nodata == sum(1 for r in want if r.get("log_status") == "NODATA")
     assert s.skipdata == sum(1 for r in want if r.get("log_status") == "SKIPDATA")
+    assert s.incomplete == sum(1 for r in want if r.get("log_status") == "INCOMPLETEDATA")
+    for what, n in (("skipped", s.skipped), ("records", s.records), ("blank", s.blank_lines),
+                    ("repeated header", s.repeated_headers),
+                    ("nodata/skipdata/incomplete", s.nodata + s.skipdata + s.incomplete)):
+        event(f"{what}: {'some' if n else 'none'}")  # --hypothesis-show-statistics
 
 
 def _read(path: Path, **kw: Any) -> Any:
@@ -214,8 +225,9 @@ def _body(draw: st.DrawFn, fields: tuple[str, ...], header: bool, prefix: bytes 
     """Lines (without line ends) and their line ends; a header first when ``header`` and
     repeats of it among the lines."""
     head = [b" ".join(f.encode() for f in fields)] if header else []
-    body = draw(st.lists(st.one_of(_line(fields, prefix), st.sampled_from(head or [b""])),
-                         min_size=1, max_size=size))
+    again = st.sampled_from(head or [b""])  # a repeated header (or a blank line)
+    body = draw(st.lists(st.one_of(*[_line(fields, prefix)] * 7, again), min_size=1,
+                         max_size=size))
     lines = head + body
     ends = draw(st.lists(st.sampled_from([b"\n", b"\r\n"]), min_size=len(lines),
                          max_size=len(lines)))
@@ -254,6 +266,25 @@ def test_every_line_of_a_text_file_with_a_header_is_accounted_for(data: st.DataO
         cut = raw.find(b"\n", len(raw) // 2) + 1 if compress == "members" else 0
         path.write_bytes(gzip.compress(raw[:cut]) + gzip.compress(raw[cut:]) if cut
                          else gzip.compress(raw))
+    _check(_read(path), _expected(lines, ends, fields, header=True), _lines_in(raw))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.data_too_large])
+@given(data=st.data(), repeat=st.integers(300, 600))
+def test_every_line_of_a_file_of_many_blocks_is_accounted_for(data: st.DataObject,
+                                                              repeat: int) -> None:
+    """Past 16 KiB the fast path (the vectorised checks) reads the block and bisects it around
+    bad lines; the answer is still the rule's, line by line."""
+    fields = _WIDE
+    lines, ends = _body(data.draw, fields, header=True)
+    if not ends[-1]:
+        ends[-1] = b"\n"
+    lines = lines[:1] + lines[1:] * repeat
+    ends = ends[:1] + ends[1:] * repeat
+    raw = _joined(lines, ends)
+    path = _TMP / "many.log.gz"
+    path.write_bytes(gzip.compress(raw, compresslevel=1))
     _check(_read(path), _expected(lines, ends, fields, header=True), _lines_in(raw))
 
 
@@ -300,9 +331,7 @@ _INSIGHTS = {"srcAddr": "srcaddr", "dstAddr": "dstaddr", "srcPort": "srcport",
 def _result_row(draw: st.DrawFn) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name, f in _INSIGHTS.items():
-        kind = _kind(f)
-        pool = _GOOD[kind] + (_BAD[kind] if draw(st.integers(0, 7)) == 0 else [])
-        value: Any = draw(st.sampled_from(pool))
+        value: Any = _pick(draw, _kind(f), odds=20)
         if value == "\udcff":
             value = "REJECT"  # JSON/CSV text is Unicode: no bytes that are not UTF-8 here
         row[name] = None if value == "-" and draw(st.booleans()) else value
@@ -382,6 +411,17 @@ def _parquet_value(text: str | None, kind: str) -> tuple[bool, Any]:
     return _value(text.encode(), kind)
 
 
+@st.composite
+def _cell(draw: st.DrawFn, kind: str) -> str | None:
+    """A Parquet text cell: a value (bad about once in 40), a null spelling, or null."""
+    if draw(st.integers(0, 15)) == 0:
+        return None
+    if kind != "string" and draw(st.integers(0, 15)) == 0:
+        return draw(st.sampled_from(["None", "NaN", "", "<NA>", "null"]))
+    value = _pick(draw, kind, odds=40)
+    return "-" if value == "\udcff" else value  # Parquet text is Unicode
+
+
 @_SETTINGS
 @given(data=st.data())
 def test_every_row_of_a_parquet_file_with_text_columns_is_accounted_for(
@@ -392,13 +432,8 @@ def test_every_row_of_a_parquet_file_with_text_columns_is_accounted_for(
 
     fields = _WIDE
     n = data.draw(st.integers(1, 12))
-    columns: dict[str, list[str | None]] = {}
-    for f in fields:
-        kind = _kind(f)
-        extra = ["None", "NaN", "", "<NA>"] if kind != "string" else []
-        pool = [v for v in _GOOD[kind] + _BAD[kind] + extra if v != "\udcff"]
-        columns[f.replace("-", "_")] = data.draw(
-            st.lists(st.sampled_from(pool) | st.none(), min_size=n, max_size=n))
+    columns = {f.replace("-", "_"): data.draw(st.lists(_cell(_kind(f)), min_size=n,
+                                                        max_size=n)) for f in fields}
     path = _TMP / "text.parquet"
     pq.write_table(pa.table({c: pa.array(v, pa.string()) for c, v in columns.items()}), path)
     expected: list[str | dict[str, Any]] = []
@@ -414,3 +449,88 @@ def test_every_row_of_a_parquet_file_with_text_columns_is_accounted_for(
         else:
             expected.append(row)
     _check(_read(path), expected, n)
+
+
+# --------------------------------------------------------------------------- JSON-wrapped
+
+_GROUP, _STREAM = "/vpc/flowlogs", "eni-0a1b2c3d4e5f60718-all"
+_CONTROL = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "",
+            "logStream": "", "subscriptionFilters": [], "logEvents": [
+                {"id": "", "timestamp": T0 * 1000,
+                 "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}
+
+
+def _event_line(message: bytes) -> bytes:
+    """An event's message as the line it is read as: a line break inside it is a space."""
+    return re.sub(rb"[\r\n]", b" ", message)
+
+
+def _with_event(expected: str | dict[str, Any], millis: int) -> str | dict[str, Any]:
+    """An expected record with the columns a JSON-wrapped event adds."""
+    if isinstance(expected, str):
+        return expected
+    return {**expected, "log_group": _GROUP, "log_stream": _STREAM,
+            "event_time": datetime.fromtimestamp(millis / 1000, tz=timezone.utc)}
+
+
+def _messages(data: st.DataObject, fields: tuple[str, ...]) -> list[bytes]:
+    messages = data.draw(st.lists(_line(fields), min_size=1, max_size=12))
+    messages[0] = b" ".join(_raw(_GOOD[_kind(f)][0]) for f in fields)  # decides the format
+    return messages
+
+
+@_SETTINGS
+@given(data=st.data(), payloads=st.integers(1, 3), control=st.booleans())
+def test_every_event_of_cloudwatch_logs_subscription_payloads_is_accounted_for(
+        data: st.DataObject, payloads: int, control: bool) -> None:
+    """Firehose objects of gzip'd DATA_MESSAGE payloads, concatenated: each event one line; a
+    CONTROL_MESSAGE is not a line."""
+    fields = DEFAULT_FIELDS
+    messages = _messages(data, fields)
+    millis = [T0 * 1000 + 37 * i for i in range(len(messages))]
+    cut = sorted(data.draw(st.lists(st.integers(1, len(messages)), min_size=payloads - 1,
+                                    max_size=payloads - 1)))
+    raw = gzip.compress(json.dumps(_CONTROL).encode()) if control else b""
+    for a, b in zip([0, *cut], [*cut, len(messages)], strict=True):
+        events = [{"id": str(i), "timestamp": millis[i],
+                   "message": messages[i].decode("utf-8", "surrogateescape")}
+                  for i in range(a, b)]
+        payload = {"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": _GROUP,
+                   "logStream": _STREAM, "subscriptionFilters": ["to-firehose"],
+                   "logEvents": events}
+        raw += gzip.compress(json.dumps(payload).encode())
+    path = _TMP / "firehose.gz"
+    path.write_bytes(raw)
+    expected = [_with_event(_expect(_event_line(m), fields, None), ms)
+                for m, ms in zip(messages, millis, strict=True)]
+    reader = _read(path)
+    _check(reader, expected, len(messages))
+    assert reader.stats.control_messages == control
+
+
+@_SETTINGS
+@given(data=st.data())
+def test_every_line_of_json_lines_with_a_message_is_accounted_for(data: st.DataObject) -> None:
+    """One object per line with the record in ``message``; a blank line is a blank line, a
+    line that is not such an object a skipped one."""
+    fields = DEFAULT_FIELDS
+    messages = _messages(data, fields)
+    millis = [T0 * 1000 + 37 * i for i in range(len(messages))]
+    lines: list[bytes] = []
+    expected: list[str | dict[str, Any]] = []
+    for m, ms in zip(messages, millis, strict=True):
+        shape = data.draw(st.sampled_from(["event"] * 10 + ["blank", "no message", "not JSON"]))
+        if shape == "blank" and lines:
+            lines.append(b"")
+            expected.append("blank")
+        elif shape != "event" and lines:
+            lines.append(b'{"message": 5}' if shape == "no message" else b'{"message": "')
+            expected.append("skip")
+        else:
+            doc = {"message": m.decode("utf-8", "surrogateescape"), "timestamp": ms,
+                   "logGroup": _GROUP, "logStream": _STREAM}
+            lines.append(json.dumps(doc).encode())
+            expected.append(_with_event(_expect(_event_line(m), fields, None), ms))
+    path = _TMP / "events.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    _check(_read(path), expected, len(lines))
