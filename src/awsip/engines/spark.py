@@ -295,6 +295,8 @@ class SparkFlowLogs:
     options: ReaderOptions
     _accumulator: Accumulator[dict[str, FlowLogStats]] = field(repr=False)
     skipped_paths: list[Any] = field(default_factory=list)
+    #: what the driver's ``s3://`` listing found and left out (``FlowLogStats.listing``)
+    listing: Any = None
 
     def stats(self) -> FlowLogStats:
         """The counts the local reader gives for the same files (:class:`FlowLogStats`),
@@ -310,6 +312,8 @@ class SparkFlowLogs:
                 seen.update(rdd.map(partial(_stats_of, self.options)).collect())
         total = merge_stats([seen[f] for f in self.files])
         total.skipped_paths = list(self.skipped_paths)
+        if self.listing is not None:
+            total.listing = self.listing
         return total
 
 
@@ -351,10 +355,18 @@ def _join(mine: list[Any], theirs: list[Any], name: str) -> None:
 
 
 def _read_one(path: str, options: ReaderOptions) -> Any:
-    """The local reader over one file (never a progress bar on a worker)."""
-    from ..flowlogs.reader import read_flow_logs
+    """The local reader over the one file ``path`` (an ``s3://`` key is listed as a prefix:
+    only the object of that exact name is kept), never with a progress bar."""
+    from ..flowlogs.paths import expand
+    from ..flowlogs.reader import FlowLogReader
 
-    return read_flow_logs(path, dataclasses.replace(options, progress=False))
+    opts = dataclasses.replace(options, progress=False)
+    found = [f for f in expand(path, region=opts.region, endpoint_override=opts.endpoint_override)
+             if f.path == path]
+    if not found:
+        raise FlowLogError(f"{path}: listed by the Spark driver but not found by a worker; "
+                           "was it removed, or can the workers not reach it?")
+    return FlowLogReader(found[:1], opts)
 
 
 def _stats_of(options: ReaderOptions, path: str) -> tuple[str, FlowLogStats]:
@@ -399,13 +411,19 @@ def read_flow_logs(spark: SparkSession, source: Any, options: ReaderOptions,
     globs or ``s3://``) as a Spark DataFrame with the local reader's columns and types (see
     the module doc for how the work and the counts are split)."""
     from ..flowlogs.paths import SkippedPath, expand
+    from ..flowlogs.s3 import ListingStats
 
     skipped: list[SkippedPath] = []
+    listing = ListingStats()
     files = [f.path for f in expand(source, region=options.region,
                                     endpoint_override=options.endpoint_override,
-                                    skipped=skipped)]
-    if "-" in files:
-        raise UsageError("read_flow_logs in Spark reads files, not standard input ('-')")
+                                    skipped=skipped, select=options.selection(),
+                                    listing=listing, options=options)]
+    for f in files:
+        if f == "-" or ("://" in f and not f.startswith("s3://")):
+            raise UsageError(f"read_flow_logs in Spark reads files and s3:// objects, not "
+                             f"{f!r}: read it with awsip.read_flow_logs and pass the records "
+                             "to spark.createDataFrame")
     sc = spark.sparkContext
     target = _target_schema(spark, files, options, schema)
     accumulator = sc.accumulator(cast(dict[str, FlowLogStats], {}),
@@ -414,7 +432,7 @@ def read_flow_logs(spark: SparkSession, source: Any, options: ReaderOptions,
         sc.parallelize([(f,) for f in files], _partitions(spark, len(files))), "path string")
     df = paths.mapInArrow(partial(_read_batches, options, target, accumulator),
                           _spark_schema(target))
-    return SparkFlowLogs(df, files, options, accumulator, skipped)
+    return SparkFlowLogs(df, files, options, accumulator, skipped, listing)
 
 
 def _target_schema(spark: SparkSession, files: list[str], options: ReaderOptions,
