@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -212,6 +213,11 @@ def test_a_missing_group_is_an_error_naming_it_and_what_to_check(
         groups: dict[str, str], endpoint: str) -> None:
     with pytest.raises(FlowLogError, match=r"'/vpc/nope'.*ResourceNotFoundException.*region"):
         _read("cwlogs:///vpc/nope", endpoint, log_format=CUSTOM_FORMAT).read_all()
+    with warnings.catch_warnings(record=True) as seen:  # the format lookup finds no flow
+        warnings.simplefilter("always")                  # log, but the error comes alone
+        with pytest.raises(FlowLogError, match=r"'/vpc/nope'.*ResourceNotFoundException"):
+            _read("cwlogs:///vpc/nope", endpoint).read_all()
+    assert not [w for w in seen if issubclass(w.category, FlowLogWarning)]
 
 
 def test_no_credentials_is_an_error_saying_how_to_give_them(

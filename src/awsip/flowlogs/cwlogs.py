@@ -41,6 +41,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import parse_qs
 
@@ -211,28 +212,40 @@ class EventStream:
             self._bar = None
 
     def _text(self) -> Iterator[bytes]:
-        """The header line, then one chunk of JSON lines per non-empty page."""
+        """The header line, then one chunk of JSON lines per non-empty page. Pages are fetched
+        in a thread: the first while the format is looked up, the next ones while a page's
+        lines are parsed. A missing group or refused credentials fail at the first page,
+        before any warning about the format."""
         logs, ec2 = _clients(self.spec, self.region, self.endpoint_url)
-        if self.fields is None:
-            self.fields, self.fields_from = _described_fields(ec2(), self.spec, self.region)
-        group = _json_text(self.spec.group)
-        yield (f'{{"logGroup":{group},"logStream":null,"timestamp":null,"message":'
-               f'{_json_text(" ".join(self.fields))}}}\n').encode("ascii")
-        if self.progress:
-            from tqdm import tqdm
+        pages = prefetch(_pages(logs, self.spec, self.since, self.until, self.describe()),
+                         depth=2)
+        try:
+            why = None
+            if self.fields is None:
+                self.fields, self.fields_from, why = _described_fields(ec2(), self.spec,
+                                                                       self.region)
+            first = next(pages, None)
+            if why is not None:
+                _warn_default(self.spec, why)
+            group = _json_text(self.spec.group)
+            yield (f'{{"logGroup":{group},"logStream":null,"timestamp":null,"message":'
+                   f'{_json_text(" ".join(self.fields))}}}\n').encode("ascii")
+            if self.progress:
+                from tqdm import tqdm
 
-            self._bar = tqdm(desc=f"{self.spec.url} events", unit=" events", file=sys.stderr,
-                             leave=False, position=1)
-        # the next pages are fetched in a thread while this one's lines are parsed
-        pages = _pages(logs, self.spec, self.since, self.until, self.describe())
-        for events in prefetch(pages, depth=2):
-            self.pages += 1
-            if not events:
-                continue
-            self.events += len(events)
-            if self._bar is not None:
-                self._bar.update(len(events))
-            yield _json_lines(events, group)
+                self._bar = tqdm(desc=f"{self.spec.url} events", unit=" events",
+                                 file=sys.stderr, leave=False, position=1)
+            for events in chain([] if first is None else [first], pages):
+                self.pages += 1
+                if events:
+                    self.events += len(events)
+                    if self._bar is not None:
+                        self._bar.update(len(events))
+                    yield _json_lines(events, group)
+        finally:
+            close = getattr(pages, "close", None)  # a generator: stops the fetching thread
+            if close is not None:                   # when reading stops early
+                close()
 
     def describe(self) -> str:
         """The group (and its region) for error messages."""
@@ -299,10 +312,11 @@ def _clients(spec: LogGroupURL, region: str | None, endpoint_url: str | None
 
 
 def _described_fields(ec2: Any, spec: LogGroupURL, region: str | None
-                      ) -> tuple[Sequence[str], str]:
+                      ) -> tuple[Sequence[str], str, str | None]:
     """The fields of the flow log delivering to the group (DescribeFlowLogs ``LogFormat``),
-    and which flow log said so; the default format, with a warning, when that cannot be
-    known. Several flow logs with different formats: :class:`FlowLogError`."""
+    which flow log said so, and None; or the default format, ``"default"`` and why it is used
+    (for a warning) when that cannot be known. Several flow logs with different formats:
+    :class:`FlowLogError`."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -318,13 +332,13 @@ def _described_fields(ec2: Any, spec: LogGroupURL, region: str | None
         raise aws_error(exc, f"log group {spec.group!r} ({spec.url})") from None
     except (BotoCoreError, ClientError) as exc:
         reason = _reason(exc)
-        return _default(spec, f"its flow log could not be looked up ({reason}; this needs "
-                              "ec2:DescribeFlowLogs)")
+        return DEFAULT_FIELDS, "default", (f"its flow log could not be looked up ({reason}; "
+                                           "this needs ec2:DescribeFlowLogs)")
     formats = {f.get("FlowLogId", "?"): f.get("LogFormat") for f in flow_logs
                if f.get("LogFormat")}
     if not formats:
         where = f" in {region}" if region else ""
-        return _default(spec, f"no flow log{where} names it as its log group")
+        return DEFAULT_FIELDS, "default", f"no flow log{where} names it as its log group"
     if len(set(formats.values())) > 1:
         shown = "; ".join(f"{k}: {v}" for k, v in sorted(formats.items()))
         raise FlowLogError(
@@ -332,7 +346,7 @@ def _described_fields(ec2: Any, spec: LogGroupURL, region: str | None
             f"{spec.group!r} ({shown}); give the format with --log-format (log_format=), and "
             "stream_prefix= to read the interfaces of one of them")
     flow_log_id, log_format = sorted(formats.items())[0]
-    return _format_fields(log_format, spec), flow_log_id
+    return _format_fields(log_format, spec), flow_log_id, None
 
 
 def _format_fields(log_format: str, spec: LogGroupURL) -> tuple[str, ...]:
@@ -345,12 +359,12 @@ def _format_fields(log_format: str, spec: LogGroupURL) -> tuple[str, ...]:
     return names
 
 
-def _default(spec: LogGroupURL, why: str) -> tuple[Sequence[str], str]:
+def _warn_default(spec: LogGroupURL, why: str) -> None:
+    """Say that the default format is used, and why."""
     warnings.warn(
         f"{spec.url}: reading with the default version 2 format: {why}; give the flow log's "
         "format with --log-format (log_format=) if it has other fields", FlowLogWarning,
         stacklevel=2)
-    return DEFAULT_FIELDS, "default"
 
 
 def _pages(logs: Any, spec: LogGroupURL, since: datetime | None, until: datetime | None,
