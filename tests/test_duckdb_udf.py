@@ -24,7 +24,8 @@ def test_udfs_agree_with_classify_on_every_prefix_boundary(ranges: Ranges) -> No
     values = [*boundary_addresses(load_document(NEWEST)), *ODD_VALID, *INVALID, None]
     con = duckdb.connect()
     assert awsip.duckdb.register(con, ranges) == [
-        "aws_service", "aws_region", "aws_network_border_group", "aws_prefix", "aws_is_aws"]
+        "aws_service", "aws_region", "aws_network_border_group", "aws_prefix", "aws_is_aws",
+        "aws_classify"]
     con.register("t", pa.table({"n": pa.array(range(len(values)), pa.int64()),
                                 "ip": pa.array(values, pa.string())}))
     rows = con.execute("SELECT aws_is_aws(ip), aws_service(ip), aws_region(ip), "
@@ -33,6 +34,8 @@ def test_udfs_agree_with_classify_on_every_prefix_boundary(ranges: Ranges) -> No
         ["aws", "service", "region", "network_border_group", "prefix"]).to_pylist()
     assert [tuple(r.values()) for r in want] == rows
     assert sum(1 for r in rows if r[1] == "S3") > 1000  # the samples reach real answers
+    structs = con.execute("SELECT aws_classify(ip) FROM t ORDER BY n").fetchall()
+    assert [s for (s,) in structs] == want
 
 
 def test_functions_work_in_filters_and_groups(ranges: Ranges) -> None:

@@ -7,7 +7,8 @@
     con.sql("SELECT dstaddr, aws_service(dstaddr), aws_region(dstaddr) FROM flow_logs")
 
 Functions: ``aws_service``, ``aws_region``, ``aws_network_border_group``, ``aws_prefix``,
-``aws_is_aws`` (see :mod:`awsip.engines.duckdb`). ``ranges`` defaults to
+``aws_is_aws``, and ``aws_classify`` (all of them as one struct, one pass: faster when more
+than one label is wanted); see :mod:`awsip.engines.duckdb`. ``ranges`` defaults to
 :func:`awsip.default_ranges`. For SQL that runs without Python (Athena, ClickHouse, ...), see
 :func:`awsip.to_sql`. duckdb is imported only when :func:`register` is called.
 """

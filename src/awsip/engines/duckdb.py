@@ -11,6 +11,9 @@ function                                returns
 ``aws_prefix(ip)``                      most specific covering prefix
 ``aws_is_aws(ip)``                      true inside a published prefix, false outside, NULL
                                         when ``ip`` is not an address
+``aws_classify(ip)``                    all five at once, a ``STRUCT(aws, service, region,
+                                        network_border_group, prefix)``: one pass of the
+                                        engine instead of one per label
 ======================================  =================================================
 
 The labels are NULL for NULL, invalid and non-AWS values, exactly :func:`awsip.classify`'s
@@ -36,19 +39,34 @@ FUNCTIONS = {"aws_service": "service", "aws_region": "region",
              "aws_is_aws": "aws"}
 
 
-def _udf(column: str, ranges: Ranges) -> Callable[[pa.Array], pa.Array]:
-    """One batch in, one column of :func:`classify`'s answer out (dictionaries as plain text,
-    as DuckDB's VARCHAR wants them)."""
+#: The fields of ``aws_classify``'s struct, in order.
+STRUCT_FIELDS = ("aws", "service", "region", "network_border_group", "prefix")
+
+
+def _plain(table: pa.Table, column: str) -> pa.Array:
+    """One column of a :func:`classify` result as one array, dictionaries as plain text (as
+    DuckDB's VARCHAR wants them)."""
+    import pyarrow as pa
+
+    values = table[column].combine_chunks()
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(pa.string())
+    return values
+
+
+def _udf(column: str | None, ranges: Ranges) -> Callable[[pa.Array], pa.Array]:
+    """One batch in, one column of :func:`classify`'s answer out, or (``column`` None) the
+    struct of all of them."""
     import pyarrow as pa
 
     from ..classification.engine import classify
 
     def call(ips: Any) -> Any:  # DuckDB evaluates these annotations: names of this module
-        result = classify(ips, ranges)[column]
-        values = result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
-        if pa.types.is_dictionary(values.type):
-            values = values.cast(pa.string())
-        return values
+        table = classify(ips, ranges)
+        if column is not None:
+            return _plain(table, column)
+        return pa.StructArray.from_arrays([_plain(table, f) for f in STRUCT_FIELDS],
+                                          names=list(STRUCT_FIELDS))
 
     return call
 
@@ -65,14 +83,18 @@ def register(con: Any, ranges: Ranges, *, replace: bool = True) -> list[str]:
     from ..index.bulk import bulk_index
 
     bulk_index(ranges)  # built once here, not in the first query's first batch
-    for name, column in FUNCTIONS.items():
+    struct = duckdb.struct_type({f: sqltypes.BOOLEAN if f == "aws" else sqltypes.VARCHAR
+                                 for f in STRUCT_FIELDS})
+    functions: dict[str, str | None] = {**FUNCTIONS, "aws_classify": None}
+    for name, column in functions.items():
         if replace:
             with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
                 con.remove_function(name)
-        kind = sqltypes.BOOLEAN if column == "aws" else sqltypes.VARCHAR
+        kind = (struct if column is None else
+                sqltypes.BOOLEAN if column == "aws" else sqltypes.VARCHAR)
         con.create_function(name, _udf(column, ranges), [sqltypes.VARCHAR], kind,
                             type="arrow", null_handling="special", side_effects=False)
-    return list(FUNCTIONS)
+    return list(functions)
 
 
-__all__ = ["FUNCTIONS", "register"]
+__all__ = ["FUNCTIONS", "STRUCT_FIELDS", "register"]
