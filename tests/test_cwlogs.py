@@ -360,3 +360,15 @@ def test_the_api_functions_share_the_reader(groups: dict[str, str], endpoint: st
     options = awsip.ReaderOptions(endpoint_override=endpoint, region=REGION, progress=False)
     summary = awsip.summarize("cwlogs://paged", by=[], ranges=ranges, options=options)
     assert summary.column("bytes").to_pylist() == [sum(range(500, 510))]
+
+
+def test_every_flow_log_command_takes_region_and_endpoint_url_with_the_s3_spellings() -> None:
+    from awsip.cli import build_parser
+
+    for command in ("classify", "report"):
+        args = build_parser().parse_args([command, "x", "--region", "eu-west-1",
+                                          "--endpoint-url", "http://127.0.0.1:9"])
+        old = build_parser().parse_args([command, "x", "--s3-region", "eu-west-1",
+                                         "--s3-endpoint", "http://127.0.0.1:9"])
+        for ns in (args, old):
+            assert (ns.region, ns.endpoint_url) == ("eu-west-1", "http://127.0.0.1:9"), command
