@@ -67,7 +67,8 @@ AFTER_UNTIL = timedelta(hours=1)
 MAX_ATTEMPTS = 8  # calls in all (botocore's "standard" retry mode, throttling included)
 _PARAMETERS = ("stream_prefix", "filter", "region")
 # Log group names: 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.', '#' (CreateLogGroup,
-# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html)
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html;
+# its older text lists the same without '#': accepting it refuses nothing AWS allows)
 _GROUP = re.compile(r"^[\w\-/.#]{1,512}$", re.ASCII)
 _TOKEN = re.compile(r"\$\{([^}]*)\}")
 _INSTALL = "pip install 'awsip[aws]'"
@@ -115,9 +116,9 @@ def open_log_group(url: str, *, region: str | None = None, endpoint_url: str | N
                    since: datetime | None = None, until: datetime | None = None,
                    log_format: str | Sequence[str] | None = None,
                    progress: bool = False) -> EventStream:
-    """The events of the log group ``url`` names as a binary stream of text lines (see the
-    module doc): what :func:`awsip.flowlogs.paths.expand` opens for a ``cwlogs://`` source.
-    Nothing is fetched until the first read."""
+    """The events of the log group ``url`` names as a binary stream of JSON lines, a header
+    first (see the module doc): what :func:`awsip.flowlogs.paths.expand` opens for a
+    ``cwlogs://`` source. Nothing is fetched until the first read."""
     spec = parse_url(url)
     fields = parse_format(log_format) if log_format is not None else None
     return EventStream(spec, region=spec.region or region, endpoint_url=endpoint_url,
@@ -150,8 +151,9 @@ def _millis(when: datetime) -> int:
 
 
 class EventStream:
-    """FilterLogEvents pages as a readable binary stream (``read``/``readinto``): first the
-    header line, then each page's messages, one per line. ``events`` counts the events read;
+    """FilterLogEvents pages as a readable binary stream (``read``/``readinto``) of JSON
+    lines: first the header, then each page's events, one per line. ``events`` counts the
+    events read;
     ``fields_from`` says where the field list came from (``log_format``, the flow log's ID,
     or ``default``)."""
 
@@ -198,6 +200,10 @@ class EventStream:
         return True
 
     def close(self) -> None:
+        """Stop: the page-fetching thread too, when reading stops before the end."""
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
         self._finish()
 
     def _started(self) -> Iterator[bytes]:
