@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 import awsip.addr.columns as vindex
 from awsip import InvalidAddressError, Ranges
 from awsip.addr import parse_address
-from awsip.classification.engine import classify
 from awsip.addr.columns import parse_ipv6_hex, parse_strings
+from awsip.classification.engine import classify
 from oracle import NEWEST, load_document
 
 
