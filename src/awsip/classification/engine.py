@@ -44,10 +44,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..addr.columns import Parsed, format_ipv4, parse_strings
 from ..arrowutil import from_numpy, is_string_like
 from ..errors import UsageError
 from ..index.bulk import BulkIndex, bulk_index
-from ..addr.columns import Parsed, format_ipv4, parse_strings
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
