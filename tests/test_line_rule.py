@@ -268,3 +268,28 @@ def test_a_bad_address_in_a_big_file_skips_only_its_line() -> None:
     assert len(rows) == 2999 and {r["dstaddr"] for r in rows} == {"52.216.58.42"}
     assert [(s.line, s.reason) for s in stats.skipped_lines] == [
         (1235, "dstaddr is not an IP address: '999.216.58.42'")]
+
+
+_ADDRESS_TEXTS = st.one_of(
+    st.sampled_from(["10.0.1.5", "999.216.58.42", "01.2.3.4", "1.2.3", "2600:1f18::5", "::",
+                     "::ffff:10.0.0.1", "fe80::1%eth0", " 10.0.0.1", "10.0.0.1/32", "", "-",
+                     "2600::1::2", "1.2.3.4.5", "255.255.255.255", "256.0.0.1"]),
+    st.text(alphabet="0123456789abcdefABCDEF:.%/ x", max_size=40))
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.one_of(_ADDRESS_TEXTS, st.none()), min_size=1, max_size=40),
+       repeat=st.sampled_from([1, 300]))
+def test_the_readers_address_check_refuses_exactly_what_classify_calls_invalid(
+        texts: list[str | None], repeat: int) -> None:
+    """One rule: ``invalid_addresses`` (the fast path; with ``repeat`` its distinct-values
+    route) and ``classify``'s ``valid`` never disagree; nulls (``-`` in a line) are fine."""
+    import pyarrow as pa
+
+    from awsip.addr.columns import invalid_addresses
+
+    values = pa.array(texts * repeat, pa.string())
+    valid = classify(values, _ranges()).column("valid").to_pylist()
+    refused = invalid_addresses(values).tolist()
+    assert refused == [t is not None and not ok for t, ok in zip(texts * repeat, valid,
+                                                                 strict=True)]
