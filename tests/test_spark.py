@@ -340,3 +340,22 @@ def test_s3_objects_are_read_by_the_workers_like_the_local_reader(
         assert dataclasses.asdict(got.stats()) == dataclasses.asdict(local.stats)
     finally:
         server.stop()
+
+
+def test_reading_only_some_fields_equals_the_local_reader_and_awsip_summarize_of_the_path(
+        spark: Any, logs: Path, spark_logs: Any, ranges: Ranges) -> None:
+    from awsip.traffic.peers import columns_needed
+
+    need = sorted(columns_needed(["service", "region"]))
+    part = awsip_spark.read_flow_logs(spark, str(logs), log_format=V5_FORMAT, columns=need)
+    local = awsip.read_flow_logs(str(logs), log_format=V5_FORMAT, columns=need)
+    want = local.read_all()
+    got = as_seconds(part.df.toArrow())
+    assert set(got.column_names) <= set(need) and got.equals(want.cast(got.schema))
+    assert dataclasses.asdict(part.stats()) == dataclasses.asdict(local.stats)
+    # the line whose srcport is 'x' is a record when srcport is not read
+    assert part.stats().skipped == spark_logs.stats().skipped - 1
+    by = ["service", "region"]
+    summary = awsip.summarize(str(logs), by=by, ranges=ranges, log_format=V5_FORMAT)
+    got_summary = as_seconds(awsip_spark.summarize(part.df, by=by, ranges=ranges).toArrow())
+    assert got_summary.to_pylist() == summary.cast(got_summary.schema).to_pylist()

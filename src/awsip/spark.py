@@ -46,18 +46,21 @@ def classify_columns(df: DataFrame, columns: str | Sequence[str],
 
 def read_flow_logs(spark: SparkSession, path: Any, log_format: str | Sequence[str] | None = None,
                    *, schema: StructType | str | None = None,
+                   columns: Iterable[str] | None = None,
                    options: ReaderOptions | None = None, **reader: Any) -> SparkFlowLogs:
     """Flow-log files (S3 text with or without the header line, gzip, Parquet; paths,
     directories, globs or ``s3://``) read by awsip's reader on the workers: ``.df`` is the
     DataFrame (the local reader's column names, Spark types for its Arrow types), ``.stats()``
     the local reader's counts (bad lines skipped and counted, NODATA...). ``schema``: the
     DataFrame's schema, which skips the first job that reads each file's first block to find
-    the union of their columns. Other keywords: the reader's options (``strict``, ``since``,
-    ``until``, ``region``...)."""
+    the union of their columns. ``columns``: only these fields, as for
+    :func:`awsip.read_flow_logs` (the others neither converted nor checked, so a line is
+    skipped only when a field read is bad: what ``awsip.summarize(path)`` does). Other
+    keywords: the reader's options (``strict``, ``since``, ``until``, ``region``...)."""
     from .engines.spark import read_flow_logs as run
 
     opts = reader_options(options, log_format=log_format, **reader)
-    return run(spark, path, opts, schema)
+    return run(spark, path, opts, schema, columns)
 
 
 def summarize(df: DataFrame, by: str | Iterable[str] | None = ("service", "region"),

@@ -285,6 +285,14 @@ class _StatsByFile:
         return a
 
 
+@dataclass(frozen=True)
+class ReadSpec:
+    """How every worker reads: the reader's options and the fields to produce (None: all)."""
+
+    options: ReaderOptions
+    columns: tuple[str, ...] | None = None
+
+
 @dataclass
 class SparkFlowLogs:
     """Flow logs read by Spark: the records as ``df`` and the reader's counts by
@@ -292,7 +300,7 @@ class SparkFlowLogs:
 
     df: DataFrame
     files: list[str]
-    options: ReaderOptions
+    spec: ReadSpec
     _accumulator: Accumulator[dict[str, FlowLogStats]] = field(repr=False)
     skipped_paths: list[Any] = field(default_factory=list)
     #: what the driver's ``s3://`` listing found and left out (``FlowLogStats.listing``)
@@ -309,7 +317,7 @@ class SparkFlowLogs:
             rdd = spark.sparkContext.parallelize(missing, min(len(missing),
                                                               _partitions(spark, len(missing))))
             with awsip_errors():
-                seen.update(rdd.map(partial(_stats_of, self.options)).collect())
+                seen.update(rdd.map(partial(_stats_of, self.spec)).collect())
         total = merge_stats([seen[f] for f in self.files])
         total.skipped_paths = list(self.skipped_paths)
         if self.listing is not None:
@@ -354,33 +362,33 @@ def _join(mine: list[Any], theirs: list[Any], name: str) -> None:
         mine.extend(theirs)
 
 
-def _read_one(path: str, options: ReaderOptions) -> Any:
+def _read_one(path: str, spec: ReadSpec) -> Any:
     """The local reader over the one file ``path`` (an ``s3://`` key is listed as a prefix:
     only the object of that exact name is kept), never with a progress bar."""
     from ..flowlogs.paths import expand
     from ..flowlogs.reader import FlowLogReader
 
-    opts = dataclasses.replace(options, progress=False)
+    opts = dataclasses.replace(spec.options, progress=False)
     found = [f for f in expand(path, region=opts.region, endpoint_override=opts.endpoint_override)
              if f.path == path]
     if not found:
         raise FlowLogError(f"{path}: listed by the Spark driver but not found by a worker; "
                            "was it removed, or can the workers not reach it?")
-    return FlowLogReader(found[:1], opts)
+    return FlowLogReader(found[:1], opts, columns=spec.columns)
 
 
-def _stats_of(options: ReaderOptions, path: str) -> tuple[str, FlowLogStats]:
+def _stats_of(spec: ReadSpec, path: str) -> tuple[str, FlowLogStats]:
     """Worker: read ``path`` for its counts only."""
-    reader = _read_one(path, options)
+    reader = _read_one(path, spec)
     for _ in reader.tables():
         pass
     return path, reader.stats
 
 
-def _first_schema(options: ReaderOptions, path: str) -> pa.Schema | None:
+def _first_schema(spec: ReadSpec, path: str) -> pa.Schema | None:
     """Worker: the columns and types the reader gives for ``path``: those of its first block
     (None when the file has no record)."""
-    tables = _read_one(path, options).tables()
+    tables = _read_one(path, spec).tables()
     try:
         first = next(iter(tables), None)
     finally:
@@ -388,14 +396,14 @@ def _first_schema(options: ReaderOptions, path: str) -> pa.Schema | None:
     return None if first is None else first.schema.remove_metadata()
 
 
-def _read_batches(options: ReaderOptions, target: pa.Schema,
+def _read_batches(spec: ReadSpec, target: pa.Schema,
                   accumulator: Accumulator[dict[str, FlowLogStats]],
                   batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Worker: the records of each file named in ``batches``, in ``target``'s columns; each
     file's counts go to ``accumulator`` once it is read to its end."""
     for batch in batches:
         for path in batch.column(0).to_pylist():
-            reader = _read_one(path, options)
+            reader = _read_one(path, spec)
             extra: list[str] = []
             for table in reader.tables():
                 table, left_out = conform(table, target)
@@ -406,10 +414,12 @@ def _read_batches(options: ReaderOptions, target: pa.Schema,
 
 
 def read_flow_logs(spark: SparkSession, source: Any, options: ReaderOptions,
-                   schema: StructType | str | None = None) -> SparkFlowLogs:
+                   schema: StructType | str | None = None,
+                   columns: Iterable[str] | None = None) -> SparkFlowLogs:
     """Flow logs (text with or without the S3 header line, gzip, Parquet; paths, directories,
     globs or ``s3://``) as a Spark DataFrame with the local reader's columns and types (see
-    the module doc for how the work and the counts are split)."""
+    the module doc for how the work and the counts are split). ``columns``: only these
+    fields, as the local reader's ``columns=`` (the others neither converted nor checked)."""
     from ..flowlogs.paths import SkippedPath, expand
     from ..flowlogs.s3 import ListingStats
 
@@ -425,17 +435,18 @@ def read_flow_logs(spark: SparkSession, source: Any, options: ReaderOptions,
                              f"{f!r}: read it with awsip.read_flow_logs and pass the records "
                              "to spark.createDataFrame")
     sc = spark.sparkContext
-    target = _target_schema(spark, files, options, schema)
+    spec = ReadSpec(options, None if columns is None else tuple(columns))
+    target = _target_schema(spark, files, spec, schema)
     accumulator = sc.accumulator(cast(dict[str, FlowLogStats], {}),
                                  cast(Any, _StatsByFile()))
     paths = spark.createDataFrame(
         sc.parallelize([(f,) for f in files], _partitions(spark, len(files))), "path string")
-    df = paths.mapInArrow(partial(_read_batches, options, target, accumulator),
+    df = paths.mapInArrow(partial(_read_batches, spec, target, accumulator),
                           _spark_schema(target))
-    return SparkFlowLogs(df, files, options, accumulator, skipped, listing)
+    return SparkFlowLogs(df, files, spec, accumulator, skipped, listing)
 
 
-def _target_schema(spark: SparkSession, files: list[str], options: ReaderOptions,
+def _target_schema(spark: SparkSession, files: list[str], spec: ReadSpec,
                    schema: StructType | str | None) -> pa.Schema:
     """The Arrow schema of the DataFrame: ``schema`` when given, else the union of every
     file's columns (first block of each, read by a small Spark job), in file order."""
@@ -448,14 +459,16 @@ def _target_schema(spark: SparkSession, files: list[str], options: ReaderOptions
         return _arrow_schema(given)
     rdd = spark.sparkContext.parallelize(files, _partitions(spark, len(files)))
     with awsip_errors():
-        schemas = rdd.map(partial(_first_schema, options)).collect()
+        schemas = rdd.map(partial(_first_schema, spec)).collect()
     found = [s for s in schemas if s is not None]
     if not found:
         from ..flowlogs.fields import DEFAULT_FIELDS, FIELDS, arrow_type
         from ..flowlogs.formats import parse_format
 
-        names = parse_format(options.log_format) if options.log_format else DEFAULT_FIELDS
-        found = [pa.schema([(FIELDS[n].column, arrow_type(FIELDS[n].kind)) for n in names])]
+        log_format = spec.options.log_format
+        names = parse_format(log_format) if log_format else DEFAULT_FIELDS
+        found = [pa.schema([(FIELDS[n].column, arrow_type(FIELDS[n].kind)) for n in names
+                            if spec.columns is None or FIELDS[n].column in spec.columns])]
     union: dict[str, pa.DataType] = {}
     for s in found:
         for f in s:
@@ -695,7 +708,6 @@ def _region(given: str | None, seen: list[str], notes: list[str]) -> str | None:
     return None
 
 
-__all__ = ["SUFFIXES", "ShippedIndex", "SparkFlowLogs", "SparkNatReport", "awsip_errors",
-           "classify_columns",
-           "conform", "label_column", "merge_stats", "nat_report", "read_flow_logs",
-           "ship_index", "summarize"]
+__all__ = ["SUFFIXES", "ReadSpec", "ShippedIndex", "SparkFlowLogs", "SparkNatReport",
+           "awsip_errors", "classify_columns", "conform", "label_column", "merge_stats",
+           "nat_report", "read_flow_logs", "ship_index", "summarize", "to_arrow"]
