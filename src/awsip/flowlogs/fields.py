@@ -157,7 +157,8 @@ PARQUET_UNCONFIRMED = frozenset({"encryption-status"})
 """Fields whose Parquet type could not be read from AWS's page (see the module docstring)."""
 
 ADDRESS_COLUMNS = frozenset({"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"})
-"""Columns holding IP addresses: checked on read (must look like IPv4/IPv6, or be ``-``)."""
+"""Columns holding IP addresses: checked on read (``-``, or an IPv4/IPv6 address by the rule of
+``awsip.classify``: :func:`awsip.addr.columns.invalid_addresses`)."""
 
 
 def arrow_type(kind: Kind) -> object:
