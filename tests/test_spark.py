@@ -43,10 +43,12 @@ def _java() -> str | None:
     return shutil.which("java")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
     """One local[2] SparkSession for the file: workers on this Python, quiet, small batches
-    (several per partition, so the shipped index is used across batches)."""
+    (several per partition, so the shipped index is used across batches). Module-scoped and
+    stopped at the end, like tests/test_sql.py's: a process holds one SparkContext, so neither
+    file may keep one alive while the other runs."""
     if _java() is None:
         reason = "no Java runtime (java on PATH or JAVA_HOME): Spark tests skipped"
         print(reason, file=sys.stderr)
@@ -176,7 +178,7 @@ def _v5(rec: dict[str, Any], i: int) -> dict[str, Any]:
             "flow-direction": "egress" if i % 2 else "ingress"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A bucket of deliveries: gzip text with the header line (bad lines in it), headerless
     gzip text in a version 5 format, plain text, and Parquet."""
@@ -195,12 +197,12 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark_logs(spark: Any, logs: Path) -> Any:
     return awsip_spark.read_flow_logs(spark, str(logs), log_format=V5_FORMAT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def records(logs: Path) -> pa.Table:
     """The same files read by the local reader, every field checked (as Spark reads them:
     ``awsip.summarize(path)`` reads only the fields it needs, so a line whose unused field
