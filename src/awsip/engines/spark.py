@@ -548,9 +548,10 @@ def summarize(df: DataFrame, by: str | Iterable[str] | None, ranges: Ranges,
         F.max("last_seen").alias("last_seen")).where(F.col("flows").isNotNull())
     # The groups (few next to the records) meet in one partition for the total and the order:
     # no second pass over the records, no sampling job for a range sort.
-    total = F.sum("bytes").over(Window.partitionBy())
+    total = F.col("_total")
     share = F.when(total > 0, F.col("bytes").cast("double") / total).otherwise(F.lit(0.0))
-    return (merged.coalesce(1).withColumn("share", share)
+    return (merged.coalesce(1).withColumn("_total", F.sum("bytes").over(Window.partitionBy()))
+            .withColumn("share", share).drop("_total")
             .orderBy(F.col("bytes").desc(), *[F.col(k).asc_nulls_last() for k in keys]))
 
 
