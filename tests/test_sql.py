@@ -316,3 +316,15 @@ def test_clickhouse_ip_trie_dictionary_agrees_with_classify(
     values = samples(boundaries)
     got = run_clickhouse(clickhouse, sql, write_table(tmp_path / "t.parquet", values))
     assert got == expected(values, ranges)
+
+
+def test_names_that_need_quoting_are_quoted(ranges: Ranges) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE \"my flows\" AS SELECT * FROM (VALUES ('52.216.58.42', 1)) "
+                "v(\"dst addr\", \"Bytes\")")
+    result = con.execute(to_sql("duckdb", '"my flows"', ["dst addr"], ranges))
+    assert [d[0] for d in result.description] == [
+        "dst addr", "Bytes", "dst addr_service", "dst addr_region",
+        "dst addr_network_border_group", "dst addr_prefix"]
+    assert result.fetchall() == [("52.216.58.42", 1, "S3", "us-east-1", "us-east-1",
+                                  "52.216.0.0/15")]
