@@ -212,13 +212,16 @@ def spark() -> Iterator[Any]:
     os.environ["PYSPARK_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
 
-    session = (SparkSession.builder.master("local[1]").appName("awsip-test-sql")
-               .config("spark.pyspark.python", sys.executable)
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    existing = SparkSession.getActiveSession()  # another test module's: reuse, do not stop
+    session = existing or (SparkSession.builder.master("local[1]").appName("awsip-test-sql")
+                           .config("spark.pyspark.python", sys.executable)
+                           .config("spark.ui.enabled", "false")
+                           .config("spark.ui.showConsoleProgress", "false")
+                           .config("spark.sql.shuffle.partitions", "2").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
-    session.stop()
+    if existing is None:
+        session.stop()
 
 
 def test_spark_sql_agrees_with_classify_on_sampled_boundaries(
