@@ -16,8 +16,9 @@ from .common import (
     write_output,
 )
 
-_FORMATS = ("table", "json", "csv", "markdown")
-_SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".txt": "table"}
+_FORMATS = ("table", "json", "csv", "markdown", "html")
+_SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".txt": "table",
+             ".html": "html", ".htm": "html"}
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -54,6 +55,13 @@ def register(sub: Any) -> argparse.ArgumentParser:
     nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
                      help="bytes per billed GB (default 1073741824 = 2^30; 1000000000 for "
                      "decimal GB)")
+    bill = parser.add_argument_group("reconcile with the bill")
+    bill.add_argument("--cur", metavar="FILE", help="AWS Cost and Usage Report (CUR 2.0 or "
+                      "legacy; CSV, .gz, .zip or Parquet): NatGateway-Bytes GB per day vs. the "
+                      "GB the flow logs explain")
+    bill.add_argument("--metrics", metavar="FILE", help="CloudWatch NAT gateway metrics, the "
+                      "JSON of aws cloudwatch get-metric-data (BytesOutToDestination, "
+                      "BytesInFromDestination, ...)")
     vpc = parser.add_argument_group("VPC")
     vpc.add_argument("--vpc-region", metavar="REGION",
                      help="the VPC's region (default: from the records or the S3 path)")
@@ -72,6 +80,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..advice.reconcile import load_bill, reconcile
     from ..api import report
     from ..errors import UsageError
     from ..output.chart import chart_bytes, check_chart_path, write_chart
@@ -89,14 +98,20 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         check_chart_path(args.plot)
     common.check_outputs(args.output, args.plot)
+    bill = load_bill(args.cur, args.metrics, nat_ids=_split(getattr(args, "nat_id", None)))
     top = args.top if args.top is not None else (20 if fmt in ("table", "markdown") else None)
     result = report(
         args.paths if len(args.paths) > 1 else args.paths[0],
         by=by, top=top,
         ranges=common.ranges_from_args(args), vpc_cidrs=_split(args.vpc_cidr),
         vpc_region=args.vpc_region, nat_enis=nat.enis, nat_ips=nat.ips,
-        price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes, hourly=bool(args.plot),
+        price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes,
+        hourly=bool(args.plot) or fmt == "html",
         options=reader_options(args))
+    if bill is not None:
+        result.reconciliation = reconcile(
+            result.nat.by_day if result.nat else None, cur=bill[0], metrics=bill[1],
+            gb_bytes=result.nat.gb_bytes if result.nat else (args.gb_bytes or 1 << 30))
     text = render(result, fmt)
     if args.plot:  # drawn before -o is written: a failed chart leaves both files as they were
         image = chart_bytes(result, args.plot)
