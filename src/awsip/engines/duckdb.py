@@ -78,21 +78,22 @@ def register(con: Any, ranges: Ranges, *, replace: bool = True) -> list[str]:
     another publication, then wins instead of failing).
     """
     import duckdb
-    from duckdb import sqltypes
 
     from ..index.bulk import bulk_index
 
     bulk_index(ranges)  # built once here, not in the first query's first batch
-    struct = duckdb.struct_type({f: sqltypes.BOOLEAN if f == "aws" else sqltypes.VARCHAR
-                                 for f in STRUCT_FIELDS})
+    # Types by their SQL spelling: duckdb.sqltype is in 1.0 and 2.0 alike, while the type
+    # constants moved (1.0 has duckdb.typing and no duckdb.sqltypes; 2.0 the reverse).
+    boolean, varchar = duckdb.sqltype("BOOLEAN"), duckdb.sqltype("VARCHAR")
+    struct = duckdb.sqltype("STRUCT(" + ", ".join(
+        f"{f} {'BOOLEAN' if f == 'aws' else 'VARCHAR'}" for f in STRUCT_FIELDS) + ")")
     functions: dict[str, str | None] = {**FUNCTIONS, "aws_classify": None}
     for name, column in functions.items():
         if replace:
             with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
                 con.remove_function(name)
-        kind = (struct if column is None else
-                sqltypes.BOOLEAN if column == "aws" else sqltypes.VARCHAR)
-        con.create_function(name, _udf(column, ranges), [sqltypes.VARCHAR], kind,
+        kind = struct if column is None else boolean if column == "aws" else varchar
+        con.create_function(name, _udf(column, ranges), [varchar], kind,
                             type="arrow", null_handling="special", side_effects=False)
     return list(functions)
 

@@ -162,7 +162,10 @@ def _dialects() -> dict[str, Dialect]:
             "clickhouse", text_type="String", backslashes=True, quote="`",
             match=lambda s, p: f"match({s}, {p})",
             replace_all=lambda s, p: f"replaceRegexpAll({s}, {p}, '')",
-            part=lambda s, sep, i: f"splitByString({sep}, {s})[{i}]",
+            # ifNull: ClickHouse 24.8 (chdb 3.0.1) refuses to split a Nullable(String)
+            # ("Nested type Array(String) cannot be inside Nullable type"); 26.x splits NULL
+            # to an empty string, so this answers alike on both
+            part=lambda s, sep, i: f"splitByString({sep}, ifNull({s}, ''))[{i}]",
             position=lambda sub, s: f"position({s}, {sub})",
             int_div=lambda a, b: f"intDiv({a}, {b})", lpad="leftPad",
             to_int=lambda s: f"toInt64OrNull({s})",
@@ -421,8 +424,9 @@ def clickhouse_dictionary_sql(table: str, columns: str | Iterable[str], ranges: 
     (ClickHouse's longest-prefix lookup), then a ``SELECT`` using ``dictGetOrNull``.
 
     Parsing is the same strict parser as :func:`to_sql`; the trie replaces the equi-join.
-    The statements create (or replace) ``awsip_prefixes`` and ``awsip_trie`` in the current
-    database.
+    The statements drop (if they exist) and create ``awsip_prefixes`` and ``awsip_trie`` in
+    the current database: DROP and CREATE, not CREATE OR REPLACE, which ClickHouse 24.8 allows
+    only in an Atomic database (chdb's default database is not one).
     """
     d = dialect("clickhouse")
     cols = _check(table, columns)
@@ -432,9 +436,11 @@ def clickhouse_dictionary_sql(table: str, columns: str | Iterable[str], ranges: 
         for row in prefix_rows(ranges))
     statements = [
         d.preamble.rstrip().rstrip(";"),
-        f"CREATE OR REPLACE TABLE awsip_prefixes ({attrs}) ENGINE = Memory",
+        "DROP DICTIONARY IF EXISTS awsip_trie",
+        "DROP TABLE IF EXISTS awsip_prefixes",
+        f"CREATE TABLE awsip_prefixes ({attrs}) ENGINE = Memory",
         f"INSERT INTO awsip_prefixes VALUES\n  {rows}" if rows else "",
-        f"CREATE OR REPLACE DICTIONARY awsip_trie ({attrs}) PRIMARY KEY prefix "
+        f"CREATE DICTIONARY awsip_trie ({attrs}) PRIMARY KEY prefix "
         "SOURCE(CLICKHOUSE(TABLE 'awsip_prefixes')) LAYOUT(IP_TRIE) LIFETIME(0)",
     ]
     ctes = []
