@@ -201,10 +201,10 @@ class Truth:
     by_service: dict[tuple[str | None, str | None], int] = field(
         default_factory=lambda: defaultdict(int))
     by_day: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    files: int = 0
-    records: int = 0
+    files: int = 0  # one per hour with traffic
+    records: int = 0  # NAT legs per crossing plus the other traffic of each hour
     nodata: int = 0
-    all_bytes: int = 0  # every traffic record's bytes, as logged
+    all_bytes: int = 0  # every traffic record's bytes, as logged (set when written)
 
     @property
     def cross_az_bytes(self) -> int:
@@ -379,6 +379,10 @@ def truth_of(crossings: list[Crossing], gateway: Gateway, fmt: str) -> Truth:
             t.cross_az_by_inside[h.address] += size
         t.by_service[(c.peer.service, c.peer.region)] += size
         t.by_day[datetime.fromtimestamp(c.start, timezone.utc).date().isoformat()] += size
+    hours = len({c.start - c.start % 3600 for c in crossings})
+    legs, other = (6, 6) if gateway.mode == "zonal" else (4, 5)  # see zonal_legs, _other_traffic
+    t.files, t.nodata = hours, hours
+    t.records = legs * len(crossings) + other * hours
     return t
 
 
@@ -415,23 +419,25 @@ def _generate(root: Path, fmt: str, gateway: Gateway, crossings: list[Crossing],
         lines += _other_traffic(fmt, int(hour.timestamp()), rng, gateway)
         rng.shuffle(lines)
     paths = _write_hours(root, FORMATS[fmt], by_hour, seed)
-    _count_written(truth, by_hour, FORMATS[fmt])
-    truth.files = len(paths)
+    records, nodata, truth.all_bytes = _count_written(by_hour, FORMATS[fmt])
+    assert (records, nodata, len(paths)) == (truth.records, truth.nodata, truth.files)
     return Scenario(root, fmt, FORMATS[fmt], gateway, HOSTS, crossings, paths, truth)
 
 
-def _count_written(truth: Truth, by_hour: dict[datetime, list[str]],
-                   fields: tuple[str, ...]) -> None:
-    """Records, NODATA and logged bytes of what was written (totals, not NAT figures)."""
+def _count_written(by_hour: dict[datetime, list[str]], fields: tuple[str, ...]
+                   ) -> tuple[int, int, int]:
+    """Records, NODATA records and logged bytes of what was written."""
     at_bytes, at_status = fields.index("bytes"), fields.index("log-status")
+    records = nodata = logged = 0
     for lines in by_hour.values():
         for line in lines:
             parts = line.split(" ")
-            truth.records += 1
+            records += 1
             if parts[at_status] == "NODATA":
-                truth.nodata += 1
+                nodata += 1
             else:
-                truth.all_bytes += int(parts[at_bytes])
+                logged += int(parts[at_bytes])
+    return records, nodata, logged
 
 
 def zonal(root: Path | str, *, fmt: str = "v5", days: int = 2, windows_per_hour: int = 1,
