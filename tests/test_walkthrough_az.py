@@ -1,4 +1,5 @@
-"""The second walkthrough (docs/walkthrough.md, "A zonal NAT in Singapore, across zones"):
+"""The second walkthrough (docs/walkthrough.md, "Second walkthrough: a zonal NAT gateway in
+Singapore, across zones"):
 examples/nat_walkthrough_az.py run into a temporary directory, then ``awsip report --json``
 on its logs, checked against the truth of tests/whole_vpc.py (computed from the generator's
 plan, not from the files).
@@ -67,6 +68,19 @@ def needs(present: bool, what: str) -> None:
     """Skip, naming the missing feature, when this tree does not have it."""
     if not present:
         pytest.skip(f"{what} is not in this tree yet (issue 13): this check runs once it is")
+
+
+def test_walkthrough_figures_are_the_truth_of_the_full_size_run() -> None:
+    """The document's figures (3 days, scale 4: the script's defaults) are the generator's."""
+    t = wv.truth_of(wv.plan(days=3, windows_per_hour=6, scale=4.0, seed=SEED), wv.NAT_ZONAL,
+                    "v5")
+    doc = (ROOT / "docs" / "walkthrough.md").read_text()
+    section = doc[doc.index("# Second walkthrough"):]
+    assert f"{t.nat_bytes / GIB:,.1f} GB processed" in section
+    assert f"cross-AZ: {t.cross_az_bytes / GIB:,.1f} GB" in section
+    assert f"{t.records:,} records" in section
+    for number in (t.nat_bytes, t.cross_az_bytes, t.by_inside["10.20.2.21"].bytes):
+        assert f": {number}," in section or f": {number}\n" in section
 
 
 def test_script_prints_the_truth_and_writes_logs_and_inventory(walk: dict[str, Any]) -> None:
