@@ -57,6 +57,8 @@ def test_zonal_nat_gets_the_az_of_its_interface_and_its_interface_the_nat() -> N
     eni = inv.interface(wv.NAT_ZONAL.interface_id or "")
     assert eni is not None and eni.nat_gateway_id == wv.NAT_ZONAL.nat_gateway_id
     assert eni.interface_type == "nat_gateway" and eni.instance_id is None
+    assert eni.to_dict()["private_ips"] == [wv.NAT_ZONAL.private_ip]
+    assert inv.regional_nat_ids == frozenset()
 
 
 def test_nat_interface_is_tied_by_its_description_when_nat_gateways_are_not_given() -> None:
@@ -75,6 +77,10 @@ def test_regional_nat_has_its_mode_and_zones_and_no_interface() -> None:
     assert nat.az_ids == ("apse1-az1", "apse1-az2")
     assert nat.public_ips == ("54.251.10.20", "54.251.10.21")
     assert "1 NAT gateway(s) (0 zonal, 1 regional)" in inv.summary()
+    assert inv.regional_nat_ids == {wv.NAT_REGIONAL.nat_gateway_id}
+    assert nat.to_dict()["az_ids"] == ["apse1-az1", "apse1-az2"]
+    assert json.loads(json.dumps(nat.to_dict()))["availability_mode"] == "regional"
+    assert "source" not in nat.to_dict()
 
 
 def test_column_of_addresses_is_labelled_row_by_row_with_nulls_for_unknown() -> None:

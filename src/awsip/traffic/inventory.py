@@ -38,7 +38,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,10 @@ class Interface:
     requester_id: str | None = None
     source: str = field(default="", compare=False)  # the file it was read from
 
+    def to_dict(self) -> dict[str, Any]:
+        """The interface as JSON-ready values (tuples as lists, no source)."""
+        return _plain(self)
+
     def row(self) -> tuple[str | None, ...]:
         """The values of :data:`LOOKUP_COLUMNS`."""
         return (self.interface_id, self.subnet_id, self.vpc_id, self.az, self.az_id,
@@ -105,6 +109,10 @@ class NatGateway:
     def regional(self) -> bool:
         """Whether it is a regional (multi-AZ) NAT gateway."""
         return self.availability_mode == "regional"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gateway as JSON-ready values (tuples as lists, no source)."""
+        return _plain(self)
 
 
 @dataclass
@@ -173,6 +181,11 @@ class Inventory:
     def nat_interface_ids(self) -> frozenset[str]:
         """Every NAT gateway interface (ENI id) the inventory names."""
         return frozenset(e for g in self.nat_gateways.values() for e in g.interface_ids)
+
+    @property
+    def regional_nat_ids(self) -> frozenset[str]:
+        """The regional NAT gateways (their flow-log records carry ``resource-id``)."""
+        return frozenset(g.nat_gateway_id for g in self.nat_gateways.values() if g.regional)
 
     @property
     def nat_private_ips(self) -> frozenset[str]:
@@ -332,6 +345,11 @@ def _nat(item: Any, where: str, source: str) -> NatGateway:
                       _text(item, "State", where), _text(item, "ConnectivityType", where), mode,
                       _unique(enis), _unique(privates), _unique(publics),
                       az_ids=_unique(az_ids), source=source)
+
+
+def _plain(item: Any) -> dict[str, Any]:
+    return {f.name: list(v) if isinstance(v := getattr(item, f.name), tuple) else v
+            for f in fields(item) if f.name != "source"}
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
