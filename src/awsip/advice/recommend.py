@@ -1,12 +1,31 @@
-"""Advice from the NAT's bytes per peer service and region (:func:`advise`).
+"""Advice with arithmetic from the NAT's bytes per peer service and region (:func:`advise`).
 
-S3 and DynamoDB have *gateway* VPC endpoints, which are free and carry traffic to the service in
-the VPC's own region only. NAT bytes to S3/DynamoDB in the VPC's region are avoidable: a
-recommendation with the bytes, the cost observed and a monthly projection (observed cost scaled
-linearly from the observed time span to 30 days). S3/DynamoDB in other regions is listed but not
-counted avoidable. Traffic to other AWS services through the NAT is listed with its cost;
-interface endpoints (PrivateLink) for them are billed per hour and per GB, so awsip does not
-call them free.
+Each :class:`Recommendation` gives the bytes, what they cost through the NAT, the saving over
+the observed span and per 30 days, the break-even traffic in GB per month where a change has a
+fixed cost, and the exact ``aws ec2 ...`` command and Terraform snippet. ``avoidable`` is true
+only when the change removes the charge at a net saving.
+
+- **S3/DynamoDB in the VPC's region**: *gateway* endpoints, "no additional charge", same region
+  only (AWS: "Gateway endpoints",
+  https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html). Saving: the whole
+  NAT charge; break-even 0 GB.
+- **Interface endpoints** (PrivateLink) for other AWS services with a known endpoint name:
+  billed per endpoint per AZ-hour and per GB (https://aws.amazon.com/privatelink/pricing/).
+  Saving = NAT $/GB x GB - (endpoint $/GB x GB + endpoint $/AZ-hour x AZs x hours);
+  break-even GB/month = endpoint $/AZ-hour x AZs x 720 h / (NAT $/GB - endpoint $/GB).
+- **S3 (and the other services AWS lists) in another region**: a cross-region interface endpoint
+  (AWS: "Cross-region enabled AWS services",
+  https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html);
+  same arithmetic; the inter-region data transfer remains and is not in the table.
+- **ECR pulls**: image layers come from S3, so the S3 gateway endpoint plus ``ecr.api`` and
+  ``ecr.dkr`` interface endpoints (AWS: "Amazon ECR interface VPC endpoints",
+  https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html).
+- **Cross-AZ bytes to a zonal NAT**: a NAT per AZ (or a regional NAT): saving = inter-AZ $/GB x
+  GB - NAT $/hour x extra NATs x hours; break-even GB/month = extra NATs x NAT $/hour x 720 /
+  inter-AZ $/GB.
+
+Prices come from :mod:`.prices` for the VPC's region; a price the table lacks leaves the figure
+unknown (None) and the message names the option that supplies it.
 """
 
 from __future__ import annotations
@@ -15,92 +34,389 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..units import human_bytes, usd
-from .prices import DEFAULT_PRICE_PER_GB, GB_BYTES, cost
+from .prices import GB_BYTES, MONTH_HOURS, RegionPrices, cost, prices_for
 
 #: Services with free gateway VPC endpoints (labels of the primary service rule).
 GATEWAY_ENDPOINT_SERVICES = {"S3": "s3-gateway-endpoint", "DYNAMODB": "dynamodb-gateway-endpoint"}
+
+#: Interface endpoint service-name suffixes (``com.amazonaws.<region>.<suffix>``) by service
+#: label, from AWS's "AWS services that integrate with AWS PrivateLink" and "Cross-region
+#: enabled AWS services" pages (docs.aws.amazon.com/vpc/latest/privatelink/).
+INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "S3": ("s3",), "ECR": ("ecr.api", "ecr.dkr"), "KMS": ("kms",), "ECS": ("ecs",),
+    "LAMBDA": ("lambda",), "KINESIS_FIREHOSE": ("kinesis-firehose",),
+    "API_GATEWAY": ("execute-api",), "CODEBUILD": ("codebuild",)}
+
+#: Services AWS lists as reachable through a cross-region interface endpoint (page above).
+CROSS_REGION_SERVICES = frozenset({"S3", "ECR", "KMS", "ECS", "LAMBDA", "KINESIS_FIREHOSE"})
+
+#: Availability Zones an interface endpoint is assumed to span when the count is not given.
+DEFAULT_ENDPOINT_AZS = 2
 
 
 @dataclass(frozen=True)
 class Recommendation:
     """One piece of advice about traffic through the NAT gateway.
 
-    ``kind``: ``s3-gateway-endpoint`` / ``dynamodb-gateway-endpoint`` (avoidable),
-    ``cross-region`` (S3/DynamoDB in another region: not avoidable by a gateway endpoint),
-    ``gateway-endpoint-region-unknown`` (S3/DynamoDB, VPC region unknown),
-    ``aws-service-via-nat`` (other AWS service; interface endpoints cost money).
+    ``kind``: ``s3-gateway-endpoint`` / ``dynamodb-gateway-endpoint`` (free, same region),
+    ``interface-endpoint``, ``cross-region-interface-endpoint``, ``ecr-endpoints``,
+    ``nat-per-az``, ``cross-region`` (another region, no endpoint carries it),
+    ``gateway-endpoint-region-unknown`` (VPC region unknown), ``aws-service-via-nat`` (no
+    endpoint name known for the service). Money in USD; None when a price is unknown.
     """
 
     kind: str
     service: str
     region: str | None
     bytes: int
-    cost_usd: float
+    cost_usd: float | None
     avoidable: bool
     savings_usd: float | None
     monthly_savings_usd: float | None
     message: str
+    break_even_gb_per_month: float | None = None
+    commands: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        def money(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
         return {"kind": self.kind, "service": self.service, "region": self.region,
-                "bytes": self.bytes, "cost_usd": round(self.cost_usd, 4),
-                "avoidable": self.avoidable,
-                "savings_usd": None if self.savings_usd is None else round(self.savings_usd, 4),
-                "monthly_savings_usd": None if self.monthly_savings_usd is None
-                else round(self.monthly_savings_usd, 4),
-                "message": self.message}
+                "bytes": self.bytes, "cost_usd": money(self.cost_usd),
+                "avoidable": self.avoidable, "savings_usd": money(self.savings_usd),
+                "monthly_savings_usd": money(self.monthly_savings_usd),
+                "break_even_gb_per_month": None if self.break_even_gb_per_month is None
+                else round(self.break_even_gb_per_month, 3),
+                "commands": list(self.commands), "message": self.message}
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What every recommendation needs: prices, GB size, the month factor, the span, AZs."""
+
+    prices: RegionPrices
+    vpc_region: str | None
+    gb_bytes: int
+    monthly_factor: float | None
+    span_hours: float | None
+    azs: int
+    azs_assumed: bool
+
+    def nat_cost(self, nbytes: int) -> float | None:
+        p = self.prices.nat_per_gb
+        return None if p is None else cost(nbytes, p, self.gb_bytes)
+
+    def monthly(self, observed: float | None) -> float | None:
+        return None if observed is None or not self.monthly_factor else \
+            observed * self.monthly_factor
+
+    def gb(self, nbytes: int | float) -> float:
+        return float(nbytes) / self.gb_bytes
 
 
 def advise(by_service: list[dict[str, Any]], vpc_region: str | None, *,
-           price_per_gb: float = DEFAULT_PRICE_PER_GB, gb_bytes: int = GB_BYTES,
-           monthly_factor: float | None = None) -> list[Recommendation]:
+           price_per_gb: float | None = None, gb_bytes: int = GB_BYTES,
+           monthly_factor: float | None = None, prices: RegionPrices | None = None,
+           cross_az_bytes: int = 0, cross_az_by_nat: dict[str, int] | None = None,
+           nat_hours: float | None = None, nat_count: int = 0,
+           span_seconds: float | None = None, ecr_seen: bool = False, ecr_bytes: int = 0,
+           az_count: int | None = None) -> list[Recommendation]:
     """Recommendations from NAT bytes per peer (``service``, ``region``, ``bytes`` rows).
 
-    Avoidable gateway-endpoint traffic first (biggest first), then cross-region and
-    unknown-region S3/DynamoDB, then other AWS services; INTERNET and PRIVATE peers ignored.
+    ``prices``: the VPC region's prices (default: :func:`.prices.prices_for` of ``vpc_region``
+    with ``price_per_gb``). ``cross_az_bytes``: bytes between inside sources and a NAT in
+    another AZ (each direction counted once); ``az_count``: AZs an endpoint or NATs would span
+    (default 2, said in the message). ``nat_hours`` is accepted for the report's NAT section
+    (advice uses the span). Order: avoidable first (biggest saving first), then the rest.
     """
-    avoid: list[Recommendation] = []
-    other: list[Recommendation] = []
-    for row in by_service:
-        service, region, nbytes = row["service"], row.get("region"), int(row["bytes"])
-        if not nbytes or service in ("INTERNET", "PRIVATE", None):
-            continue
-        cost_ = cost(nbytes, price_per_gb, gb_bytes)
-        size, money = human_bytes(nbytes, gb_bytes), usd(cost_)
-        if service in GATEWAY_ENDPOINT_SERVICES:
-            name = "S3" if service == "S3" else "DynamoDB"
-            if vpc_region is None:
-                other.append(Recommendation(
-                    "gateway-endpoint-region-unknown", service, region, nbytes, cost_, False, None,
-                    None,
-                    f"{size} to {name} {region} crossed the NAT ({money}). A free "
-                    f"{name} gateway endpoint removes this only if the VPC is in {region}; the "
-                    "VPC's region is unknown (pass --vpc-region)."))
-            elif region == vpc_region:
-                monthly = cost_ * monthly_factor if monthly_factor else None
-                per_month = f", about {usd(monthly)} per 30 days" if monthly is not None else ""
-                avoid.append(Recommendation(
-                    GATEWAY_ENDPOINT_SERVICES[service], service, region, nbytes, cost_, True, cost_,
-                    monthly,
-                    f"Add {'an' if name == 'S3' else 'a'} {name} gateway VPC endpoint in "
-                    f"{region} (free) and route the private subnets to it: {size} "
-                    f"({money}) would not have crossed the NAT"
-                    f"{per_month}."))
-            else:
-                other.append(Recommendation(
-                    "cross-region", service, region, nbytes, cost_, False, 0.0, 0.0,
-                    f"{size} ({money}) to {name} in {region}, outside the VPC's region "
-                    f"{vpc_region}: a gateway endpoint does not carry cross-region traffic."))
-        else:
-            other.append(Recommendation(
-                "aws-service-via-nat", service, region, nbytes, cost_, False, None, None,
-                f"{size} ({money}) to {service} {region or ''} crossed the NAT. An "
-                "interface VPC endpoint (PrivateLink) may apply, but it is billed per hour and "
-                "per GB: compare before switching."))
-    avoid.sort(key=lambda r: -r.bytes)
+    del nat_hours  # the hourly NAT charge is the report's; advice compares per span/month
+    ctx = _Ctx(prices or prices_for(vpc_region, price_per_gb=price_per_gb), vpc_region,
+               gb_bytes, monthly_factor, span_seconds / 3600 if span_seconds else None,
+               az_count or DEFAULT_ENDPOINT_AZS, az_count is None)
+    recs = [rec for row in by_service if (rec := _one(row, ctx)) is not None]
+    if ecr_seen:
+        recs.append(_ecr(ecr_bytes, ctx))
+    if cross_az_bytes > 0:
+        recs.append(_nat_per_az(cross_az_bytes, cross_az_by_nat or {}, nat_count, ctx))
     order = {"cross-region": 0, "gateway-endpoint-region-unknown": 1, "aws-service-via-nat": 2}
-    other.sort(key=lambda r: (order[r.kind], -r.bytes))
+    avoid = sorted((r for r in recs if r.avoidable), key=lambda r: -(r.savings_usd or 0))
+    other = sorted((r for r in recs if not r.avoidable),
+                   key=lambda r: (order.get(r.kind, -1), -r.bytes))
     return avoid + other
 
 
-__all__ = ["GATEWAY_ENDPOINT_SERVICES", "Recommendation", "advise"]
+def _one(row: dict[str, Any], ctx: _Ctx) -> Recommendation | None:
+    """The recommendation for one (service, region) row of NAT bytes; None for the internet,
+    private peers and empty rows."""
+    service, region, nbytes = row["service"], row.get("region"), int(row["bytes"])
+    if not nbytes or service in ("INTERNET", "PRIVATE", None):
+        return None
+    if service in GATEWAY_ENDPOINT_SERVICES:
+        if ctx.vpc_region is None:
+            return _region_unknown(service, region, nbytes, ctx)
+        if region == ctx.vpc_region:
+            return _gateway(service, region, nbytes, ctx)
+    if service in INTERFACE_ENDPOINTS and ctx.vpc_region is not None:
+        if region in (ctx.vpc_region, None):
+            return _interface(service, ctx.vpc_region, nbytes, ctx, cross=False)
+        if service in CROSS_REGION_SERVICES:
+            return _interface(service, region, nbytes, ctx, cross=True)
+    if service in GATEWAY_ENDPOINT_SERVICES:
+        return _cross_region(service, region, nbytes, ctx)
+    return _via_nat(service, region, nbytes, ctx)
+
+
+def _gateway(service: str, region: str, nbytes: int, ctx: _Ctx) -> Recommendation:
+    """A free gateway endpoint for S3/DynamoDB in the VPC's region: the whole NAT charge goes."""
+    name = "S3" if service == "S3" else "DynamoDB"
+    cost_ = ctx.nat_cost(nbytes)
+    monthly = ctx.monthly(cost_)
+    size = human_bytes(nbytes, ctx.gb_bytes)
+    if cost_ is None:
+        money, tail = "price unknown", f" ({ctx.prices.unknown_note('nat_per_gb')})"
+    else:
+        money = usd(cost_)
+        tail = f", about {usd(monthly)} per 30 days" if monthly is not None else ""
+    return Recommendation(
+        GATEWAY_ENDPOINT_SERVICES[service], service, region, nbytes, cost_, True, cost_,
+        monthly,
+        f"Add {'an' if name == 'S3' else 'a'} {name} gateway VPC endpoint in {region} (free) "
+        f"and route the private subnets to it: {size} ({money}) would not have crossed the "
+        f"NAT{tail}.", 0.0, _gateway_commands(service.lower(), region))
+
+
+def _region_unknown(service: str, region: str | None, nbytes: int, ctx: _Ctx
+                    ) -> Recommendation:
+    name = "S3" if service == "S3" else "DynamoDB"
+    cost_ = ctx.nat_cost(nbytes)
+    money = usd(cost_) if cost_ is not None else "price unknown"
+    return Recommendation(
+        "gateway-endpoint-region-unknown", service, region, nbytes, cost_, False, None, None,
+        f"{human_bytes(nbytes, ctx.gb_bytes)} to {name} {region} crossed the NAT ({money}). A "
+        f"free {name} gateway endpoint removes this only if the VPC is in {region}; the VPC's "
+        "region is unknown (pass --vpc-region).")
+
+
+def _cross_region(service: str, region: str | None, nbytes: int, ctx: _Ctx) -> Recommendation:
+    """S3/DynamoDB in another region with no endpoint that carries it (DynamoDB)."""
+    name = "S3" if service == "S3" else "DynamoDB"
+    cost_ = ctx.nat_cost(nbytes)
+    money = usd(cost_) if cost_ is not None else "price unknown"
+    return Recommendation(
+        "cross-region", service, region, nbytes, cost_, False, 0.0, 0.0,
+        f"{human_bytes(nbytes, ctx.gb_bytes)} ({money}) to {name} in {region}, outside the "
+        f"VPC's region {ctx.vpc_region}: a gateway endpoint does not carry cross-region "
+        "traffic, and AWS lists no cross-region interface endpoint for it.")
+
+
+def _via_nat(service: str, region: str | None, nbytes: int, ctx: _Ctx) -> Recommendation:
+    cost_ = ctx.nat_cost(nbytes)
+    money = usd(cost_) if cost_ is not None else "price unknown"
+    return Recommendation(
+        "aws-service-via-nat", service, region, nbytes, cost_, False, None, None,
+        f"{human_bytes(nbytes, ctx.gb_bytes)} ({money}) to {service} {region or ''} crossed "
+        "the NAT. awsip knows no endpoint for this address range (an interface VPC endpoint "
+        "may exist for the API behind it); interface endpoints are billed per hour and per "
+        "GB: compare before switching.")
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """The arithmetic of replacing NAT bytes with ``count`` interface endpoints."""
+
+    nat_cost: float | None
+    endpoint_cost: float | None
+    savings: float | None
+    monthly_savings: float | None
+    break_even: float | None
+
+
+def _endpoint_math(nbytes: int, count: int, ctx: _Ctx) -> _Endpoint:
+    """NAT charge vs. ``count`` interface endpoints x AZs over the span and per 30 days."""
+    p = ctx.prices
+    nat = ctx.nat_cost(nbytes)
+    per_gb, per_hour = p.interface_endpoint_per_gb, p.interface_endpoint_per_az_hour
+    if nat is None or per_gb is None or per_hour is None or p.nat_per_gb is None:
+        return _Endpoint(nat, None, None, None, None)
+    fixed_hour = per_hour * count * ctx.azs
+    margin = p.nat_per_gb - per_gb
+    break_even = fixed_hour * MONTH_HOURS / margin if margin > 0 else None
+    if ctx.span_hours is None:
+        return _Endpoint(nat, None, None, None, break_even)
+    endpoint = cost(nbytes, per_gb, ctx.gb_bytes) + fixed_hour * ctx.span_hours
+    monthly = None
+    if ctx.monthly_factor:
+        month_bytes = nbytes * ctx.monthly_factor
+        monthly = cost(month_bytes, margin, ctx.gb_bytes) - fixed_hour * MONTH_HOURS
+    return _Endpoint(nat, endpoint, nat - endpoint, monthly, break_even)
+
+
+def _interface(service: str, region: str, nbytes: int, ctx: _Ctx, *, cross: bool
+               ) -> Recommendation:
+    """Interface endpoint(s) for ``service`` in ``region`` (the VPC's, or another one)."""
+    names = INTERFACE_ENDPOINTS[service]
+    m = _endpoint_math(nbytes, len(names), ctx)
+    worth = m.monthly_savings if m.monthly_savings is not None else m.savings
+    avoidable = worth is not None and worth > 0
+    kind = "cross-region-interface-endpoint" if cross else "interface-endpoint"
+    vpc = ctx.vpc_region or region
+    what = (f"a cross-region interface endpoint in {vpc} for {service} in {region}" if cross
+            else f"{'an interface endpoint' if len(names) == 1 else 'interface endpoints'} "
+                 f"for {service} in {region}")
+    text = (f"{human_bytes(nbytes, ctx.gb_bytes)} to {service} {region} crossed the NAT "
+            f"({_money(m.nat_cost)}). With {what} ({', '.join(names)}; "
+            f"{len(names)} x {ctx.azs} AZ{_azs_said(ctx)}): {_arith(m, ctx)}.")
+    if cross:
+        text += (" The inter-region data transfer remains either way (not in the price "
+                 "table).")
+    commands = tuple(c for n in names for c in _interface_commands(
+        n, vpc, region if cross else None))
+    return Recommendation(kind, service, region, nbytes, m.nat_cost, avoidable, m.savings,
+                          m.monthly_savings, text, m.break_even, commands)
+
+
+def _ecr(nbytes: int, ctx: _Ctx) -> Recommendation:
+    """ECR pulls: the S3 gateway endpoint carries the image layers, ``ecr.api`` and
+    ``ecr.dkr`` interface endpoints the registry API (AWS's ECR VPC endpoint page)."""
+    region = ctx.vpc_region
+    m = _endpoint_math(nbytes, 2, ctx)
+    worth = m.monthly_savings if m.monthly_savings is not None else m.savings
+    text = (f"ECR image pulls cross the NAT: image layers are served from S3, so the S3 gateway "
+            f"endpoint (free) carries them; ecr.api and ecr.dkr interface endpoints carry the "
+            f"registry calls ({human_bytes(nbytes, ctx.gb_bytes)} seen, {_money(m.nat_cost)}; "
+            f"2 endpoints x {ctx.azs} AZ{_azs_said(ctx)}: {_arith(m, ctx)}).")
+    commands: tuple[str, ...] = ()
+    if region is not None:
+        commands = (*_gateway_commands("s3", region), *_interface_commands("ecr.api", region),
+                    *_interface_commands("ecr.dkr", region))
+    else:
+        text += " The VPC's region is unknown (pass --vpc-region)."
+    return Recommendation("ecr-endpoints", "ECR", region, nbytes, m.nat_cost,
+                          worth is not None and worth > 0, m.savings, m.monthly_savings, text,
+                          m.break_even, commands)
+
+
+def _nat_per_az(nbytes: int, by_nat: dict[str, int], nat_count: int, ctx: _Ctx
+                ) -> Recommendation:
+    """Cross-AZ bytes to a zonal NAT: one NAT per AZ (or a regional NAT) removes the
+    inter-AZ charge at the price of the extra NATs' hours."""
+    p = ctx.prices
+    extra = max(ctx.azs - nat_count, 1)
+    cross = None if p.inter_az_per_gb is None else cost(nbytes, p.inter_az_per_gb, ctx.gb_bytes)
+    savings = monthly = break_even = None
+    if cross is not None and p.nat_per_hour is not None and p.inter_az_per_gb:
+        hours = extra * p.nat_per_hour
+        break_even = hours * MONTH_HOURS / p.inter_az_per_gb
+        if ctx.span_hours is not None:
+            savings = cross - hours * ctx.span_hours
+        if ctx.monthly_factor:
+            monthly = cross * ctx.monthly_factor - hours * MONTH_HOURS
+    worth = monthly if monthly is not None else savings
+    missing = [f for f in ("inter_az_per_gb", "nat_per_hour") if getattr(p, f) is None]
+    nats = ", ".join(f"{k}: {human_bytes(v, ctx.gb_bytes)}" for k, v in sorted(by_nat.items()))
+    text = (f"{human_bytes(nbytes, ctx.gb_bytes)} crossed Availability Zones to reach a NAT "
+            f"gateway{f' ({nats})' if nats else ''}, {_money(cross)} of inter-AZ transfer. A NAT "
+            f"gateway in each AZ ({extra} more, route each private subnet to its own AZ's NAT), "
+            f"or a regional NAT gateway, removes it: "
+            f"{_arith_nat(savings, monthly, break_even)}.")
+    if missing:
+        text += " " + "; ".join(p.unknown_note(f) for f in missing) + "."
+    commands = _nat_commands(ctx.vpc_region)
+    return Recommendation("nat-per-az", "NAT", ctx.vpc_region, nbytes, cross,
+                          worth is not None and worth > 0, savings, monthly, text, break_even,
+                          commands)
+
+
+def _money(x: float | None) -> str:
+    return "price unknown" if x is None else usd(x)
+
+
+def _azs_said(ctx: _Ctx) -> str:
+    return "s, assumed (pass the AZ count)" if ctx.azs_assumed else ("s" if ctx.azs > 1 else "")
+
+
+def _arith(m: _Endpoint, ctx: _Ctx) -> str:
+    """The endpoint arithmetic in words: cost, saving, per month, break-even."""
+    missing = [f for f in ("nat_per_gb", "interface_endpoint_per_gb",
+                           "interface_endpoint_per_az_hour") if getattr(ctx.prices, f) is None]
+    if missing:
+        return "saving unknown; " + "; ".join(ctx.prices.unknown_note(f) for f in missing)
+    parts = []
+    if m.endpoint_cost is not None and m.savings is not None:
+        parts.append(f"endpoint cost {usd(m.endpoint_cost)}, saving {usd(m.savings)} over the "
+                     "observed span")
+    if m.monthly_savings is not None:
+        parts.append(f"{usd(m.monthly_savings)} per 30 days")
+    parts.append("break-even " + (f"{m.break_even:,.1f} GB/month" if m.break_even is not None
+                                  else "never (the endpoint's per-GB price is not lower)"))
+    return ", ".join(parts)
+
+
+def _arith_nat(savings: float | None, monthly: float | None, break_even: float | None) -> str:
+    if break_even is None:
+        return "saving unknown"
+    parts = [] if savings is None else [f"saving {usd(savings)} over the observed span"]
+    if monthly is not None:
+        parts.append(f"{usd(monthly)} per 30 days")
+    parts.append(f"break-even {break_even:,.1f} GB/month of cross-AZ traffic")
+    return ", ".join(parts)
+
+
+def _gateway_commands(suffix: str, region: str) -> tuple[str, str]:
+    """The AWS CLI command and Terraform resource for a gateway endpoint (set the shell
+    variables VPC_ID and ROUTE_TABLE_IDS first)."""
+    service = f"com.amazonaws.{region}.{suffix}"
+    return (f"aws ec2 create-vpc-endpoint --region {region} --vpc-id \"$VPC_ID\" "
+            f"--vpc-endpoint-type Gateway --service-name {service} "
+            f"--route-table-ids $ROUTE_TABLE_IDS",
+            f"resource \"aws_vpc_endpoint\" \"{suffix}\" {{\n"
+            f"  vpc_id            = var.vpc_id\n"
+            f"  service_name      = \"{service}\"\n"
+            f"  vpc_endpoint_type = \"Gateway\"\n"
+            f"  route_table_ids   = var.private_route_table_ids\n}}")
+
+
+def _interface_commands(suffix: str, region: str, service_region: str | None = None
+                        ) -> tuple[str, str]:
+    """CLI command and Terraform for an interface endpoint in ``region`` (VPC's) to the
+    service in ``service_region`` (cross-region) or the same region (set VPC_ID, SUBNET_IDS,
+    SECURITY_GROUP_ID first)."""
+    service = f"com.amazonaws.{service_region or region}.{suffix}"
+    cross_cli = f" --service-region {service_region}" if service_region else ""
+    cross_tf = f"  service_region      = \"{service_region}\"\n" if service_region else ""
+    dns = suffix != "s3"  # S3 interface endpoints: DNS names are endpoint-specific
+    label = suffix.replace(".", "_").replace("-", "_")
+    return (f"aws ec2 create-vpc-endpoint --region {region} --vpc-id \"$VPC_ID\" "
+            f"--vpc-endpoint-type Interface --service-name {service}{cross_cli} "
+            f"--subnet-ids $SUBNET_IDS --security-group-ids \"$SECURITY_GROUP_ID\""
+            f"{' --private-dns-enabled' if dns else ''}",
+            f"resource \"aws_vpc_endpoint\" \"{label}\" {{\n"
+            f"  vpc_id              = var.vpc_id\n"
+            f"  service_name        = \"{service}\"\n{cross_tf}"
+            f"  vpc_endpoint_type   = \"Interface\"\n"
+            f"  subnet_ids          = var.private_subnet_ids\n"
+            f"  security_group_ids  = [var.endpoint_security_group_id]\n"
+            f"  private_dns_enabled = {'true' if dns else 'false'}\n}}")
+
+
+def _nat_commands(region: str | None) -> tuple[str, str]:
+    """A NAT gateway in another AZ and the route of that AZ's private subnets to it (set
+    SUBNET_ID, ALLOCATION_ID, ROUTE_TABLE_ID, NAT_ID first)."""
+    flag = f" --region {region}" if region else ""
+    return (f"aws ec2 create-nat-gateway{flag} --subnet-id \"$PUBLIC_SUBNET_ID_IN_AZ\" "
+            f"--allocation-id \"$EIP_ALLOCATION_ID\" && aws ec2 replace-route{flag} "
+            f"--route-table-id \"$PRIVATE_ROUTE_TABLE_ID_IN_AZ\" "
+            f"--destination-cidr-block 0.0.0.0/0 --nat-gateway-id \"$NEW_NAT_ID\"",
+            "resource \"aws_nat_gateway\" \"per_az\" {\n"
+            "  for_each      = var.public_subnet_id_by_az\n"
+            "  subnet_id     = each.value\n"
+            "  allocation_id = aws_eip.nat[each.key].id\n}\n"
+            "resource \"aws_route\" \"private_default\" {\n"
+            "  for_each               = var.private_route_table_id_by_az\n"
+            "  route_table_id         = each.value\n"
+            "  destination_cidr_block = \"0.0.0.0/0\"\n"
+            "  nat_gateway_id         = aws_nat_gateway.per_az[each.key].id\n}")
+
+
+__all__ = ["CROSS_REGION_SERVICES", "DEFAULT_ENDPOINT_AZS", "GATEWAY_ENDPOINT_SERVICES",
+           "INTERFACE_ENDPOINTS", "Recommendation", "advise"]

@@ -1,0 +1,193 @@
+"""The bundled price table (every number sourced, unknown stays unknown), lookups per region,
+the --price-per-gb and --prices FILE overrides and their errors, and NAT hours."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from awsip.advice.prices import (
+    FIELDS,
+    Prices,
+    RegionPrices,
+    load_prices,
+    nat_hours_cost,
+    prices_for,
+)
+from awsip.errors import UsageError
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE = json.loads((ROOT / "src/awsip/data/prices.json").read_text(encoding="utf-8"))
+DOC = (ROOT / "docs/prices.md").read_text(encoding="utf-8")
+#: Partitions that are not commercial AWS (their own price lists) or pseudo-regions.
+NOT_COMMERCIAL = ("cn-", "us-gov-", "us-iso", "eusc-", "GLOBAL")
+
+
+def commercial_regions() -> set[str]:
+    """The commercial regions of the bundled ip-ranges publication."""
+    with gzip.open(ROOT / "src/awsip/data/ip-ranges.json.gz") as f:
+        doc = json.load(f)
+    return {p["region"] for p in doc["prefixes"] if not p["region"].startswith(NOT_COMMERCIAL)}
+
+
+def test_table_lists_every_field_of_every_commercial_region_in_the_bundled_ranges() -> None:
+    # a region with no sourced price is listed with nulls, not left out
+    assert commercial_regions() - set(TABLE["regions"]) == set()
+    for region, row in TABLE["regions"].items():
+        assert set(row) == set(FIELDS), region
+
+
+def test_every_number_names_a_listed_source_with_title_url_and_date_read() -> None:
+    sources = TABLE["sources"]
+    for sid, info in sources.items():
+        assert info["title"] and info["url"] and re.fullmatch(r"\d{4}-\d\d-\d\d", info["read"]), sid
+        assert info["kind"] in ("aws-price-list", "aws-page", "secondary"), sid
+    used = set()
+    for region, row in TABLE["regions"].items():
+        for name, value in row.items():
+            if value is None:
+                continue
+            assert isinstance(value["usd"], (int, float)) and 0 <= value["usd"] < 1, (region, name)
+            assert value["source"] in sources, (region, name)
+            used.add(value["source"])
+    assert used == set(sources)  # no source listed that priced nothing
+
+
+def doc_rows() -> dict[str, list[str]]:
+    """The region rows of the table in docs/prices.md: region -> its six cells."""
+    rows = {}
+    for line in DOC.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and re.fullmatch(r"`[a-z]{2}(-[a-z]+)+-\d+`", cells[0]):
+            rows[cells[0].strip("`")] = cells[1:]
+    return rows
+
+
+def test_docs_table_shows_exactly_the_bundled_numbers_and_names_every_source() -> None:
+    rows = doc_rows()
+    assert set(rows) == set(TABLE["regions"])
+    for region, row in TABLE["regions"].items():
+        want = ["-" if row[f] is None else f"{row[f]['usd']:g}" for f in FIELDS]
+        got = [re.sub(r"\s*\[[^\]]*\]$", "", c) for c in rows[region]]
+        assert got == want, region
+    for sid, info in TABLE["sources"].items():
+        assert sid in DOC and info["url"].split(" ")[0] in DOC, sid
+    assert TABLE["compiled"] in DOC
+
+
+@pytest.mark.parametrize(("region", "per_gb", "per_hour", "says"), [
+    ("ap-southeast-1", 0.059, 0.059, "Singapore"),
+    ("ap-northeast-1", 0.062, 0.062, "Tokyo"),
+    ("us-east-1", 0.045, 0.045, "59S5R83GFPUAGVR5"),
+    ("eu-west-2", 0.05, 0.05, "ZECE57EY4F96YNAQ"),
+])
+def test_lookup_gives_the_regions_own_price_and_says_where_it_came_from(
+        region: str, per_gb: float, per_hour: float, says: str) -> None:
+    got = prices_for(region)
+    assert (got.region, got.nat_per_gb, got.nat_per_hour, got.known) == (
+        region, per_gb, per_hour, True)
+    assert says in got.source and "read 2026-" in got.source
+    assert got.sources["nat_per_gb"] == got.source
+
+
+def test_region_without_a_sourced_price_stays_unknown_and_names_the_options() -> None:
+    eu = prices_for("eu-central-1")  # hourly price sourced, per-GB not
+    assert eu.nat_per_hour == 0.052 and eu.nat_per_gb is None and not eu.known
+    assert "eu-central-1" in eu.source and "--price-per-gb" in eu.source
+    assert "--prices FILE" in eu.source
+    for region in ("ap-east-1", "mx-central-1", "xx-nowhere-9"):
+        got = prices_for(region)
+        assert got.missing() == list(FIELDS) and not got.known, region
+        assert region in got.source
+    nowhere = prices_for(None)
+    assert nowhere.missing() == list(FIELDS) and "--vpc-region" in nowhere.source
+
+
+def test_price_per_gb_wins_for_the_nat_and_keeps_the_other_prices() -> None:
+    got = prices_for("ap-southeast-1", price_per_gb=0.07)
+    assert (got.nat_per_gb, got.known, got.nat_per_hour) == (0.07, True, 0.059)
+    assert got.interface_endpoint_per_az_hour == 0.013
+    assert got.source == "--price-per-gb 0.07 (given)"
+    unknown = prices_for("ap-east-1", price_per_gb=0.05)
+    assert unknown.known and unknown.nat_per_gb == 0.05 and unknown.nat_per_hour is None
+    for bad in (-0.01, math.nan, math.inf):
+        with pytest.raises(UsageError, match="price per GB"):
+            prices_for("us-east-1", price_per_gb=bad)
+
+
+def write(tmp_path: Path, doc: Any, name: str = "prices.json") -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_prices_file_overrides_the_fields_it_gives_and_keeps_the_rest(tmp_path: Path) -> None:
+    path = write(tmp_path, {
+        "format": "awsip-prices/1", "compiled": "2026-11-30",
+        "sources": {"contract": {"title": "our EDP rate card", "url": "https://example.com/rates",
+                                 "read": "2026-11-30"}},
+        "regions": {"ap-east-1": {"nat_per_gb": {"usd": 0.065, "source": "contract"},
+                                  "inter_az_per_gb": 0.01},
+                    "us-east-1": {"nat_per_gb": 0.04, "inter_az_per_gb": None}}})
+    table = load_prices(path)
+    hk = prices_for("ap-east-1", table=table)
+    assert (hk.nat_per_gb, hk.inter_az_per_gb, hk.known) == (0.065, 0.01, True)
+    assert "our EDP rate card" in hk.source and "2026-11-30" in hk.source
+    assert str(path) in hk.sources["inter_az_per_gb"]  # a bare number: the file is the source
+    use1 = prices_for("us-east-1", table=table)
+    assert use1.nat_per_gb == 0.04 and str(path) in use1.source
+    assert use1.inter_az_per_gb == 0.01  # null in the file: the bundled value stays
+    assert prices_for("ap-southeast-1", table=table).nat_per_gb == 0.059
+
+
+@pytest.mark.parametrize(("doc", "says"), [
+    ("{not json", "not valid JSON"),
+    ([1, 2], "expected a JSON object"),
+    ({"format": "other/2", "regions": {}}, "'other/2'"),
+    ({"sources": {}}, "missing \"regions\""),
+    ({"regions": {"Singapore": {}}}, "regions: 'Singapore' is not a region code"),
+    ({"regions": {"ap-east-1": 0.05}}, "regions.ap-east-1: expected an object"),
+    ({"regions": {"ap-east-1": {"nat_gb": 0.05}}}, "regions.ap-east-1.nat_gb: unknown price"),
+    ({"regions": {"ap-east-1": {"nat_per_gb": -1}}}, "regions.ap-east-1.nat_per_gb: expected a "
+                                                     "non-negative number of USD, got -1"),
+    ({"regions": {"ap-east-1": {"nat_per_gb": "0.05"}}}, "got '0.05'"),
+    ({"regions": {"ap-east-1": {"nat_per_gb": True}}}, "got True"),
+    ({"regions": {"ap-east-1": {"nat_per_gb": {"price": 1}}}}, "needs \"usd\""),
+    ({"regions": {"ap-east-1": {"nat_per_gb": {"usd": 0.05, "source": 3}}}},
+     "nat_per_gb.source: expected text"),
+])
+def test_bad_prices_file_is_a_usage_error_naming_the_file_and_the_key(
+        tmp_path: Path, doc: Any, says: str) -> None:
+    path = write(tmp_path, doc)
+    with pytest.raises(UsageError) as err:
+        load_prices(path)
+    assert str(path) in str(err.value) and says in str(err.value)
+
+
+def test_missing_prices_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot read it"):
+        load_prices(tmp_path / "absent.json")
+
+
+def test_nat_hours_count_whole_hours_of_the_span_per_gateway_and_say_so() -> None:
+    sg = prices_for("ap-southeast-1")
+    got = nat_hours_cost(sg, 2, 2.5 * 3600)
+    assert got.hours == 6 and got.cost_usd == pytest.approx(6 * 0.059)
+    assert "2 NAT gateway(s)" in got.note and "rounded up" in got.note
+    assert nat_hours_cost(sg, 0, 3600).cost_usd is None
+    assert nat_hours_cost(sg, 1, None).hours is None
+    hk = nat_hours_cost(prices_for("ap-east-1"), 1, 3600)
+    assert hk.hours == 1 and hk.cost_usd is None and "--prices FILE" in hk.note
+
+
+def test_tables_built_by_hand_look_up_like_the_bundled_one() -> None:
+    table = Prices.from_dict({"regions": {"eu-west-1": {"nat_per_gb": 0.048}}}, "test")
+    got = table.lookup("eu-west-1")
+    assert isinstance(got, RegionPrices) and got.nat_per_gb == 0.048
+    assert got.missing() == [f for f in FIELDS if f != "nat_per_gb"]
