@@ -80,7 +80,7 @@ def test_json_output_attributes_nat_bytes_and_recommends_the_s3_endpoint(
     assert nat["by_service"][0]["service"] == "S3" and nat["by_service"][0]["share"] > 0.98
     assert [(d["day"], d["bytes"]) for d in nat["by_day"]] == sorted(truth.nat_by_day.items())
     kinds = [r["kind"] for r in doc["recommendations"]]
-    assert kinds[0] == "s3-gateway-endpoint" and "cross-region" in kinds
+    assert kinds[0] == "s3-gateway-endpoint" and "cross-region-interface-endpoint" in kinds
     assert doc["recommendations"][0]["bytes"] == truth.nat_by[("S3", "us-east-1")]
     # json: every group unless --top
     assert {(g["service"], g["region"]): (g["bytes"], g["packets"], g["flows"])
@@ -174,7 +174,7 @@ def test_since_until_and_vpc_region_options(run: Run, logs: Path, truth: Truth) 
                           "us-west-2")[1])
     kinds = {(r["kind"], r["region"]) for r in west["recommendations"]}
     assert ("s3-gateway-endpoint", "us-west-2") in kinds
-    assert ("cross-region", "us-east-1") in kinds
+    assert ("cross-region-interface-endpoint", "us-east-1") in kinds
 
 
 def test_plot_writes_a_png(run: Run, logs: Path, tmp_path: Path) -> None:
