@@ -114,7 +114,7 @@ def test_bad_cur_files_name_the_file_row_and_column(tmp_path: Path) -> None:
     with pytest.raises(BillError, match=r"flows\.csv: not a Cost and Usage Report: no column "
                                         r"line_item_usage_type / lineItem/UsageType"):
         load_cur(other)
-    with pytest.raises(BillError, match="missing.csv: cannot read"):
+    with pytest.raises(BillError, match=r"missing\.csv: cannot read"):
         load_cur(tmp_path / "missing.csv")
 
 

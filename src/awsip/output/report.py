@@ -1,8 +1,11 @@
-"""Render a :class:`awsip.advice.Report` as a terminal table, JSON, CSV or Markdown.
+"""Render a :class:`awsip.advice.Report` as a terminal table, JSON, CSV, Markdown or HTML.
 
 The table fits 80 columns and leads with the answer: the NAT gateway's bytes and cost, the
 recommendations, then the top groups. Byte sizes use the report's GB convention (1 GB =
-``gb_bytes``; 2**30 by default, so KB/MB/GB/TB step by 1024).
+``gb_bytes``; 2**30 by default, so KB/MB/GB/TB step by 1024). The CSV is the groups, then,
+after a blank line each, the NAT section's tables (every one with a leading ``section``
+column); the Markdown and the HTML page (:mod:`.html`) show the NAT section per peer service,
+per day and per inside source, and the reconciliation with the bill when given.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from ..advice.prices import cost
 from ..encoding import dumps
 from ..errors import UsageError
 from ..ranges.names import printable
-from ..units import duration, gb_rule, human_bytes, usd
+from ..units import gb_rule, human_bytes, usd
+from . import sections as sec
+from .html import render_html
 
 if TYPE_CHECKING:
     from ..advice.report import Report
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 WIDTH = 80
 
 
@@ -53,23 +58,8 @@ def _group_rows(report: Report) -> list[dict[str, Any]]:
     return rows[: report.top] if report.top is not None else rows
 
 
-def _span_days(report: Report) -> str:
-    span = report.span_seconds
-    return "-" if span is None else duration(span)
-
-
 def _headline(report: Report) -> list[str]:
-    lines = [
-        f"{report.records:,} flow records ({report.flows:,} traffic, {report.nodata:,} NODATA, "
-        f"{report.skipdata:,} SKIPDATA, {report.skipped:,} unreadable lines skipped) "
-        f"in {report.files:,} file(s)",
-        f"Traffic from {_ts(report.first_seen)} to {_ts(report.last_seen)} UTC "
-        f"({_span_days(report)}); VPC region: "
-        + (f"{printable(report.vpc_region)} (from {report.vpc_region_source})"
-           if report.vpc_region
-           else "unknown"),
-    ]
-    return lines
+    return sec.headline(report)
 
 
 def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
@@ -168,9 +158,16 @@ def render_markdown(report: Report) -> str:
             out.append(f"| {md(row['service'])} | {md(row['region'] or '-')} | "
                        f"{human_bytes(row['bytes'], gb)} | {row['share'] * 100:.1f}% | "
                        f"{usd(cost(row['bytes'], nat.price_per_gb, gb))} |")
+        out += _md_nat_more(report)
     if report.recommendations:
-        out += ["", "## Recommendations", "",
-                *(f"- {printable(r.message)}" for r in report.recommendations)]
+        out += ["", "## Recommendations", ""]
+        for rec in report.recommendations:
+            out.append(f"- {printable(rec.message)}")
+            commands = getattr(rec, "commands", None) or []
+            if commands:
+                out += ["", "  ```", *(f"  {printable(line)}" for c in commands
+                                         for line in str(c).splitlines()), "  ```"]
+    out += _md_reconciliation(report)
     if report.notes:
         out += ["", *(f"> note: {printable(n)}" for n in report.notes)]
     rows = _group_rows(report)
@@ -185,6 +182,54 @@ def render_markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+def _md_table(columns: list[str], rows: list[list[str]], right: int) -> list[str]:
+    """A pipe table; the last ``right`` columns right-aligned."""
+    rule = "|" + "---|" * (len(columns) - right) + "---:|" * right
+    return ["", "| " + " | ".join(columns) + " |", rule,
+            *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)]
+
+
+def _md_nat_more(report: Report) -> list[str]:
+    """Per day, per inside source and across zones, when the NAT section has them."""
+    nat = sec.nat_doc(report)
+    if nat is None:
+        return []
+    gb = nat["gb_bytes"]
+    out: list[str] = []
+    if nat["by_day"]:
+        out += ["", "### Per day (UTC)", *_md_table(
+            ["day", "bytes", "cost"],
+            [[r["day"], human_bytes(r["bytes"], gb), usd(cost(r["bytes"], nat["price_per_gb"], gb))]
+             for r in nat["by_day"]],
+            2)]
+    inside = sec.inside_rows(nat)
+    if inside:
+        out += ["", "### By inside source", *_md_table(
+            ["address", "interface", "subnet", "AZ", "instance", "bytes", "cost"],
+            [[_cell(r[c]) for c in sec.INSIDE_COLUMNS[:5]]
+             + [human_bytes(r["bytes"] or 0, gb),
+                usd(cost(r["bytes"] or 0, nat["price_per_gb"], gb))] for r in inside], 2)]
+    cross = sec.cross_az(nat)
+    if cross:
+        out += ["", f"Across availability zones: {human_bytes(cross['bytes'], gb)} between an "
+                "inside address and a NAT gateway in another AZ, inter-AZ transfer "
+                f"{usd(cross['cost_usd'])}."]
+    return out
+
+
+def _md_reconciliation(report: Report) -> list[str]:
+    recon = sec.recon_doc(report)
+    if recon is None:
+        return []
+    rows = [[r["day"], sec.gb_text(r["billed_gb"]), sec.gb_text(r["cur_gb"]),
+             sec.gb_text(r["metrics_gb"]), sec.gb_text(r["explained_gb"]),
+             sec.share_text(r["share_explained"])] for r in recon["by_day"]]
+    return ["", "## Reconciliation with the bill", "", sec.recon_summary(recon),
+            *_md_table(["day", "billed GB", "CUR GB", "CloudWatch GB", "explained GB",
+                        "explained"], rows, 5),
+            *(["", *(f"> {printable(n)}" for n in recon["notes"])] if recon["notes"] else [])]
+
+
 def _md_cell(value: Any) -> str:
     """Table-cell text for Markdown: printable, ``|`` escaped."""
     return printable(value).replace("|", "\\|")
@@ -196,7 +241,10 @@ def render_json(report: Report) -> str:
 
 
 def render_csv(report: Report) -> str:
-    """The groups (top N when set) as CSV with a header line."""
+    """The groups (top N when set) as CSV with a header line; then, when the report has a NAT
+    section, its tables after a blank line each: ``nat`` (the totals), ``nat_by_day``,
+    ``nat_by_service``, ``nat_by_inside``, ``nat_cross_az`` and ``reconciliation_by_day`` when
+    present, every one led by a ``section`` column naming it."""
     from pyarrow import csv
 
     table = report.groups
@@ -204,16 +252,49 @@ def render_csv(report: Report) -> str:
         table = table.slice(0, report.top)
     buf = io.BytesIO()
     csv.write_csv(table, buf)
+    for name, rows in _csv_sections(report):
+        if rows:
+            buf.write(b"\n")
+            csv.write_csv(_rows_table([{"section": name, **r} for r in rows]), buf)
     return buf.getvalue().decode("utf-8")
+
+
+def _rows_table(rows: list[dict[str, Any]]) -> Any:
+    """A pyarrow table from dict rows (columns in the first row's order; nulls allowed)."""
+    import pyarrow as pa
+
+    return pa.table({k: [r.get(k) for r in rows] for k in rows[0]})
+
+
+def _csv_sections(report: Report) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(section name, rows) of the NAT section and the reconciliation."""
+    nat = sec.nat_doc(report)
+    out: list[tuple[str, list[dict[str, Any]]]] = []
+    if nat is not None:
+        totals = {"gateways": sec.nat_name(nat), "region": nat.get("region"),
+                  "price_per_gb": nat["price_per_gb"], "price_source": nat.get("price_source"),
+                  "gb_bytes": nat["gb_bytes"], "bytes": nat["bytes"],
+                  "bytes_in": nat["bytes_in"], "bytes_out": nat["bytes_out"],
+                  "flows": nat["flows"], "cost_usd": nat["cost_usd"]}
+        cross = sec.cross_az(nat) or {}
+        out += [("nat", [totals]), ("nat_by_day", nat["by_day"]),
+                ("nat_by_service", nat["by_service"]),
+                ("nat_by_inside", sec.inside_rows(nat)),
+                ("nat_cross_az", list(cross.get("by_inside") or []))]
+    recon = sec.recon_doc(report)
+    if recon is not None:
+        out.append(("reconciliation_by_day", recon["by_day"]))
+    return out
 
 
 def render(report: Report, fmt: str = "table") -> str:
     """Text of ``report`` in one of :data:`FORMATS`."""
     renderers = {"table": render_table, "json": render_json, "csv": render_csv,
-                 "markdown": render_markdown}
+                 "markdown": render_markdown, "html": render_html}
     if fmt not in renderers:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     return renderers[fmt](report)
 
 
-__all__ = ["FORMATS", "render", "render_csv", "render_json", "render_markdown", "render_table"]
+__all__ = ["FORMATS", "render", "render_csv", "render_html", "render_json", "render_markdown",
+           "render_table"]

@@ -1,0 +1,143 @@
+"""``awsip report -o FILE``: the format from the suffix, and the NAT section (cost, per day, per
+service, per inside source) and the reconciliation in the CSV and the Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from awsip.advice.prices import cost
+from awsip.cli import main
+from awsip.units import human_bytes, usd
+from test_report import NAT_ENI, NAT_IP, table
+
+T0 = datetime(2026, 3, 21, 9, tzinfo=timezone.utc)
+S3, WEB = "52.216.58.42", "8.8.8.8"
+HOSTS = {"10.0.1.23": "eni-host-a", "10.0.2.40": "eni-host-b"}
+PRICE = 0.045
+GIB = 1 << 30
+
+# (day offset, inside host, peer, service, up, down): connections through the NAT.
+CONNECTIONS = [(0, "10.0.1.23", S3, "S3", 1_000, 700_000),
+               (0, "10.0.2.40", WEB, "INTERNET", 5_000, 30_000),
+               (1, "10.0.1.23", S3, "S3", 2_000, 400_000),
+               (1, "10.0.2.40", S3, "S3", 500, 90_000)]
+
+
+def legs(host: str, peer: str, up: int, down: int, start: datetime) -> list[dict[str, Any]]:
+    """Every record AWS logs for one connection from ``host`` through the NAT."""
+    eni = HOSTS[host]
+    rows = [(NAT_ENI, host, NAT_IP, up), (NAT_ENI, NAT_IP, peer, up),
+            (NAT_ENI, peer, NAT_IP, down), (NAT_ENI, NAT_IP, host, down),
+            (eni, host, peer, up), (eni, peer, host, down)]
+    return [{"interface_id": i, "srcaddr": s, "dstaddr": d, "bytes": b, "start": start,
+             "end": start + timedelta(minutes=5)} for i, s, d, b in rows]
+
+
+def expected(key: int) -> dict[Any, int]:
+    """NAT bytes (up + down, once) summed by a field of CONNECTIONS."""
+    out: dict[Any, int] = {}
+    for c in CONNECTIONS:
+        k = (T0 + timedelta(days=c[0])).date().isoformat() if key == 0 else c[key]
+        out[k] = out.get(k, 0) + c[4] + c[5]
+    return out
+
+
+@pytest.fixture(scope="module")
+def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rows = [r for day, host, peer, _s, up, down in CONNECTIONS
+            for r in legs(host, peer, up, down, T0 + timedelta(days=day))]
+    path = tmp_path_factory.mktemp("outputs") / "flows.parquet"
+    pq.write_table(table(rows, region="us-east-1"), path)
+    return path
+
+
+def run(capsys: Any, *args: str) -> tuple[int, str]:
+    code = main(["report", *args, "--nat-ip", NAT_IP, "--offline", "--quiet"])
+    return code, capsys.readouterr().err
+
+
+def blocks(text: str) -> dict[str, list[dict[str, str]]]:
+    """The CSV's tables: the groups first, then each NAT table by its ``section``."""
+    parts = text.split("\n\n")
+    out = {"groups": list(csv.DictReader(io.StringIO(parts[0])))}
+    for part in parts[1:]:
+        rows = list(csv.DictReader(io.StringIO(part)))
+        out[rows[0]["section"]] = rows
+    return out
+
+
+def test_csv_file_has_the_groups_then_the_nat_tables(flows: Path, tmp_path: Path,
+                                                     capsys: Any) -> None:
+    out = tmp_path / "report.csv"
+    code, err = run(capsys, str(flows), "-o", str(out))
+    assert code == 0, err
+    got = blocks(out.read_text())
+    assert list(got["groups"][0])[:3] == ["service", "region", "bytes"]
+    total = sum(expected(0).values())
+    nat = got["nat"][0]
+    assert (nat["gateways"], int(nat["bytes"])) == (NAT_IP, total)
+    assert float(nat["cost_usd"]) == pytest.approx(cost(total, PRICE), abs=1e-4)
+    assert {r["day"]: int(r["bytes"]) for r in got["nat_by_day"]} == expected(0)
+    by_service = {r["service"]: int(r["bytes"]) for r in got["nat_by_service"]}
+    assert by_service == expected(3)
+    assert {r["address"]: int(r["bytes"]) for r in got["nat_by_inside"]} == expected(1)
+    assert {r["address"]: r["interface_id"] for r in got["nat_by_inside"]} == HOSTS
+
+
+def test_markdown_file_has_per_day_and_per_inside_source_tables(flows: Path, tmp_path: Path,
+                                                                capsys: Any) -> None:
+    out = tmp_path / "report.md"
+    code, err = run(capsys, str(flows), "-o", str(out))
+    assert code == 0, err
+    lines = out.read_text().splitlines()
+    at = lines.index("### Per day (UTC)")
+    assert lines[at + 2:at + 4] == ["| day | bytes | cost |", "|---|---:|---:|"]
+    assert lines[at + 4:at + 6] == [f"| {d} | {human_bytes(b)} | {usd(cost(b, PRICE))} |"
+                                    for d, b in sorted(expected(0).items())]
+    at = lines.index("### By inside source")
+    rows = lines[at + 4:at + 6]
+    want = sorted(expected(1).items(), key=lambda kv: -kv[1])
+    assert rows == [f"| {a} | {HOSTS[a]} | - | - | - | {human_bytes(b)} | "
+                    f"{usd(cost(b, PRICE))} |" for a, b in want]
+
+
+def test_html_and_json_files_by_suffix(flows: Path, tmp_path: Path, capsys: Any) -> None:
+    page, doc = tmp_path / "r.html", tmp_path / "r.json"
+    assert run(capsys, str(flows), "-o", str(page))[0] == 0
+    assert run(capsys, str(flows), "-o", str(doc))[0] == 0
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text  # hourly charts without --plot
+    assert f"<b>{human_bytes(sum(expected(0).values()))}</b> processed" in text
+    assert json.loads(doc.read_text())["nat"]["bytes"] == sum(expected(0).values())
+
+
+def test_reconciliation_is_in_the_csv_and_the_markdown(flows: Path, tmp_path: Path,
+                                                       capsys: Any) -> None:
+    cur = tmp_path / "cur.csv"
+    billed = {"2026-03-21": 0.002, "2026-03-22": 0.001}
+    cur.write_text("lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageType,"
+                   "lineItem/UsageAmount\n"
+                   + "".join(f"Usage,{d}T00:00:00Z,USE1-NatGateway-Bytes,{gb}\n"
+                             for d, gb in billed.items()))
+    out_csv, out_md = tmp_path / "r.csv", tmp_path / "r.md"
+    assert run(capsys, str(flows), "--cur", str(cur), "-o", str(out_csv))[0] == 0
+    assert run(capsys, str(flows), "--cur", str(cur), "-o", str(out_md))[0] == 0
+    rows = blocks(out_csv.read_text())["reconciliation_by_day"]
+    explained = {d: b / GIB for d, b in expected(0).items()}
+    assert {r["day"]: float(r["billed_gb"]) for r in rows} == billed
+    for r in rows:
+        assert float(r["explained_gb"]) == pytest.approx(explained[r["day"]], abs=1e-6)
+        assert float(r["share_explained"]) == pytest.approx(
+            explained[r["day"]] / billed[r["day"]], abs=1e-5)
+    md = out_md.read_text()
+    share = sum(explained.values()) / sum(billed.values())
+    assert "## Reconciliation with the bill" in md
+    assert f"the flow logs explain {sum(explained.values()):,.3f} GB ({share * 100:.1f}%)" in md
