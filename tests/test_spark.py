@@ -22,6 +22,7 @@ import pytest
 import awsip
 from awsip import Ranges
 from awsip import spark as awsip_spark
+from awsip.engines.spark import to_arrow
 from awsip.errors import FlowLogError, UsageError
 from awsip.flowlogs.fields import FIELDS
 from flowlog_factory import T0, hive_key, nodata, record, s3_key, text, write, write_parquet
@@ -104,11 +105,11 @@ def test_classify_columns_equals_awsip_classify_row_for_row(spark: Any, ranges: 
     values = _samples(doc)
     assert any(v and ":" in v and "ffff" not in v for v in values)  # plain IPv6 is in
     reversed_ = list(reversed(values))
-    df = spark.createDataFrame(pa.table({"n": pa.array(range(len(values)), pa.int64()),
-                                         "src": pa.array(values, pa.string()),
-                                         "dst": pa.array(reversed_, pa.string())}))
-    got = as_seconds(awsip_spark.classify_columns(df, ["src", "dst"], ranges=ranges)
-                     .orderBy("n").toArrow())
+    # rows with an explicit schema: createDataFrame(pyarrow.Table) is Spark 4 only
+    df = spark.createDataFrame(list(zip(range(len(values)), values, reversed_, strict=True)),
+                               "n long, src string, dst string")
+    got = as_seconds(to_arrow(awsip_spark.classify_columns(df, ["src", "dst"], ranges=ranges)
+                              .orderBy("n")))
     assert got.column("src").to_pylist() == values
     for column, inputs in (("src", values), ("dst", reversed_)):
         want = awsip.classify(inputs, ranges=ranges)
@@ -126,9 +127,8 @@ def test_integer_ipv4_columns_are_classified_like_their_dotted_form(spark: Any,
     import ipaddress
 
     ints = [int(ipaddress.ip_address(a)) for a in INVESTIGATION] + [0, 2**32 - 1, -1, 2**32]
-    df = spark.createDataFrame(pa.table({"n": pa.array(range(len(ints)), pa.int64()),
-                                         "ip": pa.array(ints, pa.int64())}))
-    got = awsip_spark.classify_columns(df, "ip", ranges=ranges).orderBy("n").toArrow()
+    df = spark.createDataFrame(list(enumerate(ints)), "n long, ip long")
+    got = to_arrow(awsip_spark.classify_columns(df, "ip", ranges=ranges).orderBy("n"))
     want = awsip.classify(pa.array(ints, pa.int64()), ranges=ranges)
     assert got.column("ip_service").to_pylist() == want.column("service").cast(
         pa.string()).to_pylist()
@@ -213,7 +213,7 @@ def records(logs: Path) -> pa.Table:
 def test_flow_logs_read_by_spark_equal_the_local_reader(spark_logs: Any, logs: Path) -> None:
     local = awsip.read_flow_logs(str(logs), log_format=V5_FORMAT)
     want = local.read_all()
-    got = as_seconds(spark_logs.df.toArrow())
+    got = as_seconds(to_arrow(spark_logs.df))
     assert got.column_names == want.column_names
     assert {f.name: f.type for f in got.schema} == {f.name: f.type for f in want.schema}
     assert got.equals(want.cast(got.schema))
@@ -243,7 +243,7 @@ def test_summaries_in_spark_equal_awsip_summarize_group_for_group(
         spark_logs: Any, records: pa.Table, ranges: Ranges) -> None:
     for by in (["service", "region"], ["peer", "direction", "port", "action", "day"], []):
         want = awsip.summarize(records, by=by, ranges=ranges)
-        got = as_seconds(awsip_spark.summarize(spark_logs.df, by=by, ranges=ranges).toArrow())
+        got = as_seconds(to_arrow(awsip_spark.summarize(spark_logs.df, by=by, ranges=ranges)))
         assert got.column_names == want.column_names, by
         assert got.to_pylist() == want.cast(got.schema).to_pylist(), by
         assert want.num_rows >= 1
@@ -335,7 +335,7 @@ def test_s3_objects_are_read_by_the_workers_like_the_local_reader(
         local = awsip.read_flow_logs("s3://logs/AWSLogs/", progress=False, **where)
         want = local.read_all()
         got = awsip_spark.read_flow_logs(spark, "s3://logs/AWSLogs/", **where)
-        table = as_seconds(got.df.toArrow())
+        table = as_seconds(to_arrow(got.df))
         assert table.equals(want.cast(table.schema))
         # both text objects once each, and the Parquet one
         assert want.num_rows == 2 * len(_traffic(40, 5)) + len(_traffic(30, 6))
@@ -352,12 +352,12 @@ def test_reading_only_some_fields_equals_the_local_reader_and_awsip_summarize_of
     part = awsip_spark.read_flow_logs(spark, str(logs), log_format=V5_FORMAT, columns=need)
     local = awsip.read_flow_logs(str(logs), log_format=V5_FORMAT, columns=need)
     want = local.read_all()
-    got = as_seconds(part.df.toArrow())
+    got = as_seconds(to_arrow(part.df))
     assert set(got.column_names) <= set(need) and got.equals(want.cast(got.schema))
     assert dataclasses.asdict(part.stats()) == dataclasses.asdict(local.stats)
     # the line whose srcport is 'x' is a record when srcport is not read
     assert part.stats().skipped == spark_logs.stats().skipped - 1
     by = ["service", "region"]
     summary = awsip.summarize(str(logs), by=by, ranges=ranges, log_format=V5_FORMAT)
-    got_summary = as_seconds(awsip_spark.summarize(part.df, by=by, ranges=ranges).toArrow())
+    got_summary = as_seconds(to_arrow(awsip_spark.summarize(part.df, by=by, ranges=ranges)))
     assert got_summary.to_pylist() == summary.cast(got_summary.schema).to_pylist()

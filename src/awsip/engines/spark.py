@@ -82,7 +82,8 @@ def awsip_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        if not type(exc).__module__.startswith("pyspark"):
+        # Spark 4 raises pyspark's own errors; 3.5 lets an RDD action's Py4JJavaError through
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
             raise
         found = _WORKER_ERROR.findall(str(exc))
         if not found:
@@ -232,13 +233,28 @@ def label_column(values: pa.Array, index: BulkIndex) -> list[pa.Array]:
 
 
 def to_arrow(df: DataFrame) -> pa.Table:
-    """``df`` collected as an Arrow table (``toArrow`` from Spark 4; 3.5 has the private
-    spelling)."""
+    """``df`` collected as an Arrow table, in its order: ``DataFrame.toArrow`` (Spark 4);
+    Spark 3.5 has no public Arrow collect, so there each partition's batches are written in
+    Arrow's IPC stream format by ``mapInArrow`` (public since 3.3), collected as bytes and
+    read back here."""
     collect: Any = getattr(df, "toArrow", None)
     if collect is not None:
         return cast(pa.Table, collect())
-    batches = cast(Any, df)._collect_as_arrow()
-    return pa.Table.from_batches(batches) if batches else pa.table({})
+    rows = df.mapInArrow(_ipc_batches, "ipc binary").collect()
+    tables = [pa.ipc.open_stream(row[0]).read_all() for row in rows]
+    if not tables:
+        return _arrow_schema(df.schema).empty_table()
+    return pa.concat_tables(tables)
+
+
+def _ipc_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Worker: each batch as one row holding its bytes in Arrow's IPC stream format."""
+    for batch in batches:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        yield pa.record_batch([pa.array([sink.getvalue().to_pybytes()], pa.binary())],
+                              names=["ipc"])
 
 
 def _arrow_schema(schema: StructType) -> pa.Schema:
