@@ -191,3 +191,75 @@ def test_tables_built_by_hand_look_up_like_the_bundled_one() -> None:
     got = table.lookup("eu-west-1")
     assert isinstance(got, RegionPrices) and got.nat_per_gb == 0.048
     assert got.missing() == [f for f in FIELDS if f != "nat_per_gb"]
+
+
+# --- the CLI: --prices FILE and --price-per-gb on a small flow log --------------------------
+
+NAT_ENI, NAT_IP, HOST, S3_PEER = "eni-0aaa", "10.0.0.144", "10.0.1.20", "52.216.58.42"
+
+
+@pytest.fixture
+def flow_log(tmp_path: Path) -> Path:
+    """One S3 download (2 GiB down, 1 MiB up) through the NAT, logged on every interface."""
+    up, down = 2**20, 2 * 2**30
+    legs = [(NAT_ENI, HOST, NAT_IP, up), (NAT_ENI, NAT_IP, S3_PEER, up),
+            (NAT_ENI, S3_PEER, NAT_IP, down), (NAT_ENI, NAT_IP, HOST, down),
+            ("eni-0bbb", HOST, S3_PEER, up), ("eni-0bbb", S3_PEER, HOST, down)]
+    lines = ["version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
+             "bytes start end action log-status"]
+    lines += [f"2 123456789012 {eni} {s} {d} 443 443 6 10 {b} 1774051200 1774054800 ACCEPT OK"
+              for eni, s, d, b in legs]
+    path = tmp_path / "flows.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def cli_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from awsip import cli
+
+    status = cli.main(["report", *args, "--offline", "--quiet"])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+NAT_BYTES = 2 * 2**30 + 2**20  # the NAT's public legs, counted once
+
+
+def test_cli_prices_file_supplies_a_missing_region_price_and_price_per_gb_wins(
+        tmp_path: Path, flow_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = [str(flow_log), "--nat-ip", NAT_IP, "--vpc-region", "ap-east-1", "--json"]
+    status, out, err = cli_report(capsys, *base)
+    assert status == 0, err
+    nat = json.loads(out)["nat"]
+    assert nat["region"] == "ap-east-1"
+    assert "ap-east-1" in nat["price_source"] and "--price-per-gb" in nat["price_source"]
+    table = write(tmp_path, {"regions": {"ap-east-1": {"nat_per_gb": 0.07}}}, "hk.json")
+    status, out, err = cli_report(capsys, *base, "--prices", str(table))
+    assert status == 0, err
+    nat = json.loads(out)["nat"]
+    assert nat["price_per_gb"] == 0.07 and str(table) in nat["price_source"]
+    assert nat["bytes"] == NAT_BYTES
+    assert nat["cost_usd"] == pytest.approx(NAT_BYTES / 2**30 * 0.07, abs=1e-4)
+    status, out, err = cli_report(capsys, *base, "--prices", str(table), "--price-per-gb",
+                                  "0.08")
+    nat = json.loads(out)["nat"]
+    assert (nat["price_per_gb"], nat["price_source"]) == (0.08, "--price-per-gb 0.08 (given)")
+
+
+def test_cli_uses_the_vpc_regions_price_from_the_bundled_table(
+        flow_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli_report(capsys, str(flow_log), "--nat-ip", NAT_IP, "--vpc-region",
+                                  "ap-southeast-1", "--json")
+    assert status == 0, err
+    nat = json.loads(out)["nat"]
+    assert nat["price_per_gb"] == 0.059 and "Singapore" in nat["price_source"]
+    assert nat["cost_usd"] == pytest.approx(NAT_BYTES / 2**30 * 0.059, abs=1e-4)
+
+
+def test_cli_bad_prices_file_exits_2_naming_the_file_and_key(
+        tmp_path: Path, flow_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = write(tmp_path, {"regions": {"ap-east-1": {"nat_per_gb": "cheap"}}}, "bad.json")
+    status, out, err = cli_report(capsys, str(flow_log), "--prices", str(table))
+    assert status == 2 and out == ""
+    assert str(table) in err and "regions.ap-east-1.nat_per_gb" in err and "'cheap'" in err
+    assert "Traceback" not in err
