@@ -254,6 +254,9 @@ def test_cli_uses_the_vpc_regions_price_from_the_bundled_table(
     nat = json.loads(out)["nat"]
     assert nat["price_per_gb"] == 0.059 and "Singapore" in nat["price_source"]
     assert nat["cost_usd"] == pytest.approx(NAT_BYTES / 2**30 * 0.059, abs=1e-4)
+    # the records span one hour; one NAT gateway named: 1 gateway-hour at $0.059
+    assert nat["hours"]["gateway_hours"] == 1 and nat["hours"]["cost_usd"] == 0.059
+    assert "assumed 1 NAT gateway(s)" in nat["hours"]["note"]
 
 
 def test_cli_bad_prices_file_exits_2_naming_the_file_and_key(
