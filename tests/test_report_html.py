@@ -141,3 +141,23 @@ def test_chromium_renders_the_page_with_its_text_and_charts(page: str, tmp_path:
     for hex_colour in PALETTE[:2]:  # the bars of both series are on screen
         rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
         assert counts.get(rgb, 0) > 500, hex_colour
+
+
+def test_a_chart_per_inside_source_when_the_report_has_hourly_bytes_by_source(
+        report: Report) -> None:
+    import pyarrow as pa
+
+    hour = T0.replace(hour=5)
+    by_source = pa.table({"hour": [hour, hour, hour + timedelta(hours=2)],
+                          "address": ["10.0.1.23", "10.0.2.40", "10.0.1.23"],
+                          "bytes": [7_000, 3_000, 11_000]})
+    report.hourly_by_inside = by_source  # type: ignore[attr-defined]
+    try:
+        page = render(report, "html")
+    finally:
+        del report.hourly_by_inside  # type: ignore[attr-defined]
+    chart = page[page.index("per hour by inside source"):]
+    bars = re.findall(r"<title>([0-9.]+) ([0-9-]+ [0-9:]+) UTC: ([^<]+)</title>", chart)
+    assert bars == [("10.0.1.23", "2026-03-21 05:00", human_bytes(7_000)),
+                    ("10.0.2.40", "2026-03-21 05:00", human_bytes(3_000)),
+                    ("10.0.1.23", "2026-03-21 07:00", human_bytes(11_000))]

@@ -141,3 +141,19 @@ def test_reconciliation_is_in_the_csv_and_the_markdown(flows: Path, tmp_path: Pa
     share = sum(explained.values()) / sum(billed.values())
     assert "## Reconciliation with the bill" in md
     assert f"the flow logs explain {sum(explained.values()):,.3f} GB ({share * 100:.1f}%)" in md
+
+
+def test_table_states_the_share_of_the_bill_explained(flows: Path, tmp_path: Path,
+                                                      capsys: Any) -> None:
+    met = tmp_path / "m.json"
+    total = sum(expected(0).values())
+    met.write_text(json.dumps({"MetricDataResults": [
+        {"Id": "out", "Label": "BytesOutToDestination", "Timestamps": ["2026-03-21T00:00:00Z"],
+         "Values": [2 * total]}]}))
+    code = main(["report", str(flows), "--nat-ip", NAT_IP, "--offline", "--quiet",
+                 "--metrics", str(met)])
+    out = capsys.readouterr().out
+    assert code == 0
+    text = " ".join(out.split())
+    assert (f"Reconciliation: CloudWatch says {2 * total / GIB:,.3f} GB processed; the flow "
+            f"logs explain {total / GIB:,.3f} GB (50.0%)") in text

@@ -124,6 +124,9 @@ def render_table(report: Report) -> str:
         out += ["", *_nat_lines(report)]
     if report.recommendations:
         out += ["", "Recommendations:", *_advice_lines(report)]
+    recon = sec.recon_doc(report)
+    if recon is not None:
+        out += ["", *_wrap(f"Reconciliation: {sec.recon_summary(recon)}")]
     for note in report.notes:
         out += _wrap(f"note: {printable(note)}")
     rows = _group_rows(report)
