@@ -155,6 +155,9 @@ def test_other_aws_ranges_and_the_internet_get_no_endpoint_advice() -> None:
     rec = one(recs, "aws-service-via-nat")
     assert len(recs) == 1 and rec.savings_usd is None and not rec.avoidable
     assert rec.cost_usd == pytest.approx(3 * NAT_GB)
+    # a peer with no region cannot be matched to an endpoint of the VPC's region
+    regionless = run([row("S3", None, 1), row("KMS", None, 1)])
+    assert [r.kind for r in regionless] == ["aws-service-via-nat"] * 2
 
 
 def test_json_form_has_exactly_the_contract_keys_rounded() -> None:

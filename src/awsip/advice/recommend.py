@@ -156,12 +156,12 @@ def _one(row: dict[str, Any], ctx: _Ctx) -> Recommendation | None:
             return _region_unknown(service, region, nbytes, ctx)
         if region == ctx.vpc_region:
             return _gateway(service, region, nbytes, ctx)
-    if service in INTERFACE_ENDPOINTS and ctx.vpc_region is not None:
-        if region in (ctx.vpc_region, None):
-            return _interface(service, ctx.vpc_region, nbytes, ctx, cross=False)
+    if service in INTERFACE_ENDPOINTS and ctx.vpc_region is not None and region is not None:
+        if region == ctx.vpc_region:  # (S3 there took the free gateway endpoint above)
+            return _interface(service, region, nbytes, ctx, cross=False)
         if service in CROSS_REGION_SERVICES:
             return _interface(service, region, nbytes, ctx, cross=True)
-    if service in GATEWAY_ENDPOINT_SERVICES:
+    if service in GATEWAY_ENDPOINT_SERVICES and region is not None:
         return _cross_region(service, region, nbytes, ctx)
     return _via_nat(service, region, nbytes, ctx)
 
