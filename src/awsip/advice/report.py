@@ -28,25 +28,63 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowutil import string_array
 from ..encoding import jsonable
 from ..errors import FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.paths import region_from_path
 from ..flowlogs.records import open_records
+from ..traffic.detect import NAT_FIELDS, Gateway, NatCollector, candidates, detect
+from ..traffic.inside import Inside, attribute, hourly_by_inside
 from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, columns_needed, normalize_keys
 from ..traffic.summary import Aggregator, peer_views
-from .prices import DEFAULT_PRICE_PER_GB, GB_BYTES, MONTH_DAYS, cost
+from .prices import DEFAULT_PRICE_PER_GB, GB_BYTES, MONTH_DAYS, HoursCost, cost, nat_hours_cost
 from .recommend import Recommendation, advise
 
 if TYPE_CHECKING:
     from ..flowlogs.reader import FlowLogStats
     from ..ranges.model import Ranges
+    from .reconcile import Reconciliation
+
+
+@dataclass
+class CrossAz:
+    """NAT bytes between an inside address and a zonal NAT gateway in another AZ."""
+
+    bytes: int
+    cost_usd: float | None  # None when the inter-AZ price is unknown
+    by_inside: pa.Table  # nat, nat_az_id, address, az_id, bytes
+    price_per_gb: float | None
+
+    def to_dict(self, gb_bytes: int) -> dict[str, Any]:
+        def money(nbytes: int) -> float | None:
+            return None if self.price_per_gb is None else round(
+                cost(nbytes, self.price_per_gb, gb_bytes), 4)
+
+        return {"bytes": self.bytes, "cost_usd": money(self.bytes),
+                "price_per_gb": self.price_per_gb,
+                "by_inside": [{**r, "cost_usd": money(r["bytes"])}
+                              for r in self.by_inside.to_pylist()]}
+
+
+def _no_cross_az() -> CrossAz:
+    from ..traffic.inside import _table
+
+    return CrossAz(0, 0.0, _table([], ["nat", "nat_az_id", "address", "az_id"], ["bytes"]), 0.0)
+
+
+def _no_inside() -> pa.Table:
+    from ..traffic.inside import INSIDE_COLUMNS, _table
+
+    return _table([], list(INSIDE_COLUMNS[:-1]), ["bytes"])
 
 
 @dataclass
 class NatReport:
-    """Bytes the NAT gateway(s) processed, counted once, and what they cost."""
+    """Bytes the NAT gateway(s) processed, counted once, and what they cost; which gateways
+    (given or detected, :mod:`awsip.traffic.detect`), who inside caused the bytes and which
+    crossed zones (:mod:`awsip.traffic.inside`)."""
 
     enis: tuple[str, ...]
     ips: tuple[str, ...]
@@ -58,25 +96,42 @@ class NatReport:
     gb_bytes: int
     by_service: pa.Table  # service, region, bytes, packets, flows, ..., share
     by_day: pa.Table  # day, bytes, ...
+    gateways: list[Gateway] = field(default_factory=list)
+    region: str | None = None
+    price_source: str | None = None
+    by_inside: pa.Table = field(default_factory=_no_inside)
+    cross_az: CrossAz = field(default_factory=_no_cross_az)
+    hours: HoursCost | None = None  # gateway-hours over the span (prices.nat_hours_cost)
 
     @property
     def cost_usd(self) -> float:
         return cost(self.bytes, self.price_per_gb, self.gb_bytes)
 
+    def _cost(self, nbytes: int) -> float:
+        return round(cost(nbytes, self.price_per_gb, self.gb_bytes), 4)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "enis": list(self.enis), "ips": list(self.ips),
+            "gateways": [g.to_dict() for g in self.gateways],
             "bytes": self.bytes, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
             "flows": self.flows, "cost_usd": round(self.cost_usd, 4),
-            "price_per_gb": self.price_per_gb, "gb_bytes": self.gb_bytes,
+            "region": self.region, "price_per_gb": self.price_per_gb,
+            "price_source": self.price_source, "gb_bytes": self.gb_bytes,
             "by_service": [
                 {"service": r["service"], "region": r["region"], "bytes": r["bytes"],
-                 "cost_usd": round(cost(r["bytes"], self.price_per_gb, self.gb_bytes), 4),
-                 "share": r["share"]}
+                 "cost_usd": self._cost(r["bytes"]), "share": r["share"]}
                 for r in self.by_service.to_pylist()],
             "by_day": [{"day": r["day"].isoformat(), "bytes": r["bytes"],
-                        "cost_usd": round(cost(r["bytes"], self.price_per_gb, self.gb_bytes), 4)}
+                        "cost_usd": self._cost(r["bytes"])}
                        for r in self.by_day.sort_by("day").to_pylist()],
+            "by_inside": [{**r, "cost_usd": self._cost(r["bytes"])}
+                          for r in self.by_inside.to_pylist()],
+            "cross_az": self.cross_az.to_dict(self.gb_bytes),
+            "hours": None if self.hours is None else {
+                "gateway_hours": self.hours.hours, "note": self.hours.note,
+                "cost_usd": None if self.hours.cost_usd is None
+                else round(self.hours.cost_usd, 4)},
         }
 
 
@@ -102,8 +157,10 @@ class Report:
     nat: NatReport | None
     recommendations: list[Recommendation]
     hourly: pa.Table | None = None  # hour, service, bytes...: NAT bytes when NAT given
+    hourly_by_inside: pa.Table | None = None  # hour, address, bytes: NAT bytes by inside source
     notes: list[str] = field(default_factory=list)
     top: int | None = None
+    reconciliation: Reconciliation | None = None  # --cur/--metrics (advice/reconcile.py)
 
     @property
     def span_seconds(self) -> float | None:
@@ -142,6 +199,8 @@ class Report:
             "projection": {"method": f"linear: observed cost x {MONTH_DAYS} days / observed span",
                            "factor": self.monthly_factor},
             "notes": self.notes,
+            **({"reconciliation": self.reconciliation.to_dict()}
+               if self.reconciliation is not None else {}),
         }
 
 
@@ -233,16 +292,147 @@ class _Regions:
         return None, None
 
 
-def _nat_section(groups: _Groups, nat: NatSpec, price_per_gb: float, gb_bytes: int
-                 ) -> NatReport:
-    by_service = groups.nat_service.result()
-    by_dir = {r["direction"]: r["bytes"] for r in groups.nat_dir.result().to_pylist()}
+#: Inter-AZ transfer, USD per GB, used only while :mod:`.prices` has no ``prices_for``
+#: (a placeholder: the us-east-1 list price per direction, replaced by the price table).
+INTER_AZ_PLACEHOLDER_PER_GB = 0.01
+
+
+@dataclass(frozen=True)
+class _Price:
+    """The NAT and inter-AZ prices a report uses, and where they came from."""
+
+    nat_per_gb: float
+    inter_az_per_gb: float | None
+    source: str
+    table: Any = None  # the region's prices (advice.prices.RegionPrices) when known
+
+
+def region_prices(region: str | None, price_per_gb: float | None, table: Any = None) -> _Price:
+    """The VPC region's prices from :func:`awsip.advice.prices.prices_for` (``table``: a
+    ``--prices`` table; ``price_per_gb`` overrides the NAT's). A NAT price no source gives
+    falls back to the us-east-1 default, and the source says so."""
+    from . import prices as module
+
+    prices_for = getattr(module, "prices_for", None)
+    if prices_for is None:  # before the regional price table
+        return _Price(DEFAULT_PRICE_PER_GB if price_per_gb is None else price_per_gb,
+                      INTER_AZ_PLACEHOLDER_PER_GB,
+                      "us-east-1 list price (default)" if price_per_gb is None
+                      else "--price-per-gb (given)")
+    got = prices_for(region, table=table, price_per_gb=price_per_gb)
+    inter_az = None if got.inter_az_per_gb is None else float(got.inter_az_per_gb)
+    if got.nat_per_gb is None:
+        return _Price(DEFAULT_PRICE_PER_GB, inter_az,
+                      f"us-east-1 list price {DEFAULT_PRICE_PER_GB} assumed: "
+                      f"{got.unknown_note('nat_per_gb')}", got)
+    return _Price(float(got.nat_per_gb), inter_az, str(got.source), got)
+
+
+_MERGE = [("bytes", "sum", "bytes"), ("packets", "sum", "packets"), ("flows", "sum", "flows"),
+          ("first_seen", "min", "first_seen"), ("last_seen", "max", "last_seen")]
+
+
+def _regroup(t: pa.Table, keys: list[str]) -> pa.Table:
+    """Summary rows (bytes, packets, flows, first/last seen) merged down to ``keys``, with
+    ``share``, biggest first, as :meth:`Aggregator.result` gives them."""
+    from ..traffic.summary import group
+
+    return Aggregator(keys, parts=[group(t, keys, _MERGE)] if t.num_rows else []).result()
+
+
+def _figures(groups: _Groups, collector: NatCollector, gateways: list[Gateway],
+             masked: bool) -> dict[str, Any]:
+    """bytes, in/out, flows, by service, by day and hourly of the NAT gateways' public legs:
+    from the streaming mask when the user named interfaces/addresses, else from the
+    per-interface public legs filtered to the gateways found."""
+    if masked:
+        by_service = groups.nat_service.result()
+        by_dir = {r["direction"]: r["bytes"] for r in groups.nat_dir.result().to_pylist()}
+        by_day = groups.nat_day.result()
+        hours = groups.hours.result() if groups.hours else None
+    else:
+        legs = collector.legs_public.result()
+        enis = string_array(sorted({g.interface_id for g in gateways if g.interface_id}))
+        rids = string_array(sorted({g.resource_id for g in gateways
+                                    if g.resource_id and not g.interface_id}))
+        mine = pc.or_(pc.fill_null(pc.is_in(legs.column("interface_id"), enis), False),
+                      pc.and_(pc.is_null(legs.column("interface_id")),
+                              pc.fill_null(pc.is_in(legs.column("resource_id"), rids), False)))
+        legs = legs.filter(mine)
+        by_service = _regroup(legs, ["service", "region"])
+        by_dir = {r["direction"]: r["bytes"]
+                  for r in _regroup(legs, ["direction"]).to_pylist()}
+        by_day = _regroup(legs, ["day"])
+        hours = _regroup(legs, ["hour", "service"]) if groups.hours else None
+    return {"bytes": int(pc.sum(by_service.column("bytes")).as_py() or 0),
+            "bytes_in": by_dir.get("ingress", 0), "bytes_out": by_dir.get("egress", 0),
+            "flows": int(pc.sum(by_service.column("flows")).as_py() or 0),
+            "by_service": by_service,
+            "by_day": by_day.select(["day", "bytes", "packets", "flows"]), "hours": hours}
+
+
+def _nat_section(nat: NatSpec, figures: dict[str, Any], gateways: list[Gateway],
+                 inside: Inside, price: _Price, region: str | None, gb_bytes: int) -> NatReport:
+    """``enis``/``ips``: as given, else those of the gateways detected."""
+    cross = inside.cross_az_bytes
+    enis, ips = nat.enis, nat.ips
+    if not nat:
+        enis = tuple(g.interface_id for g in gateways if g.interface_id)
+        ips = tuple(g.address for g in gateways if g.address)
     return NatReport(
-        enis=nat.enis, ips=nat.ips, bytes=int(pc.sum(by_service.column("bytes")).as_py() or 0),
-        bytes_in=by_dir.get("ingress", 0), bytes_out=by_dir.get("egress", 0),
-        flows=int(pc.sum(by_service.column("flows")).as_py() or 0), price_per_gb=price_per_gb,
-        gb_bytes=gb_bytes, by_service=by_service,
-        by_day=groups.nat_day.result().select(["day", "bytes", "packets", "flows"]))
+        enis=enis, ips=ips, bytes=figures["bytes"], bytes_in=figures["bytes_in"],
+        bytes_out=figures["bytes_out"], flows=figures["flows"],
+        price_per_gb=price.nat_per_gb, gb_bytes=gb_bytes, by_service=figures["by_service"],
+        by_day=figures["by_day"], gateways=gateways, region=region, price_source=price.source,
+        by_inside=inside.by_inside,
+        cross_az=CrossAz(cross, None if price.inter_az_per_gb is None
+                         else cost(cross, price.inter_az_per_gb, gb_bytes), inside.cross_az,
+                         price.inter_az_per_gb))
+
+
+def _given_gateways(nat: NatSpec, collector: NatCollector) -> list[Gateway]:
+    """The gateways the user named, with what the records add (address, AZ, interface)."""
+    evidence = collector.evidence().to_pylist()
+    az = {r["interface_id"]: r["az_id"] for r in evidence if r["interface_id"] and r["az_id"]}
+    addresses = collector.nat_addresses()
+    by_ip = {v: k for k, v in addresses.items() if k}
+    out = [Gateway(e, addresses.get(e), az.get(e), None, False, "given: --nat-eni")
+           for e in nat.enis]
+    covered = {g.address for g in out}
+    out += [Gateway(by_ip.get(ip), ip, az.get(by_ip.get(ip)), None, False, "given: --nat-ip")
+            for ip in nat.ips if ip not in covered]
+    regional = {r["resource_id"] for r in evidence if r["resource_id"]}
+    for nat_id in nat.ids:
+        if nat_id in regional:
+            out.append(Gateway(None, None, None, nat_id, False,
+                               "given: --nat-id (records carry it in resource-id)"))
+        else:
+            warnings.warn(f"NAT gateway id {nat_id!r} appears in no record's resource-id (a "
+                          "zonal NAT gateway's records name its interface, not its id): pass "
+                          "its interface with --nat-eni", UserWarning, stacklevel=3)
+    return out
+
+
+def _find_gateways(nat: NatSpec, collector: NatCollector, notes: list[str]) -> list[Gateway]:
+    """The NAT gateways of this report: named by the user, else detected in the records;
+    when neither, a note naming the likely candidates and the option to pass."""
+    if nat:
+        return _given_gateways(nat, collector)
+    found = detect(collector.evidence(), collector.legs())
+    if found:
+        return found
+    likely = candidates(collector.evidence())
+    if likely:
+        from ..units import human_bytes
+
+        names = "; ".join(f"{eni} ({human_bytes(pub)} with public peers, {human_bytes(ins)} "
+                          "with inside addresses)" for eni, pub, ins in likely)
+        notes.append(
+            "no NAT gateway named, and the records cannot show one (no pkt-srcaddr/"
+            "pkt-dstaddr, interface-type or resource-id fields); likely NAT gateway "
+            f"interfaces: {names}. Pass --nat-eni {likely[0][0]} (or --nat-ip/--nat-id) to "
+            "count its bytes")
+    return []
 
 
 def report(
@@ -254,30 +444,40 @@ def report(
     vpc_cidrs: Iterable[str] | None = None,
     vpc_region: str | None = None,
     nat: NatSpec = NO_NAT,
-    price_per_gb: float = DEFAULT_PRICE_PER_GB,
+    price_per_gb: float | None = None,
     gb_bytes: int = GB_BYTES,
     hourly: bool = False,
     options: ReaderOptions | None = None,
+    prices: Any = None,
 ) -> Report:
     """Read flow logs once and build a :class:`Report`: the traffic summary grouped ``by``
-    (see :func:`awsip.traffic.summary.summarize`), NAT attribution when ``nat`` names gateways,
-    and recommendations. ``hourly``: also bytes per hour and peer service (for plots; the NAT's
-    bytes, counted once, when a NAT is given, else all traffic as logged).
-    (:func:`awsip.report` is this with default ranges and the reader's keywords.)"""
-    if price_per_gb < 0:
+    (see :func:`awsip.traffic.summary.summarize`), the NAT gateways (named by ``nat``, else
+    detected, :mod:`awsip.traffic.detect`) with their bytes counted once, who inside caused
+    them and the cross-AZ part (:mod:`awsip.traffic.inside`), at the VPC region's prices
+    (``price_per_gb`` overrides), and recommendations. ``hourly``: also bytes per hour and
+    peer service (for plots; the NAT's bytes, counted once, when a NAT is found, else all
+    traffic as logged). ``prices``: a price table (:func:`awsip.advice.prices.load_prices`)
+    instead of the bundled one. (:func:`awsip.report` is this with default ranges and the reader's
+    keywords.)"""
+    if price_per_gb is not None and price_per_gb < 0:
         raise UsageError("price per GB must not be negative")
     if gb_bytes <= 0:
         raise UsageError("gb_bytes must be positive")
     keys = normalize_keys(by)
-    groups = _Groups(keys, bool(nat), hourly)
-    need = groups.keys_needed(keys, bool(nat), hourly)
-    records = open_records(source, options, columns=report_columns(need, nat=bool(nat)))
+    masked = bool(nat.enis or nat.ips)
+    groups = _Groups(keys, masked, hourly)
+    need = groups.keys_needed(keys, masked, hourly) | NatCollector.keys_needed()
+    ctx = Context.build(ranges, vpc_cidrs, nat.addressed)
+    records = open_records(source, options,
+                           columns=report_columns(need, nat=masked) | NAT_FIELDS)
     regions = _Regions()
     seen = Seen(nat)
-    for table, view in peer_views(records, Context.build(ranges, vpc_cidrs, nat), need):
+    collector = NatCollector(ctx.local, nat, public_legs=not masked, hourly=hourly)
+    for table, view in peer_views(records, ctx, need):
         regions.see(table)
         seen.see(table)
         groups.add(view)
+        collector.add(table, view)
     check_read(records.stats, source)
     notes: list[str] = []
     _warn_unmatched(seen.unmatched(nat))
@@ -285,15 +485,41 @@ def report(
     if records.stats.listing.describe():
         notes.append(records.stats.listing.describe())
     result = _assemble(records.stats, groups, keys, top, region, region_source, regions, notes)
-    if nat:
-        result.nat = _nat_section(groups, nat, price_per_gb, gb_bytes)
-        result.recommendations = advise(
-            result.nat.by_service.to_pylist(), region, price_per_gb=price_per_gb,
-            gb_bytes=gb_bytes, monthly_factor=result.monthly_factor)
-        if result.nat.bytes == 0:
-            notes.append("no record matched the NAT gateway's public-facing leg: check "
-                         "--nat-eni/--nat-ip and that the NAT's interface is logged")
+    gateways = _find_gateways(nat, collector, notes)
+    if nat or gateways:
+        _add_nat(result, nat, groups, collector, gateways,
+                 region_prices(region, price_per_gb, prices), gb_bytes, ctx)
     return result
+
+
+def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollector,
+             gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context) -> None:
+    """The NAT section, its notes and the advice, into ``result``."""
+    figures = _figures(groups, collector, gateways, bool(nat.enis or nat.ips))
+    inside = attribute(gateways, collector.legs(), collector.addresses.result(), ctx.local,
+                       collector.fields)
+    result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)
+    if price.table is not None:  # NAT hours when the span and gateway count are known (J)
+        result.nat.hours = nat_hours_cost(price.table, len(gateways), result.span_seconds)
+    if figures["hours"] is not None:
+        result.hourly = figures["hours"]
+        result.hourly_by_inside = hourly_by_inside(gateways, collector.legs(), ctx.local)
+    result.notes.extend(inside.notes)
+    if inside.cross_az_bytes and price.inter_az_per_gb is None:
+        why = price.table.unknown_note("inter_az_per_gb") if price.table is not None else ""
+        result.notes.append(f"{inside.cross_az_bytes:,} bytes crossed AZs to reach a NAT "
+                            f"gateway (cross-AZ), at no known price; {why}".rstrip("; "))
+    azs = {g.az_id for g in gateways if g.az_id} | (
+        {a for a in inside.by_inside.column("az_id").to_pylist() if a}
+        if "az_id" in inside.by_inside.column_names else set())
+    result.recommendations = advise(  # prices.py/recommend.py (J): the region's prices
+        result.nat.by_service.to_pylist(), result.vpc_region, price_per_gb=price.nat_per_gb,
+        gb_bytes=gb_bytes, monthly_factor=result.monthly_factor, prices=price.table,
+        cross_az_bytes=inside.cross_az_bytes, cross_az_by_nat=inside.cross_az_by_nat(),
+        nat_count=len(gateways), span_seconds=result.span_seconds, az_count=len(azs) or None)
+    if result.nat.bytes == 0:
+        result.notes.append("no record matched the NAT gateway's public-facing leg: check "
+                            "--nat-eni/--nat-ip and that the NAT's interface is logged")
 
 
 def _warn_unmatched(names: list[str]) -> None:

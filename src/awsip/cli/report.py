@@ -30,8 +30,10 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "report",
         help="summarize VPC flow logs by AWS service and region; NAT gateway cost and advice",
         description="Read VPC flow logs (files, directories, globs, s3://, '-') and report the "
-        "traffic by peer AWS service and region. With --nat-eni/--nat-ip, count the bytes the "
-        "NAT gateway processed once (its public-facing leg), estimate their cost and recommend "
+        "traffic by peer AWS service and region. Find the NAT gateways (from the records, or "
+        "--nat-eni/--nat-ip/--nat-id), count the bytes they processed once (the public-facing "
+        "leg), say which inside address caused them and which crossed AZs, estimate their "
+        "cost and recommend "
         "free gateway endpoints for S3/DynamoDB traffic in the VPC's region. Exit status: 0; "
         "1 on unreadable input (named on stderr); 2 on a usage error.",
     )
@@ -43,25 +45,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, metavar="N", default=None,
                         help="show the N biggest groups (default: 20 in the table, all in "
                         "json/csv)")
-    nat = parser.add_argument_group("NAT gateway")
-    nat.add_argument("--nat-eni", action="append", metavar="ENI", default=[],
-                     help="the NAT gateway's network interface id, eni-... (repeatable; "
-                     "comma lists too)")
-    nat.add_argument("--nat-ip", action="append", metavar="PRIVATE_IP", default=[],
-                     help="the NAT gateway's private IP, as flow logs carry it (not its "
-                     "Elastic IP; repeatable; comma lists too)")
-    nat.add_argument("--price-per-gb", type=float, default=None, metavar="USD",
-                     help="NAT data processing price (default 0.045, us-east-1)")
-    nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
-                     help="bytes per billed GB (default 1073741824 = 2^30; 1000000000 for "
-                     "decimal GB)")
-    bill = parser.add_argument_group("reconcile with the bill")
-    bill.add_argument("--cur", metavar="FILE", help="AWS Cost and Usage Report (CUR 2.0 or "
-                      "legacy; CSV, .gz, .zip or Parquet): NatGateway-Bytes GB per day vs. the "
-                      "GB the flow logs explain")
-    bill.add_argument("--metrics", metavar="FILE", help="CloudWatch NAT gateway metrics, the "
-                      "JSON of aws cloudwatch get-metric-data (BytesOutToDestination, "
-                      "BytesInFromDestination, ...)")
+    _add_nat_options(parser)
+    _add_bill_options(parser)
     vpc = parser.add_argument_group("VPC")
     vpc.add_argument("--vpc-region", metavar="REGION",
                      help="the VPC's region (default: from the records or the S3 path)")
@@ -79,7 +64,43 @@ def register(sub: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_nat_options(parser: argparse.ArgumentParser) -> None:
+    """Which NAT gateways (else detected from the records) and their prices."""
+    nat = parser.add_argument_group("NAT gateway")
+    nat.add_argument("--nat-eni", action="append", metavar="ENI", default=[],
+                     help="the NAT gateway's network interface id, eni-... (repeatable; "
+                     "comma lists too)")
+    nat.add_argument("--nat-ip", action="append", metavar="PRIVATE_IP", default=[],
+                     help="the NAT gateway's private IP, as flow logs carry it (not its "
+                     "Elastic IP; repeatable; comma lists too)")
+    nat.add_argument("--nat-id", action="append", metavar="NAT_ID", default=[],
+                     help="a NAT gateway's id, nat-... (regional NAT gateways: matched with "
+                     "the records' resource-id; repeatable; comma lists too). Without any "
+                     "--nat-* option the NAT gateways are detected from the records")
+    nat.add_argument("--price-per-gb", type=float, default=None, metavar="USD",
+                     help="NAT data processing price per GB (default: the VPC region's price "
+                     "from the bundled table, docs/prices.md; wins over --prices)")
+    nat.add_argument("--prices", metavar="FILE",
+                     help="price table (JSON, the bundled table's shape, docs/prices.md) whose "
+                     "values override the bundled ones per region and field")
+    nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
+                     help="bytes per billed GB (default 1073741824 = 2^30; 1000000000 for "
+                     "decimal GB)")
+
+
+def _add_bill_options(parser: argparse.ArgumentParser) -> None:
+    """``--cur`` and ``--metrics``: what to reconcile the flow logs' NAT bytes with."""
+    bill = parser.add_argument_group("reconcile with the bill")
+    bill.add_argument("--cur", metavar="FILE", help="AWS Cost and Usage Report (CUR 2.0 or "
+                      "legacy; CSV, .gz, .zip or Parquet): NatGateway-Bytes GB per day vs. the "
+                      "GB the flow logs explain")
+    bill.add_argument("--metrics", metavar="FILE", help="CloudWatch NAT gateway metrics, the "
+                      "JSON of aws cloudwatch get-metric-data (BytesOutToDestination, "
+                      "BytesInFromDestination, ...)")
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..advice.prices import load_prices
     from ..advice.reconcile import load_bill, reconcile
     from ..api import report
     from ..errors import UsageError
@@ -94,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--top must be >= 0")
     # What can be known before reading: the keys, the NAT names, matplotlib, the outputs.
     by = normalize_keys(_split(args.by) if args.by else ["service", "region"])
-    nat = NatSpec.of(_split(args.nat_eni), _split(args.nat_ip))
+    nat = NatSpec.of(_split(args.nat_eni), _split(args.nat_ip), _split(args.nat_id))
+    prices = load_prices(args.prices) if args.prices else None
     if args.plot:
         check_chart_path(args.plot)
     common.check_outputs(args.output, args.plot)
@@ -104,8 +126,8 @@ def run(args: argparse.Namespace) -> int:
         args.paths if len(args.paths) > 1 else args.paths[0],
         by=by, top=top,
         ranges=common.ranges_from_args(args), vpc_cidrs=_split(args.vpc_cidr),
-        vpc_region=args.vpc_region, nat_enis=nat.enis, nat_ips=nat.ips,
-        price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes,
+        vpc_region=args.vpc_region, nat_enis=nat.enis, nat_ips=nat.ips, nat_ids=nat.ids,
+        price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes, prices=prices,
         hourly=bool(args.plot) or fmt == "html",
         options=reader_options(args))
     if bill is not None:

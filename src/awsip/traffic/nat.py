@@ -29,6 +29,7 @@ from ..arrowutil import from_numpy, string_array, string_scalar
 from ..errors import UsageError
 
 _ENI = re.compile(r"eni-[0-9a-f]+")
+_NAT_ID = re.compile(r"nat-[0-9a-f]+")
 _FIND_PRIVATE_IP = ("aws ec2 describe-nat-gateways --query "
                     "'NatGateways[].NatGatewayAddresses[].PrivateIp'")
 
@@ -61,28 +62,49 @@ def check_nat_ip(value: object) -> str:
     return str(address)
 
 
+def check_nat_id(value: object) -> str:
+    """``value`` as a NAT gateway id (``nat-`` and hex digits, lower-cased; zonal or
+    regional), else :class:`UsageError` naming it."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text is None or not _NAT_ID.fullmatch(text):
+        raise UsageError(f"NAT gateway id {value!r} is not a NAT id (nat- and hex digits, e.g. "
+                         "nat-0123456789abcdef0; list them with aws ec2 describe-nat-gateways)")
+    return text
+
+
 @dataclass(frozen=True)
 class NatSpec:
-    """The NAT gateways a run looks for: interface ids and private addresses."""
+    """The NAT gateways a run looks for: interface ids, private addresses and NAT ids."""
 
     enis: tuple[str, ...] = ()
     ips: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, enis: Iterable[str] | str = (), ips: Iterable[str] | str = ()) -> NatSpec:
-        """Validated (:func:`check_eni`, :func:`check_nat_ip`), duplicates removed, order
-        kept; one string is one value."""
+    def of(cls, enis: Iterable[str] | str = (), ips: Iterable[str] | str = (),
+           ids: Iterable[str] | str = ()) -> NatSpec:
+        """Validated (:func:`check_eni`, :func:`check_nat_ip`, :func:`check_nat_id`),
+        duplicates removed, order kept; one string is one value."""
         enis = (enis,) if isinstance(enis, str) else enis
         ips = (ips,) if isinstance(ips, str) else ips
+        ids = (ids,) if isinstance(ids, str) else ids
         try:
-            eni_list, ip_list = list(enis), list(ips)
+            eni_list, ip_list, id_list = list(enis), list(ips), list(ids)
         except TypeError:
-            raise UsageError("nat_enis and nat_ips take strings or lists of strings") from None
+            raise UsageError("nat_enis, nat_ips and nat_ids take strings or lists of "
+                             "strings") from None
         return cls(tuple(dict.fromkeys(check_eni(e) for e in eni_list)),
-                   tuple(dict.fromkeys(check_nat_ip(i) for i in ip_list)))
+                   tuple(dict.fromkeys(check_nat_ip(i) for i in ip_list)),
+                   tuple(dict.fromkeys(check_nat_id(i) for i in id_list)))
 
     def __bool__(self) -> bool:
-        return bool(self.enis or self.ips)
+        return bool(self.enis or self.ips or self.ids)
+
+    @property
+    def addressed(self) -> NatSpec:
+        """Only the interfaces and addresses (what a record's own fields can be tested
+        against before the read ends); NAT ids are resolved after it."""
+        return NatSpec(self.enis, self.ips)
 
 
 #: No NAT gateway named.
@@ -145,4 +167,4 @@ def _present(values: set[str], columns: list[Any]) -> set[str]:
     return found
 
 
-__all__ = ["NO_NAT", "NatSpec", "Seen", "check_eni", "check_nat_ip", "nat_mask"]
+__all__ = ["NO_NAT", "NatSpec", "Seen", "check_eni", "check_nat_id", "check_nat_ip", "nat_mask"]

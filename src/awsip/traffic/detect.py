@@ -1,0 +1,398 @@
+"""Evidence about NAT gateways gathered while a report reads the records, and what it shows.
+
+A report reads the flow logs once. :class:`NatCollector` is fed each table with its peer view
+(:mod:`awsip.traffic.peers`) and keeps only small aggregates, grouped by interface (never by
+record), so that after the read the NAT gateways can be named (:func:`detect`) and their bytes,
+inside sources and zones worked out (:mod:`awsip.traffic.inside`):
+
+- **evidence** per interface (``interface_id``, ``resource_id``, ``interface_type``, ``az_id``,
+  ``subnet_id``): bytes with a public peer (ACCEPTed), bytes between two inside addresses, and
+  bytes of records that *translate* addresses: ``pkt-dstaddr``/``pkt-srcaddr`` name a public
+  address while ``dstaddr``/``srcaddr`` hold another one. AWS's "Flow log record examples"
+  (Amazon VPC User Guide, "Traffic through a NAT gateway",
+  https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html) show exactly
+  that on a NAT gateway's interface: instance -> NAT private IP with ``pkt-dstaddr`` = the
+  internet host, NAT private IP -> instance with ``pkt-srcaddr`` = the internet host; on an
+  instance's own interface the ``pkt-*`` addresses equal ``srcaddr``/``dstaddr``.
+- **public legs** (only when the records can show a NAT: ``pkt-*``, ``interface-type`` or
+  ``resource-id`` logged, or ``--nat-id`` given): ACCEPTed bytes with a public peer per
+  interface/resource, peer service, region, day, direction (and hour), to be filtered to the NAT
+  gateways once they are known.
+- **legs**: the records that tie an inside address to a NAT: translating records, records of a
+  regional NAT gateway (``resource-id`` ``nat-...``: the instance and the public peer on one
+  record, AWS's "Traffic through a regional NAT gateway" example), and, for NATs named by the
+  user, records between the NAT and an inside address.
+- **addresses**: an inside address's own interface, subnet, AZ, instance (and ECS/tag fields)
+  from the records its interface logged with a public peer.
+
+``interface-type`` values naming a NAT gateway: ``nat_gateway`` (the ``InterfaceType`` a NAT
+gateway's interface has in ``describe-network-interfaces``, EC2 API Reference "NetworkInterface")
+and ``regional_nat_gateway`` (AWS's version 11 example, tests/data/aws-examples); compared
+lower-cased with ``-`` read as ``_`` (the API reference spells the enum ``natGateway``, also
+accepted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..arrowutil import from_numpy, string_array, string_scalar
+from .nat import NatSpec
+from .peers import LocalNets
+from .summary import Aggregator, group
+
+#: ``interface-type`` / ``next-hop-interface-type`` values naming a NAT gateway (see the doc).
+NAT_INTERFACE_TYPES = frozenset({"nat_gateway", "natgateway", "regional_nat_gateway"})
+#: Per-interface keys of the evidence table.
+EVIDENCE_KEYS = ("interface_id", "resource_id", "interface_type", "az_id", "subnet_id")
+#: Inside attributes taken from an address's own records when logged (v3 ids, v7 ECS, v11 tags).
+INSIDE_EXTRA = ("instance_id", "ecs_cluster_name", "ecs_service_name", "ecs_task_id",
+                "instance_tag", "instance_tag_2", "interface_tag", "interface_tag_2", "asg_tag")
+#: Fields that let records show a NAT gateway by themselves.
+DETECT_FIELDS = frozenset({"pkt_srcaddr", "pkt_dstaddr", "interface_type", "resource_id"})
+#: Every optional flow-log field the collector reads when present.
+NAT_FIELDS = frozenset({*DETECT_FIELDS, "az_id", "subnet_id", *INSIDE_EXTRA})
+_SUMS = [("public", "sum", "public"), ("internal", "sum", "internal"),
+         ("translated", "sum", "translated"), ("typed", "sum", "typed")]
+_LEG_KEYS = ["interface_id", "resource_id", "src", "dst", "tsrc", "tdst"]
+
+
+def _strings(t: pa.Table, name: str) -> Any:
+    """Column ``name`` as strings (nulls when the records do not carry it)."""
+    if name not in t.column_names:
+        return pa.nulls(t.num_rows, pa.string())
+    col = t.column(name)
+    return col if col.type == pa.string() else col.cast(pa.string())
+
+
+def nullable_strings(values: list[str | None]) -> Any:
+    """A string array with nulls, built without ``pa.array`` (which imports pandas)."""
+    arr = string_array([v or "" for v in values])
+    if all(v is not None for v in values):
+        return arr
+    mask = from_numpy(np.array([v is None for v in values], dtype=bool))
+    return pc.if_else(mask, pa.scalar(None, pa.string()), arr)
+
+
+def _bytes_where(mask: Any, nbytes: Any) -> Any:
+    return pc.if_else(mask, nbytes, pa.scalar(0, pa.int64()))
+
+
+@dataclass
+class _Batch:
+    """One table's traffic rows with what the collector uses, aligned with its peer view."""
+
+    t: pa.Table
+    view: pa.Table
+    ok: Any  # ACCEPTed (not REJECT)
+    public: Any  # peer outside the VPC
+    internal: Any  # both sides inside
+    src: Any
+    dst: Any
+
+
+class NatCollector:
+    """Streams tables and their peer views into the aggregates described in the module doc."""
+
+    def __init__(self, local: LocalNets, nat: NatSpec, *, public_legs: bool,
+                 hourly: bool) -> None:
+        self.local = local
+        self.nat = nat
+        self.public_legs = public_legs or bool(nat.ids)
+        self.hourly = hourly
+        self.fields: set[str] = set()
+        self.evidence_parts: list[pa.Table] = []
+        self.legs_parts: list[pa.Table] = []
+        self.nat_addr_parts: list[pa.Table] = []
+        keys = ["interface_id", "resource_id", "service", "region", "day", "direction"]
+        self.legs_public = Aggregator(keys + (["hour"] if hourly else []))
+        self.addresses = Aggregator(["local", "interface_id", "subnet_id", "az_id",
+                                     *INSIDE_EXTRA])
+
+    @staticmethod
+    def keys_needed() -> set[str]:
+        """Peer-view keys the collector reads."""
+        return {"service", "region", "day", "direction", "interface_id", "local", "action"}
+
+    def add(self, table: pa.Table, view: pa.Table) -> None:
+        """Fold one table (as read) and its peer view in."""
+        batch = self._batch(table, view)
+        if batch is None:
+            return
+        self.fields |= set(table.column_names) & NAT_FIELDS
+        self._evidence(batch)
+        capable = bool(self.fields & DETECT_FIELDS) or self.public_legs
+        if capable or self.nat:
+            self._legs(batch)
+        if capable and not (self.nat.enis or self.nat.ips):
+            self._public_legs(batch)
+        if capable or self.nat:
+            self._addresses(batch)
+
+    def _batch(self, table: pa.Table, view: pa.Table) -> _Batch | None:
+        keep = pc.and_(pc.is_valid(table.column("srcaddr")), pc.is_valid(table.column("dstaddr")))
+        if "log_status" in table.column_names:
+            keep = pc.and_(keep, pc.fill_null(
+                pc.equal(table.column("log_status"), string_scalar("OK")), True))
+        t = table if pc.all(keep).as_py() is not False else table.filter(keep)
+        if t.num_rows != view.num_rows or t.num_rows == 0:
+            return None
+        action = view.column("action")
+        ok = pc.fill_null(pc.not_equal(action, string_scalar("REJECT")), True)
+        public = pc.invert(view.column("peer_local"))
+        internal = pc.equal(view.column("direction").cast(pa.string()), string_scalar("internal"))
+        return _Batch(t, view, ok, public, internal, _strings(t, "srcaddr"),
+                      _strings(t, "dstaddr"))
+
+    def _translated(self, b: _Batch) -> tuple[Any, Any]:
+        """Per row: ``pkt-srcaddr`` / ``pkt-dstaddr`` is a public address other than
+        ``srcaddr`` / ``dstaddr`` (see the module doc)."""
+        out = []
+        for pkt, addr in (("pkt_srcaddr", b.src), ("pkt_dstaddr", b.dst)):
+            if pkt not in b.t.column_names:
+                out.append(from_numpy(np.zeros(b.t.num_rows, dtype=bool)))
+                continue
+            p = _strings(b.t, pkt)
+            differs = pc.fill_null(pc.not_equal(p, addr), False)
+            if not pc.any(differs).as_py():
+                out.append(differs)
+                continue
+            public = from_numpy(~self.local.contains(p) & np.asarray(
+                pc.is_valid(p).to_numpy(zero_copy_only=False), dtype=bool))
+            out.append(pc.and_(differs, public))
+        return out[0], out[1]
+
+    def _evidence(self, b: _Batch) -> None:
+        nbytes = b.view.column("bytes")
+        tsrc, tdst = self._translated(b)
+        itype = _strings(b.t, "interface_type")
+        norm = pc.replace_substring(pc.utf8_lower(pc.fill_null(itype, "")), "-", "_")
+        typed = pc.is_in(norm, string_array(sorted(NAT_INTERFACE_TYPES)))
+        cols = {k: _strings(b.t, k) for k in EVIDENCE_KEYS}
+        cols["interface_id"] = b.view.column("interface_id")
+        cols["public"] = _bytes_where(pc.and_(b.public, b.ok), nbytes)
+        cols["internal"] = _bytes_where(b.internal, nbytes)
+        cols["translated"] = _bytes_where(pc.and_(pc.or_(tsrc, tdst), b.ok), nbytes)
+        cols["typed"] = _bytes_where(typed, nbytes)
+        self.evidence_parts.append(group(pa.table(cols), list(EVIDENCE_KEYS), _SUMS))
+        if len(self.evidence_parts) > 64:
+            self.evidence_parts = [self.evidence()]
+        self._tsrc, self._tdst = tsrc, tdst
+
+    def _given(self, b: _Batch) -> Any:
+        """Rows on a NAT interface or address the user named."""
+        on = from_numpy(np.zeros(b.t.num_rows, dtype=bool))
+        if self.nat.enis:
+            on = pc.fill_null(pc.is_in(b.view.column("interface_id"),
+                                       string_array(sorted(self.nat.enis))), False)
+        if self.nat.ips:
+            ips = string_array(sorted(self.nat.ips))
+            on = pc.or_(on, pc.or_(pc.is_in(b.src, ips), pc.is_in(b.dst, ips)))
+        return on
+
+    def _legs(self, b: _Batch) -> None:
+        resource = _strings(b.t, "resource_id")
+        regional = pc.and_(pc.fill_null(pc.starts_with(resource, "nat-"), False), b.public)
+        translated = pc.or_(self._tsrc, self._tdst)
+        keep = pc.or_(translated, regional)
+        given = self._given(b) if self.nat else None
+        if given is not None:
+            keep = pc.or_(keep, pc.and_(given, b.internal))
+            self._nat_addresses(b, pc.and_(pc.and_(given, b.public), b.ok))
+        keep = pc.and_(keep, b.ok)
+        if not pc.any(keep).as_py():
+            return
+        t = pa.table({"interface_id": b.view.column("interface_id"), "resource_id": resource,
+                      "src": b.src, "dst": b.dst, "tsrc": self._tsrc, "tdst": self._tdst,
+                      "bytes": b.view.column("bytes")}).filter(keep)
+        if self.hourly:  # per hour too, for the HTML chart by inside source (output/html.py)
+            t = t.append_column("hour", b.view.column("hour").filter(keep))
+        self.legs_parts.append(group(t, self._leg_keys(), [("bytes", "sum", "bytes")]))
+        if len(self.legs_parts) > 64:
+            self.legs_parts = [self.legs()]
+
+    def _nat_addresses(self, b: _Batch, mask: Any) -> None:
+        """The local address of a named NAT's public legs (its private IP), per interface."""
+        if not pc.any(mask).as_py():
+            return
+        t = pa.table({"interface_id": b.view.column("interface_id"),
+                      "local": b.view.column("local"), "bytes": b.view.column("bytes")})
+        self.nat_addr_parts.append(group(t.filter(mask), ["interface_id", "local"],
+                                         [("bytes", "sum", "bytes")]))
+
+    def _public_legs(self, b: _Batch) -> None:
+        keep = pc.and_(b.public, b.ok)
+        cols = {k: b.view.column(k) for k in self.legs_public.keys if k in b.view.column_names}
+        cols["resource_id"] = _strings(b.t, "resource_id")
+        for k in ("bytes", "packets", "start", "end"):
+            cols[k] = b.view.column(k)
+        self.legs_public.add(pa.table(cols).filter(keep))
+
+    def _addresses(self, b: _Batch) -> None:
+        """An inside address's own interface: rows with a public peer that no NAT translated
+        and no regional NAT logged (the instance's own view)."""
+        resource = _strings(b.t, "resource_id")
+        keep = pc.and_(pc.and_(b.public, pc.is_null(resource)),
+                       pc.invert(pc.or_(self._tsrc, self._tdst)))
+        if self.nat:
+            keep = pc.and_(keep, pc.invert(self._given(b)))
+        cols = {k: _strings(b.t, k) for k in self.addresses.keys}
+        cols["local"] = b.view.column("local")
+        cols["interface_id"] = b.view.column("interface_id")
+        for k in ("bytes", "packets", "start", "end"):
+            cols[k] = b.view.column(k)
+        self.addresses.add(pa.table(cols).filter(keep))
+
+    # ------------------------------------------------------------------ results
+    def evidence(self) -> pa.Table:
+        """Per interface: public, internal, translated and NAT-typed bytes."""
+        if not self.evidence_parts:
+            return _empty(EVIDENCE_KEYS, [n for _, _, n in _SUMS])
+        merged = pa.concat_tables(self.evidence_parts)
+        return group(merged, list(EVIDENCE_KEYS), _SUMS)
+
+    def legs(self) -> pa.Table:
+        """Bytes per (interface, resource, src, dst, translated src, translated dst)."""
+        if not self.legs_parts:
+            t = _empty(["interface_id", "resource_id", "src", "dst"], ["bytes"])
+            none = from_numpy(np.zeros(0, dtype=bool))
+            return t.append_column("tsrc", none).append_column("tdst", none).select(
+                [*_LEG_KEYS, "bytes"])
+        return group(pa.concat_tables(self.legs_parts), self._leg_keys(),
+                     [("bytes", "sum", "bytes")])
+
+    def _leg_keys(self) -> list[str]:
+        """The legs' group keys: with ``hour`` when the report is hourly."""
+        return [*_LEG_KEYS, "hour"] if self.hourly else _LEG_KEYS
+
+    def nat_addresses(self) -> dict[str | None, str]:
+        """Interface id -> the local address carrying most of its public-leg bytes."""
+        if not self.nat_addr_parts:
+            return {}
+        rows = group(pa.concat_tables(self.nat_addr_parts), ["interface_id", "local"],
+                     [("bytes", "sum", "bytes")]).to_pylist()
+        best: dict[str | None, tuple[int, str]] = {}
+        for r in rows:
+            if r["local"] and (r["interface_id"] not in best
+                               or r["bytes"] > best[r["interface_id"]][0]):
+                best[r["interface_id"]] = (r["bytes"], r["local"])
+        return {k: v for k, (_, v) in best.items()}
+
+
+def _empty(strings: Any, ints: Any) -> pa.Table:
+    fields = [(k, pa.string()) for k in strings] + [(k, pa.int64()) for k in ints]
+    return pa.schema(fields).empty_table()
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """One NAT gateway of a report: what identifies it, and how awsip knows it is one."""
+
+    interface_id: str | None
+    address: str | None
+    az_id: str | None
+    resource_id: str | None
+    detected: bool
+    reason: str
+
+    @property
+    def key(self) -> str:
+        """The gateway's name in tables: its resource id, interface or address."""
+        return self.resource_id or self.interface_id or self.address or "?"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"interface_id": self.interface_id, "address": self.address,
+                "az_id": self.az_id, "resource_id": self.resource_id,
+                "detected": self.detected, "reason": self.reason}
+
+
+def _gib(n: int) -> str:
+    from ..units import human_bytes
+
+    return human_bytes(n)
+
+
+def detect(evidence: pa.Table, legs: pa.Table) -> list[Gateway]:
+    """The NAT gateways the records show by themselves (module doc), biggest first: interfaces
+    whose records translate to public peers or whose ``interface-type`` names a NAT gateway,
+    and regional NAT gateways (``resource-id`` ``nat-...``)."""
+    per_eni: dict[str, dict[str, Any]] = {}
+    regional: dict[str, int] = {}
+    for r in evidence.to_pylist():
+        rid, eni = r["resource_id"], r["interface_id"]
+        if rid and rid.startswith("nat-") and not eni:
+            regional[rid] = regional.get(rid, 0) + r["public"]
+            continue
+        if not eni:
+            continue
+        d = per_eni.setdefault(eni, {"translated": 0, "typed": 0, "public": 0, "az": None})
+        for k in ("translated", "typed", "public"):
+            d[k] += r[k]
+        d["az"] = d["az"] or r["az_id"]
+    addresses = _translated_addresses(legs)
+    found: list[tuple[int, Gateway]] = []
+    for eni, d in per_eni.items():
+        why = []
+        if d["translated"]:
+            why.append(f"its records translate addresses ({_gib(d['translated'])} where "
+                       "pkt-srcaddr/pkt-dstaddr name a public peer and srcaddr/dstaddr do not)")
+        if d["typed"]:
+            why.append("its records' interface-type names a NAT gateway")
+        if why:
+            found.append((d["public"], Gateway(eni, addresses.get(eni), d["az"], None, True,
+                                               "; ".join(why))))
+    for rid, nbytes in regional.items():
+        found.append((nbytes, Gateway(None, None, None, rid, True,
+                                      "records carry resource-id " + rid
+                                      + " with no interface-id (a regional NAT gateway)")))
+    found.sort(key=lambda x: (-x[0], x[1].key))
+    return [g for _, g in found]
+
+
+def _translated_addresses(legs: pa.Table) -> dict[str, str]:
+    """Interface -> the NAT's private address: the ``dstaddr`` of instance -> NAT records whose
+    ``pkt-dstaddr`` is public, the ``srcaddr`` of NAT -> instance records."""
+    best: dict[str, tuple[int, str]] = {}
+    for r in legs.to_pylist():
+        eni = r["interface_id"]
+        addr = r["dst"] if r["tdst"] else r["src"] if r["tsrc"] else None
+        if not eni or addr is None:
+            continue
+        if eni not in best or r["bytes"] > best[eni][0]:
+            best[eni] = (r["bytes"], addr)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def candidates(evidence: pa.Table, limit: int = 3) -> list[tuple[str, int, int]]:
+    """Interfaces that look like a NAT gateway in records that cannot show one (v2): many
+    bytes with public peers *and* about as many with inside addresses (each byte through a NAT
+    is on both its legs), as ``(interface, public bytes, inside bytes)``, likeliest first."""
+    per: dict[str, list[int]] = {}
+    for r in evidence.to_pylist():
+        if r["interface_id"]:
+            got = per.setdefault(r["interface_id"], [0, 0])
+            got[0] += r["public"]
+            got[1] += r["internal"]
+    out = [(eni, pub, inside) for eni, (pub, inside) in per.items()
+           if pub and inside and 0.5 <= inside / pub <= 2.0]
+    out.sort(key=lambda x: (-min(x[1], x[2]), x[0]))
+    return out[:limit]
+
+
+__all__ = [
+    "DETECT_FIELDS",
+    "EVIDENCE_KEYS",
+    "INSIDE_EXTRA",
+    "NAT_FIELDS",
+    "NAT_INTERFACE_TYPES",
+    "Gateway",
+    "NatCollector",
+    "candidates",
+    "detect",
+    "nullable_strings",
+]
