@@ -315,12 +315,14 @@ def _nat_per_az(nbytes: int, by_nat: dict[str, int], nat_count: int, ctx: _Ctx
     missing = [f for f in ("inter_az_per_gb", "nat_per_hour") if getattr(p, f) is None]
     nats = ", ".join(f"{k}: {human_bytes(v, ctx.gb_bytes)}" for k, v in sorted(by_nat.items()))
     text = (f"{human_bytes(nbytes, ctx.gb_bytes)} crossed Availability Zones to reach a NAT "
-            f"gateway{f' ({nats})' if nats else ''}, {_money(cross)} of inter-AZ transfer. A NAT "
+            f"gateway{f' ({nats})' if nats else ''}: inter-AZ transfer "
+            f"{_money(cross) if cross is not None else 'at an unknown price'}. A NAT "
             f"gateway in each AZ ({extra} more, route each private subnet to its own AZ's NAT), "
             f"or a regional NAT gateway, removes it: "
             f"{_arith_nat(savings, monthly, break_even)}.")
     if missing:
-        text += " " + "; ".join(p.unknown_note(f) for f in missing) + "."
+        note = "; ".join(p.unknown_note(f) for f in missing)
+        text += f" {note[0].upper()}{note[1:]}."
     commands = _nat_commands(ctx.vpc_region)
     return Recommendation("nat-per-az", "NAT", ctx.vpc_region, nbytes, cross,
                           worth is not None and worth > 0, savings, monthly, text, break_even,
@@ -329,6 +331,11 @@ def _nat_per_az(nbytes: int, by_nat: dict[str, int], nat_count: int, ctx: _Ctx
 
 def _money(x: float | None) -> str:
     return "price unknown" if x is None else usd(x)
+
+
+def _net(x: float) -> str:
+    """A net saving in words: "saving $X", or "$X more than the NAT" when negative."""
+    return f"saving {usd(x)}" if x >= 0 else f"{usd(-x)} more than the NAT"
 
 
 def _azs_said(ctx: _Ctx) -> str:
@@ -343,10 +350,10 @@ def _arith(m: _Endpoint, ctx: _Ctx) -> str:
         return "saving unknown; " + "; ".join(ctx.prices.unknown_note(f) for f in missing)
     parts = []
     if m.endpoint_cost is not None and m.savings is not None:
-        parts.append(f"endpoint cost {usd(m.endpoint_cost)}, saving {usd(m.savings)} over the "
+        parts.append(f"endpoint cost {usd(m.endpoint_cost)}, {_net(m.savings)} over the "
                      "observed span")
     if m.monthly_savings is not None:
-        parts.append(f"{usd(m.monthly_savings)} per 30 days")
+        parts.append(f"{_net(m.monthly_savings)} per 30 days")
     parts.append("break-even " + (f"{m.break_even:,.1f} GB/month" if m.break_even is not None
                                   else "never (the endpoint's per-GB price is not lower)"))
     return ", ".join(parts)
@@ -355,9 +362,9 @@ def _arith(m: _Endpoint, ctx: _Ctx) -> str:
 def _arith_nat(savings: float | None, monthly: float | None, break_even: float | None) -> str:
     if break_even is None:
         return "saving unknown"
-    parts = [] if savings is None else [f"saving {usd(savings)} over the observed span"]
+    parts = [] if savings is None else [f"{_net(savings)} over the observed span"]
     if monthly is not None:
-        parts.append(f"{usd(monthly)} per 30 days")
+        parts.append(f"{_net(monthly)} per 30 days")
     parts.append(f"break-even {break_even:,.1f} GB/month of cross-AZ traffic")
     return ", ".join(parts)
 
