@@ -125,8 +125,10 @@ def test_chromium_renders_the_page_with_its_text_and_charts(page: str, tmp_path:
     text = dom.stdout.decode("utf-8")
     assert "<h1>awsip report</h1>" in text
     assert f"NAT gateway {NAT_IP}: <b>{human_bytes(sum(expect.values()))}</b>" in text
-    assert len(re.findall(r'<rect class="bar"', text)) == len(expect)
+    # A bar per hour and service, then one per hour for the one inside source (10.0.1.23).
+    assert len(re.findall(r'<rect class="bar"', text)) == len(expect) + HOURS
     assert "NAT bytes processed per hour by peer service" in text
+    assert "NAT bytes processed per hour by inside source" in text
 
     shot = tmp_path / "shot.png"
     done = _chromium([f"--screenshot={shot}", "--window-size=1000,1600", "--hide-scrollbars",
@@ -151,11 +153,11 @@ def test_a_chart_per_inside_source_when_the_report_has_hourly_bytes_by_source(
     by_source = pa.table({"hour": [hour, hour, hour + timedelta(hours=2)],
                           "address": ["10.0.1.23", "10.0.2.40", "10.0.1.23"],
                           "bytes": [7_000, 3_000, 11_000]})
-    report.hourly_by_inside = by_source  # type: ignore[attr-defined]
+    before, report.hourly_by_inside = report.hourly_by_inside, by_source
     try:
         page = render(report, "html")
     finally:
-        del report.hourly_by_inside  # type: ignore[attr-defined]
+        report.hourly_by_inside = before
     chart = page[page.index("per hour by inside source"):]
     bars = re.findall(r"<title>([0-9.]+) ([0-9-]+ [0-9:]+) UTC: ([^<]+)</title>", chart)
     assert bars == [("10.0.1.23", "2026-03-21 05:00", human_bytes(7_000)),

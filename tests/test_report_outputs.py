@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,24 @@ def test_table_states_the_share_of_the_bill_explained(flows: Path, tmp_path: Pat
     text = " ".join(out.split())
     assert (f"Reconciliation: CloudWatch says {2 * total / GIB:,.3f} GB processed; the flow "
             f"logs explain {total / GIB:,.3f} GB (50.0%)") in text
+
+
+def test_hourly_bytes_by_inside_source_and_their_chart(flows: Path) -> None:
+    import awsip
+    from awsip.output.report import render
+    from test_report import RANGES
+
+    r = awsip.report(flows, ranges=RANGES, nat_ips=[NAT_IP], hourly=True)
+    assert r.hourly_by_inside is not None
+    got = {(row["hour"], row["address"]): row["bytes"]
+           for row in r.hourly_by_inside.to_pylist()}
+    want: dict[tuple[datetime, str], int] = {}
+    for day, host, _peer, _s, up, down in CONNECTIONS:
+        key = (T0 + timedelta(days=day), host)  # T0 is on the hour
+        want[key] = want.get(key, 0) + up + down
+    assert got == want
+    page = render(r, "html")
+    chart = page[page.index("per hour by inside source"):]
+    titles = re.findall(r"<title>([0-9.]+) ([0-9-]+ [0-9:]+) UTC: ([^<]+)</title>", chart)
+    assert sorted(titles) == sorted((a, h.strftime("%Y-%m-%d %H:%M"), human_bytes(b))
+                                    for (h, a), b in want.items())
