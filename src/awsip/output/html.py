@@ -13,9 +13,8 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..advice.prices import cost
 from ..ranges.names import printable
-from ..units import gb_rule, human_bytes, usd
+from ..units import gb_rule, human_bytes
 from ..version import __version__
 from . import sections as sec
 from .svg import stacked_bars
@@ -64,11 +63,11 @@ def _service_and_day(nat: dict[str, Any], gb: int) -> list[str]:
     return ["<h3>By peer service</h3>", table(
         ["service", "region", "bytes", "share", "cost"],
         ([r["service"], r["region"], human_bytes(r["bytes"], gb), sec.share_text(r["share"]),
-          usd(cost(r["bytes"], price, gb))] for r in nat["by_service"]),
+          sec.cost_text(r["bytes"], price, gb)] for r in nat["by_service"]),
         ["bytes", "share", "cost"]),
         "<h3>Per day (UTC)</h3>", table(
         ["day", "bytes", "cost"],
-        ([r["day"], human_bytes(r["bytes"], gb), usd(cost(r["bytes"], price, gb))]
+        ([r["day"], human_bytes(r["bytes"], gb), sec.cost_text(r["bytes"], price, gb)]
          for r in nat["by_day"]), ["bytes", "cost"])]
 
 
@@ -80,7 +79,7 @@ def _inside(nat: dict[str, Any], gb: int) -> list[str]:
     return ["<h3>By inside source</h3>", table(
         ["address", "interface", "subnet", "AZ", "instance", "bytes", "cost"],
         ([r["address"], r["interface_id"], r["subnet_id"], r["az_id"], r["instance_id"],
-          human_bytes(r["bytes"] or 0, gb), usd(cost(r["bytes"] or 0, price, gb))]
+          human_bytes(r["bytes"] or 0, gb), sec.cost_text(r["bytes"] or 0, price, gb)]
          for r in rows), ["bytes", "cost"])]
 
 
@@ -90,13 +89,13 @@ def _cross_az(nat: dict[str, Any], gb: int) -> list[str]:
         return []
     out = ["<h3>Across availability zones</h3>",
            f"<p>{_e(human_bytes(cross['bytes'], gb))} between an inside address and a NAT "
-           f"gateway in another AZ: inter-AZ transfer {_e(usd(cross['cost_usd']))}.</p>"]
+           f"gateway in another AZ: inter-AZ transfer {_e(sec.money(cross.get('cost_usd')))}.</p>"]
     rows = cross.get("by_inside") or []
     if rows:
         cols = [c for c in rows[0] if c not in ("bytes", "cost_usd")]
         out.append(table([*cols, "bytes", "cost"], (
             [*(r.get(c) for c in cols), human_bytes(r.get("bytes") or 0, gb),
-             usd(r.get("cost_usd") or 0)] for r in rows), ["bytes", "cost"]))
+             sec.money(r.get("cost_usd"))] for r in rows), ["bytes", "cost"]))
     return out
 
 
@@ -113,7 +112,7 @@ def _nat_part(report: Report) -> list[str]:
     head = (f"<p class=\"big\">NAT gateway {_e(sec.nat_name(nat))}: "
             f"<b>{_e(human_bytes(nat['bytes'], gb))}</b> processed (counted once: "
             f"{_e(human_bytes(nat['bytes_in'], gb))} in, {_e(human_bytes(nat['bytes_out'], gb))}"
-            f" out), estimated <b>{_e(usd(nat['cost_usd']))}</b> at "
+            f" out), estimated <b>{_e(sec.money(nat.get('cost_usd')))}</b> at "
             f"{_e(sec.price_text(nat))} (GB = {_e(gb_rule(gb))}).</p>")
     return ["<h2>NAT gateway</h2>", head, *_nat_tables(nat, gb)]
 

@@ -15,11 +15,10 @@ import textwrap
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..advice.prices import cost
 from ..encoding import dumps
 from ..errors import UsageError
 from ..ranges.names import printable
-from ..units import gb_rule, human_bytes, usd
+from ..units import gb_rule, human_bytes
 from . import sections as sec
 from .html import render_html
 
@@ -71,17 +70,21 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
     lines = [
         f"NAT gateway {who}: {human_bytes(nat.bytes, gb)} processed (counted once: "
         f"{human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} out), "
-        f"est. {usd(nat.cost_usd)} at ${nat.price_per_gb:g}/GB (GB = {gb_rule(gb)})"
+        f"est. {sec.money(nat.cost_usd)} at {_price(nat.price_per_gb)} (GB = {gb_rule(gb)})"
     ]
     out = _wrap(lines[0])
     for row in nat.by_service.to_pylist()[:8]:
         label = printable(f"{row['service']} {row['region'] or ''}".strip())
-        money = usd(cost(row["bytes"], nat.price_per_gb, gb))
+        money = sec.cost_text(row["bytes"], nat.price_per_gb, gb)
         out.append(f"{bullet}{_fit(label, 34):<34} {row['share'] * 100:6.1f}% "
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
     if nat.by_service.num_rows > 8:
         out.append(f"{bullet}... {nat.by_service.num_rows - 8} more peer services")
     return out
+
+
+def _price(price_per_gb: float | None) -> str:
+    return "an unknown price per GB" if price_per_gb is None else f"${price_per_gb:g}/GB"
 
 
 def _advice_lines(report: Report) -> list[str]:
@@ -154,13 +157,14 @@ def render_markdown(report: Report) -> str:
         out += ["", "## NAT gateway", "",
                 f"{md(', '.join((*nat.enis, *nat.ips)))}: **{human_bytes(nat.bytes, gb)}** "
                 "processed "
-                f"(counted once), estimated **{usd(nat.cost_usd)}** at ${nat.price_per_gb:g}/GB "
+                f"(counted once), estimated **{sec.money(nat.cost_usd)}** at "
+                f"{_price(nat.price_per_gb)} "
                 f"(GB = {gb_rule(gb)}).", "",
                 "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|"]
         for row in nat.by_service.to_pylist():
             out.append(f"| {md(row['service'])} | {md(row['region'] or '-')} | "
                        f"{human_bytes(row['bytes'], gb)} | {row['share'] * 100:.1f}% | "
-                       f"{usd(cost(row['bytes'], nat.price_per_gb, gb))} |")
+                       f"{sec.cost_text(row['bytes'], nat.price_per_gb, gb)} |")
         out += _md_nat_more(report)
     if report.recommendations:
         out += ["", "## Recommendations", ""]
@@ -202,8 +206,8 @@ def _md_nat_more(report: Report) -> list[str]:
     if nat["by_day"]:
         out += ["", "### Per day (UTC)", *_md_table(
             ["day", "bytes", "cost"],
-            [[r["day"], human_bytes(r["bytes"], gb), usd(cost(r["bytes"], nat["price_per_gb"], gb))]
-             for r in nat["by_day"]],
+            [[r["day"], human_bytes(r["bytes"], gb),
+              sec.cost_text(r["bytes"], nat["price_per_gb"], gb)] for r in nat["by_day"]],
             2)]
     inside = sec.inside_rows(nat)
     if inside:
@@ -211,12 +215,12 @@ def _md_nat_more(report: Report) -> list[str]:
             ["address", "interface", "subnet", "AZ", "instance", "bytes", "cost"],
             [[_cell(r[c]) for c in sec.INSIDE_COLUMNS[:5]]
              + [human_bytes(r["bytes"] or 0, gb),
-                usd(cost(r["bytes"] or 0, nat["price_per_gb"], gb))] for r in inside], 2)]
+                sec.cost_text(r["bytes"] or 0, nat["price_per_gb"], gb)] for r in inside], 2)]
     cross = sec.cross_az(nat)
     if cross:
         out += ["", f"Across availability zones: {human_bytes(cross['bytes'], gb)} between an "
                 "inside address and a NAT gateway in another AZ, inter-AZ transfer "
-                f"{usd(cross['cost_usd'])}."]
+                f"{sec.money(cross.get('cost_usd'))}."]
     return out
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..advice.prices import cost
 from ..ranges.names import printable
-from ..units import duration
+from ..units import duration, usd
 
 if TYPE_CHECKING:
     from ..advice.report import Report
@@ -59,7 +60,8 @@ def nat_name(nat: dict[str, Any]) -> str:
 
 def price_text(nat: dict[str, Any]) -> str:
     """``$0.059/GB (ap-southeast-1: <source>)``: the price used and where it came from."""
-    text = f"${nat['price_per_gb']:g}/GB"
+    price = nat.get("price_per_gb")
+    text = "an unknown price per GB" if price is None else f"${price:g}/GB"
     where = [str(v) for v in (nat.get("region"), nat.get("price_source")) if v]
     return f"{text} ({': '.join(where)})" if where else text
 
@@ -99,6 +101,16 @@ def recon_summary(recon: dict[str, Any]) -> str:
     return text + "."
 
 
+def money(value: float | None) -> str:
+    """Dollars, or ``unknown`` when no price gave them."""
+    return "unknown" if value is None else usd(value)
+
+
+def cost_text(nbytes: float, price_per_gb: float | None, gb_bytes: int) -> str:
+    """What ``nbytes`` cost at ``price_per_gb`` (``unknown`` without a price)."""
+    return money(None if price_per_gb is None else cost(nbytes, price_per_gb, gb_bytes))
+
+
 def share_text(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
@@ -107,6 +119,6 @@ def gb_text(value: float | None) -> str:
     return "-" if value is None else f"{value:,.3f}"
 
 
-__all__ = ["GATEWAY_COLUMNS", "INSIDE_COLUMNS", "RECON_COLUMNS", "cross_az", "gateway_rows",
-           "gb_text", "headline", "inside_rows", "nat_doc", "nat_name", "price_text",
-           "recon_doc", "recon_summary", "share_text"]
+__all__ = ["GATEWAY_COLUMNS", "INSIDE_COLUMNS", "RECON_COLUMNS", "cost_text", "cross_az",
+           "gateway_rows", "gb_text", "headline", "inside_rows", "money", "nat_doc", "nat_name",
+           "price_text", "recon_doc", "recon_summary", "share_text"]
