@@ -155,6 +155,7 @@ class ReconDay:
 
 
 def _round(value: float | None) -> float | None:
+    """Six decimals, None kept."""
     return None if value is None else round(value, 6)
 
 
@@ -263,6 +264,7 @@ def _explained(nat_by_day: Any) -> dict[date, int]:
 
 
 def _as_day(value: Any) -> date:
+    """A UTC date from a date, a datetime or ISO text."""
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).date() if value.tzinfo else value.date()
     if isinstance(value, date):
@@ -328,6 +330,7 @@ def _open_bytes(path: str) -> IO[bytes]:
 
 
 def _is_parquet(path: str) -> bool:
+    """Parquet by its magic bytes (a CUR file's suffix is not trusted)."""
     try:
         with open(path, "rb") as fh:
             return fh.read(4) == b"PAR1"
@@ -364,12 +367,14 @@ def _cur_rows(path: str) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]
 
 
 def _nat_filter(batch: Any, column: str) -> Any:
+    """Rows whose usage type mentions ``NatGateway-`` (the few rows read further)."""
     import pyarrow.compute as pc
 
     return pc.fill_null(pc.match_substring(batch.column(column), "NatGateway-"), False)
 
 
 def _parquet_rows(path: str) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+    """Parquet rows (numbered from 1) whose usage type names a NAT gateway."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -418,6 +423,7 @@ def _csv_rows(path: str) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]
 
 
 def _csv_header(path: str, fh: IO[bytes]) -> list[str]:
+    """The CSV's column names, from its first line."""
     import csv as stdcsv
 
     try:
@@ -429,6 +435,7 @@ def _csv_header(path: str, fh: IO[bytes]) -> list[str]:
 
 def _number(path: str, row: int, column: str, value: Any, *, optional: bool = False
             ) -> float:
+    """A CUR amount as a float; :class:`BillError` naming the row and column."""
     if value is None or value == "":
         if optional:
             return 0.0
@@ -440,6 +447,7 @@ def _number(path: str, row: int, column: str, value: Any, *, optional: bool = Fa
 
 
 def _start(path: str, row: int, column: str, value: Any) -> datetime:
+    """A CUR start time as an aware UTC datetime; :class:`BillError` otherwise."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     parsed = parse_iso(value)
@@ -520,6 +528,7 @@ def _metric_name(result: dict[str, Any]) -> str | None:
 
 def _add_result(usage: MetricsUsage, per_metric: dict[str, dict[date, float]], path: str,
                 where: str, result: Any) -> None:
+    """Fold one ``MetricDataResults`` entry into the per-metric, per-day sums."""
     if not isinstance(result, dict):
         raise BillError(f"{path}: {where} is not an object")
     label = result.get("Label") or result.get("Id") or where

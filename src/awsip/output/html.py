@@ -50,6 +50,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Iterab
 
 
 def _gateways(nat: dict[str, Any]) -> list[str]:
+    """The gateways found or given, and why."""
     rows = sec.gateway_rows(nat)
     if not rows:
         return []
@@ -59,6 +60,7 @@ def _gateways(nat: dict[str, Any]) -> list[str]:
 
 
 def _service_and_day(nat: dict[str, Any], gb: int) -> list[str]:
+    """NAT bytes and cost per peer service and per UTC day."""
     price = nat["price_per_gb"]
     return ["<h3>By peer service</h3>", table(
         ["service", "region", "bytes", "share", "cost"],
@@ -72,6 +74,7 @@ def _service_and_day(nat: dict[str, Any], gb: int) -> list[str]:
 
 
 def _inside(nat: dict[str, Any], gb: int) -> list[str]:
+    """NAT bytes and cost per inside source, when the report attributes them."""
     rows = sec.inside_rows(nat)
     if not rows:
         return []
@@ -84,6 +87,7 @@ def _inside(nat: dict[str, Any], gb: int) -> list[str]:
 
 
 def _cross_az(nat: dict[str, Any], gb: int) -> list[str]:
+    """The bytes that crossed zones to reach a NAT gateway, when there are any."""
     cross = sec.cross_az(nat)
     if not cross:
         return []
@@ -100,11 +104,13 @@ def _cross_az(nat: dict[str, Any], gb: int) -> list[str]:
 
 
 def _nat_tables(nat: dict[str, Any], gb: int) -> list[str]:
+    """Every NAT table of the page, in reading order."""
     return [*_gateways(nat), *_service_and_day(nat, gb), *_inside(nat, gb),
             *_cross_az(nat, gb)]
 
 
 def _nat_part(report: Report) -> list[str]:
+    """The NAT section: the headline figures, then its tables."""
     nat = sec.nat_doc(report)
     if nat is None:
         return []
@@ -118,6 +124,7 @@ def _nat_part(report: Report) -> list[str]:
 
 
 def _charts(report: Report) -> list[str]:
+    """The hourly charts: by peer service, and by inside source when present."""
     gb = report.nat.gb_bytes if report.nat else 1 << 30
     out = []
     what = "NAT bytes processed" if report.nat is not None else "Traffic (bytes as logged)"
@@ -133,6 +140,7 @@ def _charts(report: Report) -> list[str]:
 
 
 def _advice(report: Report) -> list[str]:
+    """The recommendations, each with its commands."""
     recs = [r.to_dict() for r in report.recommendations]
     if not recs:
         return []
@@ -147,6 +155,7 @@ def _advice(report: Report) -> list[str]:
 
 
 def _reconciliation(report: Report) -> list[str]:
+    """Billed vs explained GB per day, when --cur/--metrics were given."""
     recon = sec.recon_doc(report)
     if recon is None:
         return []
@@ -160,6 +169,7 @@ def _reconciliation(report: Report) -> list[str]:
 
 
 def _groups(report: Report) -> list[str]:
+    """The traffic groups (bytes as logged)."""
     gb = report.nat.gb_bytes if report.nat else 1 << 30
     rows = report.groups.to_pylist()
     if report.top is not None:

@@ -28,6 +28,7 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 70, 10, 30, 50
 
 
 def _esc(value: Any) -> str:
+    """Text for SVG: control characters escaped, XML special characters quoted."""
     return html.escape(printable(value), quote=True)
 
 
@@ -106,6 +107,7 @@ def _axes(slots: list[datetime], step: timedelta, top: float, gb_bytes: int) -> 
 
 def _bars(slots: list[datetime], data: dict[str, list[int]], top: float, gb_bytes: int
           ) -> list[str]:
+    """One rectangle per slot and series, stacked, each with its figure as a title."""
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     width = plot_w / max(len(slots), 1)
     colors = _colors(data)
@@ -127,6 +129,7 @@ def _bars(slots: list[datetime], data: dict[str, list[int]], top: float, gb_byte
 
 
 def _colors(data: dict[str, list[int]]) -> dict[str, str]:
+    """A palette colour per named series, grey for ``other``."""
     names = [n for n in data if n != "other"]
     out = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
     out["other"] = OTHER_COLOR
@@ -134,6 +137,7 @@ def _colors(data: dict[str, list[int]]) -> dict[str, str]:
 
 
 def _legend(data: dict[str, list[int]]) -> list[str]:
+    """A colour square and the name of each series, in one row under the axis."""
     colors = _colors(data)
     out, x = [], float(_LEFT)
     y = HEIGHT - 14
