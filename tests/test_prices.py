@@ -230,9 +230,13 @@ def test_cli_prices_file_supplies_a_missing_region_price_and_price_per_gb_wins(
     base = [str(flow_log), "--nat-ip", NAT_IP, "--vpc-region", "ap-east-1", "--json"]
     status, out, err = cli_report(capsys, *base)
     assert status == 0, err
-    nat = json.loads(out)["nat"]
+    doc = json.loads(out)
+    nat = doc["nat"]
     assert nat["region"] == "ap-east-1"
+    # no sourced price for Hong Kong: unknown, said with the options, not us-east-1's
+    assert (nat["price_per_gb"], nat["cost_usd"]) == (None, None)
     assert "ap-east-1" in nat["price_source"] and "--price-per-gb" in nat["price_source"]
+    assert nat["price_source"] in doc["notes"]
     table = write(tmp_path, {"regions": {"ap-east-1": {"nat_per_gb": 0.07}}}, "hk.json")
     status, out, err = cli_report(capsys, *base, "--prices", str(table))
     assert status == 0, err

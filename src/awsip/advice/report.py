@@ -92,7 +92,7 @@ class NatReport:
     bytes_in: int  # from public peers into the VPC
     bytes_out: int  # from the VPC to public peers
     flows: int
-    price_per_gb: float
+    price_per_gb: float | None  # None: no source gave the region's price (docs/prices.md)
     gb_bytes: int
     by_service: pa.Table  # service, region, bytes, packets, flows, ..., share
     by_day: pa.Table  # day, bytes, ...
@@ -104,10 +104,15 @@ class NatReport:
     hours: HoursCost | None = None  # gateway-hours over the span (prices.nat_hours_cost)
 
     @property
-    def cost_usd(self) -> float:
+    def cost_usd(self) -> float | None:
+        """The NAT's data-processing cost; None when the price is unknown."""
+        if self.price_per_gb is None:
+            return None
         return cost(self.bytes, self.price_per_gb, self.gb_bytes)
 
-    def _cost(self, nbytes: int) -> float:
+    def _cost(self, nbytes: int) -> float | None:
+        if self.price_per_gb is None:
+            return None
         return round(cost(nbytes, self.price_per_gb, self.gb_bytes), 4)
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,7 +120,7 @@ class NatReport:
             "enis": list(self.enis), "ips": list(self.ips),
             "gateways": [g.to_dict() for g in self.gateways],
             "bytes": self.bytes, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
-            "flows": self.flows, "cost_usd": round(self.cost_usd, 4),
+            "flows": self.flows, "cost_usd": self._cost(self.bytes),
             "region": self.region, "price_per_gb": self.price_per_gb,
             "price_source": self.price_source, "gb_bytes": self.gb_bytes,
             "by_service": [
@@ -301,7 +306,7 @@ INTER_AZ_PLACEHOLDER_PER_GB = 0.01
 class _Price:
     """The NAT and inter-AZ prices a report uses, and where they came from."""
 
-    nat_per_gb: float
+    nat_per_gb: float | None  # None: unknown (the source says which option supplies it)
     inter_az_per_gb: float | None
     source: str
     table: Any = None  # the region's prices (advice.prices.RegionPrices) when known
@@ -310,7 +315,7 @@ class _Price:
 def region_prices(region: str | None, price_per_gb: float | None, table: Any = None) -> _Price:
     """The VPC region's prices from :func:`awsip.advice.prices.prices_for` (``table``: a
     ``--prices`` table; ``price_per_gb`` overrides the NAT's). A NAT price no source gives
-    falls back to the us-east-1 default, and the source says so."""
+    stays unknown (None), and the source says which option supplies it (J, issue 13)."""
     from . import prices as module
 
     prices_for = getattr(module, "prices_for", None)
@@ -322,9 +327,7 @@ def region_prices(region: str | None, price_per_gb: float | None, table: Any = N
     got = prices_for(region, table=table, price_per_gb=price_per_gb)
     inter_az = None if got.inter_az_per_gb is None else float(got.inter_az_per_gb)
     if got.nat_per_gb is None:
-        return _Price(DEFAULT_PRICE_PER_GB, inter_az,
-                      f"us-east-1 list price {DEFAULT_PRICE_PER_GB} assumed: "
-                      f"{got.unknown_note('nat_per_gb')}", got)
+        return _Price(None, inter_az, str(got.source), got)
     return _Price(float(got.nat_per_gb), inter_az, str(got.source), got)
 
 
@@ -499,6 +502,8 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
     inside = attribute(gateways, collector.legs(), collector.addresses.result(), ctx.local,
                        collector.fields)
     result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)
+    if price.nat_per_gb is None:  # said, not guessed: which option gives the price
+        result.notes.append(price.source)
     if price.table is not None:  # NAT hours when the span and gateway count are known (J)
         result.nat.hours = nat_hours_cost(price.table, len(gateways), result.span_seconds)
     if figures["hours"] is not None:
