@@ -116,6 +116,15 @@ def test_bad_cur_files_name_the_file_row_and_column(tmp_path: Path) -> None:
         load_cur(other)
     with pytest.raises(BillError, match=r"missing\.csv: cannot read"):
         load_cur(tmp_path / "missing.csv")
+    whole = write_csv(tmp_path / "whole.csv.gz", LEGACY, LINES * 200, opener=gzip.open)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(whole.read_bytes()[:300])
+    with pytest.raises(BillError, match=r"cut\.csv\.gz: damaged or not CSV"):
+        load_cur(cut)
+    fake = tmp_path / "fake.parquet"
+    fake.write_bytes(b"PAR1" + b"\0" * 64)
+    with pytest.raises(BillError, match=r"fake\.parquet: not a readable Parquet file"):
+        load_cur(fake)
 
 
 def metric_result(label: str, points: dict[str, float], rid: str = "m") -> dict[str, Any]:

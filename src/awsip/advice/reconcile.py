@@ -41,6 +41,7 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -384,7 +385,14 @@ def _parquet_rows(path: str) -> Iterator[tuple[int, dict[str, Any], dict[str, st
         raise BillError(f"{path}: not a readable Parquet file ({exc})") from None
     roles = _columns_for(path, pf.schema_arrow.names)
     offset = 0
-    for batch in pf.iter_batches(columns=list(roles.values())):
+    batches = pf.iter_batches(columns=list(roles.values()))
+    while True:
+        try:
+            batch = next(batches, None)
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+            raise BillError(f"{path}: damaged Parquet after row {offset} ({exc})") from None
+        if batch is None:
+            return
         keep = _nat_filter(batch, roles["usage_type"])
         index = pc.indices_nonzero(keep).to_pylist()
         rows = batch.filter(keep).to_pylist()
@@ -417,9 +425,9 @@ def _csv_rows(path: str) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]
                     yield (offset + i + 1, {role: row[col] for role, col in roles.items()},
                            roles)
                 offset += batch.num_rows
-        except pa.ArrowInvalid as exc:
-            raise BillError(f"{path}: not a readable CSV file after row {offset} ({exc})"
-                            ) from None
+        except (pa.ArrowInvalid, OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise BillError(f"{path}: damaged or not CSV after row {offset} ({exc}); give the "
+                            "report file as AWS delivered it") from None
 
 
 def _csv_header(path: str, fh: IO[bytes]) -> list[str]:
