@@ -40,12 +40,14 @@ from .prices import GB_BYTES, MONTH_HOURS, RegionPrices, cost, prices_for
 GATEWAY_ENDPOINT_SERVICES = {"S3": "s3-gateway-endpoint", "DYNAMODB": "dynamodb-gateway-endpoint"}
 
 #: Interface endpoint service-name suffixes (``com.amazonaws.<region>.<suffix>``) by service
-#: label, from AWS's "AWS services that integrate with AWS PrivateLink" and "Cross-region
-#: enabled AWS services" pages (docs.aws.amazon.com/vpc/latest/privatelink/).
+#: label, from AWS's "Cross-region enabled AWS services" page
+#: (docs.aws.amazon.com/vpc/latest/privatelink/). Of these only S3 is an ip-ranges label; the
+#: others apply when the caller labels traffic so (e.g. from an inventory). ip-ranges labels
+#: such as API_GATEWAY or CODEBUILD are left out on purpose: their ranges are public API
+#: front ends and build hosts' addresses, which an interface endpoint does not serve.
 INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "S3": ("s3",), "ECR": ("ecr.api", "ecr.dkr"), "KMS": ("kms",), "ECS": ("ecs",),
-    "LAMBDA": ("lambda",), "KINESIS_FIREHOSE": ("kinesis-firehose",),
-    "API_GATEWAY": ("execute-api",), "CODEBUILD": ("codebuild",)}
+    "LAMBDA": ("lambda",), "KINESIS_FIREHOSE": ("kinesis-firehose",)}
 
 #: Services AWS lists as reachable through a cross-region interface endpoint (page above).
 CROSS_REGION_SERVICES = frozenset({"S3", "ECR", "KMS", "ECS", "LAMBDA", "KINESIS_FIREHOSE"})
