@@ -175,8 +175,7 @@ def nat_hours_cost(prices: RegionPrices, gateways: int, span_seconds: float | No
     for the whole span, rounded up to whole hours (said in ``note``); unknown (None) when the
     span, the gateway count or the hourly price is."""
     if not gateways or not span_seconds or span_seconds <= 0:
-        return HoursCost(None, None, "NAT hours not counted: the time span or the number of "
-                                     "gateways is unknown")
+        return HoursCost(None, None, "the time span or the number of gateways is unknown")
     hours = gateways * math.ceil(span_seconds / 3600)
     assumed = (f"assumed {gateways} NAT gateway(s) running for the whole observed span "
                f"({math.ceil(span_seconds / 3600)} h each, rounded up): {hours} gateway-hours")
