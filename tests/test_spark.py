@@ -255,7 +255,14 @@ def test_nat_report_in_spark_equals_the_local_report(spark_logs: Any, records: p
     got = awsip_spark.nat_report(spark_logs.df, nat_ips=[NAT_IP], nat_enis=[NAT_ENI],
                                  ranges=ranges)
     assert local.nat is not None and local.nat.bytes > 0
-    assert got.nat.to_dict() == local.nat.to_dict()
+    # The figures awsip.spark computes. The local report's later additions (issue 13: the
+    # gateway list, bytes by inside source, cross-AZ bytes, the region's price source, NAT
+    # hours) are not computed in Spark and are left out here.
+    computed = ("enis", "ips", "bytes", "bytes_in", "bytes_out", "flows", "cost_usd",
+                "price_per_gb", "gb_bytes", "by_service", "by_day")
+    want_nat, got_nat = local.nat.to_dict(), got.nat.to_dict()
+    assert {k: got_nat[k] for k in computed} == {k: want_nat[k] for k in computed}
+    assert got_nat["by_service"] and got_nat["by_day"]
     assert (got.nat.bytes, got.nat.bytes_in, got.nat.bytes_out) == (
         local.nat.bytes, local.nat.bytes_in, local.nat.bytes_out)
     assert got.vpc_region == local.vpc_region
