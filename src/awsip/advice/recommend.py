@@ -112,9 +112,6 @@ class _Ctx:
         return None if observed is None or not self.monthly_factor else \
             observed * self.monthly_factor
 
-    def gb(self, nbytes: int | float) -> float:
-        return float(nbytes) / self.gb_bytes
-
 
 def advise(by_service: list[dict[str, Any]], vpc_region: str | None, *,
            price_per_gb: float | None = None, gb_bytes: int = GB_BYTES,
