@@ -499,7 +499,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
              gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context) -> None:
     """The NAT section, its notes and the advice, into ``result``."""
     figures = _figures(groups, collector, gateways, bool(nat.enis or nat.ips))
-    inside = attribute(gateways, collector.legs(), collector.addresses.result(), ctx.local,
+    inside = attribute(gateways, collector.legs(), collector.address_table(), ctx.local,
                        collector.fields)
     result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)
     if price.nat_per_gb is None:  # said, not guessed: which option gives the price

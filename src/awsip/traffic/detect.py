@@ -59,6 +59,7 @@ DETECT_FIELDS = frozenset({"pkt_srcaddr", "pkt_dstaddr", "interface_type", "reso
 NAT_FIELDS = frozenset({*DETECT_FIELDS, "az_id", "subnet_id", *INSIDE_EXTRA})
 _SUMS = [("public", "sum", "public"), ("internal", "sum", "internal"),
          ("translated", "sum", "translated"), ("typed", "sum", "typed")]
+_BASE = frozenset({"srcaddr", "dstaddr", "log_status"})
 _LEG_KEYS = ["interface_id", "resource_id", "src", "dst", "tsrc", "tdst"]
 
 
@@ -92,8 +93,32 @@ class _Batch:
     ok: Any  # ACCEPTed (not REJECT)
     public: Any  # peer outside the VPC
     internal: Any  # both sides inside
+    ingress: Any  # the peer is the source
     src: Any
     dst: Any
+
+    @property
+    def local(self) -> Any:
+        """The inside side's address (the peer view's ``local``)."""
+        return pc.if_else(self.ingress, self.dst, self.src)
+
+    @property
+    def day(self) -> Any:
+        start = self.view.column("start")
+        return pc.floor_temporal(start, unit="day").cast(pa.date32())
+
+
+def _direction_is(view: pa.Table) -> tuple[Any, Any]:
+    """``(internal, ingress)`` per row from the peer view's dictionary-encoded direction."""
+    col = view.column("direction")
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(arr.type):
+        words = arr.dictionary.to_pylist()
+        codes = arr.indices.to_numpy(zero_copy_only=False)
+        return (from_numpy(codes == words.index("internal")),
+                from_numpy(codes == words.index("ingress")))
+    text = arr.cast(pa.string())
+    return pc.equal(text, string_scalar("internal")), pc.equal(text, string_scalar("ingress"))
 
 
 class NatCollector:
@@ -103,7 +128,7 @@ class NatCollector:
                  hourly: bool) -> None:
         self.local = local
         self.nat = nat
-        self.public_legs = public_legs or bool(nat.ids)
+        self.public_legs = public_legs
         self.hourly = hourly
         self.fields: set[str] = set()
         self.evidence_parts: list[pa.Table] = []
@@ -111,13 +136,13 @@ class NatCollector:
         self.nat_addr_parts: list[pa.Table] = []
         keys = ["interface_id", "resource_id", "service", "region", "day", "direction"]
         self.legs_public = Aggregator(keys + (["hour"] if hourly else []))
-        self.addresses = Aggregator(["local", "interface_id", "subnet_id", "az_id",
-                                     *INSIDE_EXTRA])
+        self.address_keys = ["local", "interface_id", "subnet_id", "az_id", *INSIDE_EXTRA]
+        self.address_parts: list[pa.Table] = []
 
     @staticmethod
     def keys_needed() -> set[str]:
         """Peer-view keys the collector reads."""
-        return {"service", "region", "day", "direction", "interface_id", "local", "action"}
+        return {"service", "region", "direction", "interface_id", "action"}
 
     def add(self, table: pa.Table, view: pa.Table) -> None:
         """Fold one table (as read) and its peer view in."""
@@ -126,28 +151,34 @@ class NatCollector:
             return
         self.fields |= set(table.column_names) & NAT_FIELDS
         self._evidence(batch)
-        capable = bool(self.fields & DETECT_FIELDS) or self.public_legs
+        capable = bool(self.fields & DETECT_FIELDS) or bool(self.nat.ids)
         if capable or self.nat:
             self._legs(batch)
-        if capable and not (self.nat.enis or self.nat.ips):
+        if capable and self.public_legs:
             self._public_legs(batch)
         if capable or self.nat:
             self._addresses(batch)
 
     def _batch(self, table: pa.Table, view: pa.Table) -> _Batch | None:
-        keep = pc.and_(pc.is_valid(table.column("srcaddr")), pc.is_valid(table.column("dstaddr")))
-        if "log_status" in table.column_names:
+        names = table.column_names
+        t = table.select([c for c in names if c in NAT_FIELDS or c in _BASE])
+        keep = pc.and_(pc.is_valid(t.column("srcaddr")), pc.is_valid(t.column("dstaddr")))
+        if "log_status" in names:
             keep = pc.and_(keep, pc.fill_null(
-                pc.equal(table.column("log_status"), string_scalar("OK")), True))
-        t = table if pc.all(keep).as_py() is not False else table.filter(keep)
+                pc.equal(t.column("log_status"), string_scalar("OK")), True))
+        if pc.all(keep).as_py() is False:
+            t = t.filter(keep)
         if t.num_rows != view.num_rows or t.num_rows == 0:
             return None
-        action = view.column("action")
-        ok = pc.fill_null(pc.not_equal(action, string_scalar("REJECT")), True)
+        ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")), True)
         public = pc.invert(view.column("peer_local"))
-        internal = pc.equal(view.column("direction").cast(pa.string()), string_scalar("internal"))
-        return _Batch(t, view, ok, public, internal, _strings(t, "srcaddr"),
+        internal, ingress = _direction_is(view)
+        return _Batch(t, view, ok, public, internal, ingress, _strings(t, "srcaddr"),
                       _strings(t, "dstaddr"))
+
+    @property
+    def _translating(self) -> bool:
+        return bool(self.fields & {"pkt_srcaddr", "pkt_dstaddr"})
 
     def _translated(self, b: _Batch) -> tuple[Any, Any]:
         """Per row: ``pkt-srcaddr`` / ``pkt-dstaddr`` is a public address other than
@@ -168,21 +199,32 @@ class NatCollector:
         return out[0], out[1]
 
     def _evidence(self, b: _Batch) -> None:
+        """Per interface (and the per-interface fields logged): public, inside, translated
+        and NAT-typed bytes; keys the records lack are added to the small result as nulls."""
         nbytes = b.view.column("bytes")
-        tsrc, tdst = self._translated(b)
-        itype = _strings(b.t, "interface_type")
-        norm = pc.replace_substring(pc.utf8_lower(pc.fill_null(itype, "")), "-", "_")
-        typed = pc.is_in(norm, string_array(sorted(NAT_INTERFACE_TYPES)))
-        cols = {k: _strings(b.t, k) for k in EVIDENCE_KEYS}
+        self._tsrc, self._tdst = tsrc, tdst = self._translated(b)
+        keys = ["interface_id", *(k for k in EVIDENCE_KEYS[1:] if k in b.t.column_names)]
+        cols = {k: _strings(b.t, k) for k in keys[1:]}
         cols["interface_id"] = b.view.column("interface_id")
         cols["public"] = _bytes_where(pc.and_(b.public, b.ok), nbytes)
         cols["internal"] = _bytes_where(b.internal, nbytes)
-        cols["translated"] = _bytes_where(pc.and_(pc.or_(tsrc, tdst), b.ok), nbytes)
-        cols["typed"] = _bytes_where(typed, nbytes)
-        self.evidence_parts.append(group(pa.table(cols), list(EVIDENCE_KEYS), _SUMS))
+        zero = pa.scalar(0, pa.int64())
+        cols["translated"] = _bytes_where(pc.and_(pc.or_(tsrc, tdst), b.ok), nbytes) \
+            if self._translating else pc.multiply(nbytes, zero)
+        if "interface_type" in b.t.column_names:
+            norm = pc.replace_substring(pc.utf8_lower(pc.fill_null(
+                b.t.column("interface_type").cast(pa.string()), "")), "-", "_")
+            typed = pc.is_in(norm, string_array(sorted(NAT_INTERFACE_TYPES)))
+            cols["typed"] = _bytes_where(typed, nbytes)
+        else:
+            cols["typed"] = pc.multiply(nbytes, zero)
+        part = group(pa.table(cols), keys, _SUMS)
+        for k in EVIDENCE_KEYS:
+            if k not in part.column_names:
+                part = part.append_column(k, pa.nulls(part.num_rows, pa.string()))
+        self.evidence_parts.append(part.select([*EVIDENCE_KEYS, *(n for _, _, n in _SUMS)]))
         if len(self.evidence_parts) > 64:
             self.evidence_parts = [self.evidence()]
-        self._tsrc, self._tdst = tsrc, tdst
 
     def _given(self, b: _Batch) -> Any:
         """Rows on a NAT interface or address the user named."""
@@ -220,8 +262,8 @@ class NatCollector:
         """The local address of a named NAT's public legs (its private IP), per interface."""
         if not pc.any(mask).as_py():
             return
-        t = pa.table({"interface_id": b.view.column("interface_id"),
-                      "local": b.view.column("local"), "bytes": b.view.column("bytes")})
+        t = pa.table({"interface_id": b.view.column("interface_id"), "local": b.local,
+                      "bytes": b.view.column("bytes")})
         self.nat_addr_parts.append(group(t.filter(mask), ["interface_id", "local"],
                                          [("bytes", "sum", "bytes")]))
 
@@ -229,6 +271,8 @@ class NatCollector:
         keep = pc.and_(b.public, b.ok)
         cols = {k: b.view.column(k) for k in self.legs_public.keys if k in b.view.column_names}
         cols["resource_id"] = _strings(b.t, "resource_id")
+        if "day" not in cols:
+            cols["day"] = b.day
         for k in ("bytes", "packets", "start", "end"):
             cols[k] = b.view.column(k)
         self.legs_public.add(pa.table(cols).filter(keep))
@@ -241,12 +285,18 @@ class NatCollector:
                        pc.invert(pc.or_(self._tsrc, self._tdst)))
         if self.nat:
             keep = pc.and_(keep, pc.invert(self._given(b)))
-        cols = {k: _strings(b.t, k) for k in self.addresses.keys}
-        cols["local"] = b.view.column("local")
+        keys = ["local", "interface_id",
+                *(k for k in self.address_keys[2:] if k in b.t.column_names)]
+        cols = {k: _strings(b.t, k) for k in keys[2:]}
+        cols["local"] = b.local
         cols["interface_id"] = b.view.column("interface_id")
         for k in ("bytes", "packets", "start", "end"):
             cols[k] = b.view.column(k)
-        self.addresses.add(pa.table(cols).filter(keep))
+        part = pa.table(cols).filter(keep)
+        if part.num_rows:
+            self.address_parts.append(group(part, keys, [("bytes", "sum", "bytes")]))
+        if len(self.address_parts) > 64:
+            self.address_parts = [self.address_table()]
 
     # ------------------------------------------------------------------ results
     def evidence(self) -> pa.Table:
@@ -255,6 +305,19 @@ class NatCollector:
             return _empty(EVIDENCE_KEYS, [n for _, _, n in _SUMS])
         merged = pa.concat_tables(self.evidence_parts)
         return group(merged, list(EVIDENCE_KEYS), _SUMS)
+
+    def address_table(self) -> pa.Table:
+        """Bytes per inside address and its own interface, subnet, AZ, instance, ECS/tags
+        (the fields the records lack: null)."""
+        full = []
+        for part in self.address_parts:
+            for k in self.address_keys:
+                if k not in part.column_names:
+                    part = part.append_column(k, pa.nulls(part.num_rows, pa.string()))
+            full.append(part.select([*self.address_keys, "bytes"]))
+        if not full:
+            return _empty(self.address_keys, ["bytes"])
+        return group(pa.concat_tables(full), self.address_keys, [("bytes", "sum", "bytes")])
 
     def legs(self) -> pa.Table:
         """Bytes per (interface, resource, src, dst, translated src, translated dst)."""
