@@ -91,6 +91,11 @@ def test_csv_file_has_the_groups_then_the_nat_tables(flows: Path, tmp_path: Path
     assert by_service == expected(3)
     assert {r["address"]: int(r["bytes"]) for r in got["nat_by_inside"]} == expected(1)
     assert {r["address"]: r["interface_id"] for r in got["nat_by_inside"]} == HOSTS
+    doc = tmp_path / "report.json"
+    assert run(capsys, str(flows), "-o", str(doc))[0] == 0
+    hours = json.loads(doc.read_text())["nat"]["hours"]  # the same figures as the JSON
+    assert float(nat["gateway_hours"]) == hours["gateway_hours"]
+    assert float(nat["hours_cost_usd"]) == hours["cost_usd"]
 
 
 def test_markdown_file_has_per_day_and_per_inside_source_tables(flows: Path, tmp_path: Path,

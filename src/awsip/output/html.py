@@ -120,7 +120,9 @@ def _nat_part(report: Report) -> list[str]:
             f"{_e(human_bytes(nat['bytes_in'], gb))} in, {_e(human_bytes(nat['bytes_out'], gb))}"
             f" out), estimated <b>{_e(sec.money(nat.get('cost_usd')))}</b> at "
             f"{_e(sec.price_text(nat))} (GB = {_e(gb_rule(gb))}).</p>")
-    return ["<h2>NAT gateway</h2>", head, *_nat_tables(nat, gb)]
+    hours = sec.hours_text(nat)
+    return ["<h2>NAT gateway</h2>", head, *([f"<p>{_e(hours)}</p>"] if hours else []),
+            *_nat_tables(nat, gb)]
 
 
 def _charts(report: Report) -> list[str]:

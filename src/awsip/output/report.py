@@ -80,6 +80,9 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
     if nat.by_service.num_rows > 8:
         out.append(f"{bullet}... {nat.by_service.num_rows - 8} more peer services")
+    hours = sec.hours_text(nat.to_dict())
+    if hours:
+        out += _wrap(printable(hours))
     return out
 
 
@@ -165,7 +168,7 @@ def render_markdown(report: Report) -> str:
             out.append(f"| {md(row['service'])} | {md(row['region'] or '-')} | "
                        f"{human_bytes(row['bytes'], gb)} | {row['share'] * 100:.1f}% | "
                        f"{sec.cost_text(row['bytes'], nat.price_per_gb, gb)} |")
-        out += _md_nat_more(report)
+        out += [*_md_nat_more(report), *_md_hours(report)]
     if report.recommendations:
         out += ["", "## Recommendations", ""]
         for rec in report.recommendations:
@@ -222,6 +225,13 @@ def _md_nat_more(report: Report) -> list[str]:
                 "inside address and a NAT gateway in another AZ, inter-AZ transfer "
                 f"{sec.money(cross.get('cost_usd'))}."]
     return out
+
+
+def _md_hours(report: Report) -> list[str]:
+    """A blank line and the NAT hours sentence (what was assumed, or why not counted)."""
+    nat = sec.nat_doc(report)
+    text = sec.hours_text(nat) if nat is not None else None
+    return ["", printable(text)] if text else []
 
 
 def _md_reconciliation(report: Report) -> list[str]:
@@ -282,7 +292,9 @@ def _csv_sections(report: Report) -> list[tuple[str, list[dict[str, Any]]]]:
                   "price_per_gb": nat["price_per_gb"], "price_source": nat.get("price_source"),
                   "gb_bytes": nat["gb_bytes"], "bytes": nat["bytes"],
                   "bytes_in": nat["bytes_in"], "bytes_out": nat["bytes_out"],
-                  "flows": nat["flows"], "cost_usd": nat["cost_usd"]}
+                  "flows": nat["flows"], "cost_usd": nat["cost_usd"],
+                  "gateway_hours": (nat.get("hours") or {}).get("gateway_hours"),
+                  "hours_cost_usd": (nat.get("hours") or {}).get("cost_usd")}
         cross = sec.cross_az(nat) or {}
         out += [("nat", [totals]), ("nat_by_day", nat["by_day"]),
                 ("nat_by_service", nat["by_service"]),

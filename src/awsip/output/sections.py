@@ -66,6 +66,18 @@ def price_text(nat: dict[str, Any]) -> str:
     return f"{text} ({': '.join(where)})" if where else text
 
 
+def hours_text(nat: dict[str, Any]) -> str | None:
+    """The NAT gateways' hourly charge over the span and what was assumed, or None."""
+    hours = nat.get("hours")
+    if not isinstance(hours, dict):
+        return None
+    count = hours.get("gateway_hours")
+    if count is None:
+        return str(hours.get("note") or "NAT gateway hours: not counted")
+    return (f"NAT gateway hours: {count:,.0f} h, {money(hours.get('cost_usd'))} "
+            f"({hours.get('note')})")
+
+
 def inside_rows(nat: dict[str, Any]) -> list[dict[str, Any]]:
     """``nat.by_inside`` with every contract column (missing ones None)."""
     return [{c: r.get(c) for c in INSIDE_COLUMNS} for r in nat.get("by_inside") or []]
@@ -120,5 +132,5 @@ def gb_text(value: float | None) -> str:
 
 
 __all__ = ["GATEWAY_COLUMNS", "INSIDE_COLUMNS", "RECON_COLUMNS", "cost_text", "cross_az",
-           "gateway_rows", "gb_text", "headline", "inside_rows", "money", "nat_doc", "nat_name",
-           "price_text", "recon_doc", "recon_summary", "share_text"]
+           "gateway_rows", "gb_text", "headline", "hours_text", "inside_rows", "money",
+           "nat_doc", "nat_name", "price_text", "recon_doc", "recon_summary", "share_text"]
