@@ -123,6 +123,7 @@ def run(n: int, files: int, folder: Path) -> dict[str, float]:
     """Time everything once; print the table; return the timings."""
     import awsip
     import awsip.spark as awsip_spark
+    from awsip.engines.spark import to_arrow
 
     paths = ensure(folder, n, files)
     ranges = awsip.Ranges.from_json(gzip.decompress(DATA.read_bytes()))  # the bundled one
@@ -135,12 +136,13 @@ def run(n: int, files: int, folder: Path) -> dict[str, float]:
     df = spark.read.parquet(*[str(p) for p in paths])
     parts, rows = partitioning(df)
     labelled = awsip_spark.classify_columns(df, ["srcaddr", "dstaddr"], ranges=ranges)
-    sample = spark.createDataFrame(table.slice(0, 10_000))  # warm: workers up, index read
+    sample = df.limit(10_000)  # warm: workers up, index read (rows, not a pyarrow.Table:
+    # createDataFrame(pyarrow.Table) is Spark 4 only)
     awsip_spark.classify_columns(sample, ["srcaddr"], ranges=ranges).collect()
     t_scan, _ = timed(lambda: df.write.format("noop").mode("overwrite").save())
     t_classify, _ = timed(lambda: labelled.write.format("noop").mode("overwrite").save())
-    t_summary, got = timed(lambda: awsip_spark.summarize(df, by=["service", "region"],
-                                                         ranges=ranges).toArrow())
+    t_summary, got = timed(lambda: to_arrow(awsip_spark.summarize(df, by=["service", "region"],
+                                                                  ranges=ranges)))
     same = got.column("bytes").to_pylist() == want.column("bytes").to_pylist() and \
         got.column("service").to_pylist() == want.column("service").to_pylist()
     spark.stop()
