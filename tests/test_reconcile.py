@@ -213,6 +213,9 @@ def test_reconcile_gives_billed_vs_explained_gb_and_share_per_day(tmp_path: Path
     assert d["share_explained_covered_days"] == pytest.approx(3.5 / 4, abs=1e-6)
     assert d["cur"]["hours"] == 24 and d["cur"]["not_usage_lines"] == {"Credit": 1}
     assert any("2 of 3 day(s)" in n for n in d["notes"])
+    # day 3: 0.5 GB explained, nothing billed
+    assert any(n.startswith("the flow logs explain more than the bill says on 2026-03-23:")
+               for n in d["notes"])
     # metrics only: the measured bytes are the basis.
     alone = reconcile(explained, metrics=met, gb_bytes=GIB).to_dict()
     assert alone["basis"] == "metrics" and alone["billed_gb"] == 10.0

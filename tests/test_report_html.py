@@ -3,6 +3,7 @@ groups, and rendered by headless Chromium (skipped, with the reason, when it is 
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import struct
@@ -163,3 +164,12 @@ def test_a_chart_per_inside_source_when_the_report_has_hourly_bytes_by_source(
     assert bars == [("10.0.1.23", "2026-03-21 05:00", human_bytes(7_000)),
                     ("10.0.2.40", "2026-03-21 05:00", human_bytes(3_000)),
                     ("10.0.1.23", "2026-03-21 07:00", human_bytes(11_000))]
+
+
+def test_recommendation_commands_keep_their_lines(report: Report, page: str) -> None:
+    commands = report.recommendations[0].commands
+    assert commands, "the S3 recommendation carries its aws cli and terraform commands"
+    block = re.search(r"<pre>(.*?)</pre>", page, re.DOTALL)
+    assert block is not None
+    assert block.group(1) == html.escape("\n\n".join(commands), quote=True)
+    assert "\\x0a" not in page

@@ -295,6 +295,13 @@ def _notes(result: Reconciliation) -> list[str]:
                      "day(s); compare the share on the days they cover")
     if not covered:
         notes.append("the flow logs explain no NAT bytes (no NAT section or no NAT record)")
+    over = [d.day.isoformat() for d in result.days
+            if d.billed_gb is not None and d.explained_gb > d.billed_gb * 1.05]
+    if over:
+        said = "the bill" if result.basis == "cur" else "CloudWatch"
+        notes.append(f"the flow logs explain more than {said} says on {', '.join(over)}: "
+                     "usage billed on another day, a record counted twice (overlapping "
+                     "files), or another GB (--gb-bytes)")
     return notes
 
 

@@ -151,7 +151,9 @@ def _advice(report: Report) -> list[str]:
         out.append(f"<li><p>{_e(rec.get('message') or rec.get('kind'))}</p>")
         commands = rec.get("commands") or []
         if commands:
-            out.append("<pre>" + _e("\n\n".join(str(c) for c in commands)) + "</pre>")
+            text = "\n\n".join("\n".join(_e(line) for line in str(c).splitlines())
+                               for c in commands)  # printable() would escape the newlines
+            out.append(f"<pre>{text}</pre>")
         out.append("</li>")
     return [*out, "</ol>"]
 
