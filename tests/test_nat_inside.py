@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from typing import Any
 
 import pytest
 
@@ -126,3 +127,49 @@ def test_rejected_instance_legs_are_not_attributed() -> None:
     assert r.nat is not None
     assert [(x["address"], x["bytes"]) for x in r.nat.by_inside.to_pylist()] == [
         ("10.0.1.5", 300)]
+
+
+def inventory() -> Any:
+    """The VPC as describe-network-interfaces / describe-nat-gateways print it."""
+    from awsip.traffic.inventory import Inventory
+
+    enis = [{"NetworkInterfaceId": NAT_ENI, "SubnetId": "subnet-0nat",
+             "AvailabilityZone": "ap-southeast-1a", "AvailabilityZoneId": NAT_AZ,
+             "InterfaceType": "nat_gateway", "PrivateIpAddress": NAT_IP,
+             "Description": "Interface for NAT Gateway nat-0aaa0000000000001"}]
+    enis += [{"NetworkInterfaceId": eni, "SubnetId": subnet, "AvailabilityZoneId": az,
+              "InterfaceType": "interface", "PrivateIpAddress": address,
+              "Attachment": {"InstanceId": instance}}
+             for address, (eni, subnet, az, instance) in HOSTS.items()]
+    nats = [{"NatGatewayId": "nat-0aaa0000000000001", "SubnetId": "subnet-0nat",
+             "NatGatewayAddresses": [{"NetworkInterfaceId": NAT_ENI, "PrivateIp": NAT_IP}]}]
+    return Inventory.from_documents([("enis.json", {"NetworkInterfaces": enis}),
+                                     ("nats.json", {"NatGateways": nats})])
+
+
+def test_inventory_names_the_nat_and_the_instances_of_v2_logs_and_their_zones() -> None:
+    rows = [r for c in CONNECTIONS for r in through_zonal_nat(*c)] + OTHER
+    v2 = ["interface_id", "srcaddr", "dstaddr", "bytes"]
+    r = awsip.report(table(rows, v2, region="us-east-1"), ranges=RANGES, inventory=inventory())
+    assert r.nat is not None and not any("likely NAT" in n for n in r.notes)
+    (gw,) = r.nat.gateways
+    assert (gw.interface_id, gw.address, gw.az_id, gw.detected) == (NAT_ENI, NAT_IP, NAT_AZ,
+                                                                     True)
+    assert "inventory" in gw.reason and "nat-0aaa0000000000001" in gw.reason
+    assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)
+    got = {x["address"]: (x["bytes"], x["interface_id"], x["subnet_id"], x["az_id"],
+                          x["instance_id"]) for x in r.nat.by_inside.to_pylist()}
+    assert got == {h: (b, *HOSTS[h]) for h, b in per_host().items()}
+    assert r.nat.cross_az.bytes == per_host()["10.0.2.7"]  # the inventory gives the zones
+
+
+def test_zonal_nat_id_is_resolved_to_its_interface_through_the_inventory() -> None:
+    rows = [r for c in CONNECTIONS for r in through_zonal_nat(*c)]
+    v2 = ["interface_id", "srcaddr", "dstaddr", "bytes"]
+    r = awsip.report(table(rows, v2), ranges=RANGES, inventory=inventory(),
+                     nat_ids=["nat-0aaa0000000000001"])
+    assert r.nat is not None
+    (gw,) = r.nat.gateways
+    assert (gw.interface_id, gw.detected) == (NAT_ENI, False)
+    assert gw.reason.startswith("given: --nat-id nat-0aaa0000000000001")
+    assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)

@@ -34,7 +34,15 @@ from ..errors import FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.paths import region_from_path
 from ..flowlogs.records import open_records
-from ..traffic.detect import NAT_FIELDS, Gateway, NatCollector, candidates, detect
+from ..traffic.detect import (
+    NAT_FIELDS,
+    Gateway,
+    NatCollector,
+    candidates,
+    detect,
+    inventory_gateway,
+    with_inventory,
+)
 from ..traffic.inside import Inside, attribute, hourly_by_inside
 from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, columns_needed, normalize_keys
@@ -452,21 +460,24 @@ def report(
     hourly: bool = False,
     options: ReaderOptions | None = None,
     prices: Any = None,
+    inventory: Any = None,
 ) -> Report:
-    """Read flow logs once and build a :class:`Report`: the traffic summary grouped ``by``
-    (see :func:`awsip.traffic.summary.summarize`), the NAT gateways (named by ``nat``, else
-    detected, :mod:`awsip.traffic.detect`) with their bytes counted once, who inside caused
-    them and the cross-AZ part (:mod:`awsip.traffic.inside`), at the VPC region's prices
-    (``price_per_gb`` overrides), and recommendations. ``hourly``: also bytes per hour and
-    peer service (for plots; the NAT's bytes, counted once, when a NAT is found, else all
-    traffic as logged). ``prices``: a price table (:func:`awsip.advice.prices.load_prices`)
-    instead of the bundled one. (:func:`awsip.report` is this with default ranges and the reader's
-    keywords.)"""
+    """Read flow logs once and build a :class:`Report`: the summary grouped ``by``
+    (:func:`awsip.traffic.summary.summarize`); the NAT gateways (``nat``, else detected,
+    :mod:`awsip.traffic.detect`; ``inventory``: an :class:`awsip.traffic.inventory.Inventory`
+    naming them exactly) with their bytes counted once, who inside caused them and the
+    cross-AZ part (:mod:`awsip.traffic.inside`), at the VPC region's prices (``prices``: a
+    :func:`awsip.advice.prices.load_prices` table; ``price_per_gb`` overrides); advice.
+    ``hourly``: bytes per hour and peer service (the NAT's when one is found, else all).
+    (:func:`awsip.report` is this with default ranges and the reader's keywords.)"""
     if price_per_gb is not None and price_per_gb < 0:
         raise UsageError("price per GB must not be negative")
     if gb_bytes <= 0:
         raise UsageError("gb_bytes must be positive")
     keys = normalize_keys(by)
+    reasons: dict[str, tuple[bool, str]] = {}
+    if inventory is not None:
+        nat, reasons = with_inventory(nat, inventory)
     masked = bool(nat.enis or nat.ips)
     groups = _Groups(keys, masked, hourly)
     need = groups.keys_needed(keys, masked, hourly) | NatCollector.keys_needed()
@@ -488,19 +499,21 @@ def report(
     if records.stats.listing.describe():
         notes.append(records.stats.listing.describe())
     result = _assemble(records.stats, groups, keys, top, region, region_source, regions, notes)
-    gateways = _find_gateways(nat, collector, notes)
+    gateways = [inventory_gateway(g, inventory, reasons)
+                for g in _find_gateways(nat, collector, notes)]
     if nat or gateways:
         _add_nat(result, nat, groups, collector, gateways,
-                 region_prices(region, price_per_gb, prices), gb_bytes, ctx)
+                 region_prices(region, price_per_gb, prices), gb_bytes, ctx, inventory)
     return result
 
 
 def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollector,
-             gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context) -> None:
+             gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context,
+             inventory: Any = None) -> None:
     """The NAT section, its notes and the advice, into ``result``."""
     figures = _figures(groups, collector, gateways, bool(nat.enis or nat.ips))
     inside = attribute(gateways, collector.legs(), collector.address_table(), ctx.local,
-                       collector.fields)
+                       collector.fields, inventory)
     result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)
     if price.nat_per_gb is None:  # said, not guessed: which option gives the price
         result.notes.append(price.source)

@@ -77,6 +77,10 @@ def _add_nat_options(parser: argparse.ArgumentParser) -> None:
                      help="a NAT gateway's id, nat-... (regional NAT gateways: matched with "
                      "the records' resource-id; repeatable; comma lists too). Without any "
                      "--nat-* option the NAT gateways are detected from the records")
+    nat.add_argument("--inventory", action="append", metavar="FILE", default=[],
+                     help="the JSON of aws ec2 describe-network-interfaces and/or "
+                     "describe-nat-gateways (repeatable): names the NAT gateways, interfaces, "
+                     "subnets, AZs and instances exactly")
     nat.add_argument("--price-per-gb", type=float, default=None, metavar="USD",
                      help="NAT data processing price per GB (default: the VPC region's price "
                      "from the bundled table, docs/prices.md; wins over --prices)")
@@ -86,6 +90,15 @@ def _add_nat_options(parser: argparse.ArgumentParser) -> None:
     nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
                      help="bytes per billed GB (default 1073741824 = 2^30; 1000000000 for "
                      "decimal GB)")
+
+
+def _inventory(paths: list[str] | None) -> Any:
+    """The ``--inventory`` files read and merged, or None."""
+    if not paths:
+        return None
+    from ..traffic.inventory import Inventory
+
+    return Inventory.load(_split(paths))
 
 
 def _add_bill_options(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     by = normalize_keys(_split(args.by) if args.by else ["service", "region"])
     nat = NatSpec.of(_split(args.nat_eni), _split(args.nat_ip), _split(args.nat_id))
     prices = load_prices(args.prices) if args.prices else None
+    inventory = _inventory(args.inventory)
     if args.plot:
         check_chart_path(args.plot)
     common.check_outputs(args.output, args.plot)
@@ -128,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         ranges=common.ranges_from_args(args), vpc_cidrs=_split(args.vpc_cidr),
         vpc_region=args.vpc_region, nat_enis=nat.enis, nat_ips=nat.ips, nat_ids=nat.ids,
         price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes, prices=prices,
+        inventory=inventory,
         hourly=bool(args.plot) or fmt == "html",
         options=reader_options(args))
     if bill is not None:

@@ -457,5 +457,49 @@ __all__ = [
     "NatCollector",
     "candidates",
     "detect",
+    "inventory_gateway",
     "nullable_strings",
+    "with_inventory",
 ]
+
+
+# ------------------------------------------------------------------ the offline inventory
+def with_inventory(nat: NatSpec, inventory: Any) -> tuple[NatSpec, dict[str, tuple[bool, str]]]:
+    """``nat`` completed from an :class:`awsip.traffic.inventory.Inventory`: a zonal
+    ``--nat-id`` becomes its interfaces; with no ``--nat-*`` option, every NAT gateway the
+    inventory names (zonal: its interfaces; regional: its id, matched with ``resource-id``).
+    Also ``{interface or NAT id: (found without an option, why)}`` for the gateways' reasons."""
+    reasons: dict[str, tuple[bool, str]] = {}
+    enis, ids = list(nat.enis), []
+    named = nat.ids if nat else tuple(sorted(inventory.nat_gateways))
+    for nat_id in named:
+        gw = inventory.nat_gateways.get(nat_id)
+        how = f"given: --nat-id {nat_id}" if nat else "named by the inventory"
+        if gw is None or gw.regional or not gw.interface_ids:
+            ids.append(nat_id)
+            if gw is not None:
+                reasons[nat_id] = (not nat, f"{how} (a regional NAT gateway, "
+                                   f"describe-nat-gateways in {gw.source or 'the inventory'})")
+            continue
+        for eni in gw.interface_ids:
+            enis.append(eni)
+            reasons[eni] = (not nat, f"{how}: {nat_id}'s interface (describe-nat-gateways in "
+                            f"{gw.source or 'the inventory'})")
+    if not nat and not named:
+        return nat, reasons
+    return NatSpec(tuple(dict.fromkeys(enis)), nat.ips, tuple(dict.fromkeys(ids))), reasons
+
+
+def inventory_gateway(g: Gateway, inventory: Any, reasons: dict[str, tuple[bool, str]]
+                      ) -> Gateway:
+    """``g`` with its address, AZ and reason from the inventory where it names them."""
+    from dataclasses import replace
+
+    detected, reason = reasons.get(g.interface_id or g.resource_id or "", (g.detected, g.reason))
+    address, az = g.address, g.az_id
+    if inventory is not None and g.interface_id:
+        eni = inventory.interface(g.interface_id)
+        if eni is not None:
+            address = address or (eni.private_ips[0] if eni.private_ips else None)
+            az = eni.az_id or az
+    return replace(g, address=address, az_id=az, detected=detected, reason=reason)

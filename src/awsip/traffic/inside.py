@@ -118,12 +118,28 @@ def _who(addresses: pa.Table) -> dict[str, dict[str, Any]]:
     return best
 
 
+def _from_inventory(who: dict[str, dict[str, Any]], addresses: Any, inventory: Any) -> None:
+    """Interface, subnet, AZ and instance of ``addresses`` as the inventory names them (it
+    wins over what the records suggest: it is the account's own description)."""
+    for address in addresses:
+        eni = inventory.by_address(address)
+        if eni is None:
+            continue
+        me = who.setdefault(address, {"local": address, "bytes": 0})
+        me.update(interface_id=eni.interface_id, subnet_id=eni.subnet_id or me.get("subnet_id"),
+                  az_id=eni.az_id or me.get("az_id"),
+                  instance_id=eni.instance_id or me.get("instance_id"))
+
+
 def attribute(gateways: list[Gateway], legs: pa.Table, addresses: pa.Table,
-              local_nets: LocalNets, fields: set[str]) -> Inside:
+              local_nets: LocalNets, fields: set[str], inventory: Any = None) -> Inside:
     """NAT bytes per inside address with its attributes, and the cross-AZ part (module doc).
-    ``fields``: the optional flow-log fields the records carried (extras shown only then)."""
+    ``fields``: the optional flow-log fields the records carried (extras shown only then);
+    ``inventory``: an :class:`awsip.traffic.inventory.Inventory` naming them exactly."""
     totals, lost = _sum_per_inside(gateways, legs, local_nets)
     who = _who(addresses)
+    if inventory is not None:
+        _from_inventory(who, {a for _, a in totals}, inventory)
     by_gw = {g.key: g for g in gateways}
     extras = [k for k in INSIDE_EXTRA if k in fields and k != "instance_id"]
     rows: list[dict[str, Any]] = []
