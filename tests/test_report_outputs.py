@@ -184,3 +184,14 @@ def test_hourly_bytes_by_inside_source_and_their_chart(flows: Path) -> None:
     titles = re.findall(r"<title>([0-9.]+) ([0-9-]+ [0-9:]+) UTC: ([^<]+)</title>", chart)
     assert sorted(titles) == sorted((a, h.strftime("%Y-%m-%d %H:%M"), human_bytes(b))
                                     for (h, a), b in want.items())
+
+
+def test_table_names_the_inside_sources_with_their_bytes(flows: Path, capsys: Any) -> None:
+    code = main(["report", str(flows), "--nat-ip", NAT_IP, "--offline", "--quiet"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    at = lines.index("Inside sources (NAT bytes by private address):")
+    want = sorted(expected(1).items(), key=lambda kv: -kv[1])
+    assert [line.split() for line in lines[at + 1:at + 3]] == [
+        [a, HOSTS[a], *human_bytes(b).split(), usd(cost(b, PRICE))] for a, b in want]
+    assert max(len(line) for line in lines) <= 80

@@ -62,17 +62,18 @@ def _headline(report: Report) -> list[str]:
 
 
 def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
+    """The NAT section of the table: totals, per peer service, the gateways found, who inside,
+    the cross-AZ part and the NAT hours."""
     nat = report.nat
     if nat is None:
         return []
     gb = nat.gb_bytes
-    who = printable(", ".join((*nat.enis, *nat.ips)))
-    lines = [
-        f"NAT gateway {who}: {human_bytes(nat.bytes, gb)} processed (counted once: "
-        f"{human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} out), "
-        f"est. {sec.money(nat.cost_usd)} at {_price(nat.price_per_gb)} (GB = {gb_rule(gb)})"
-    ]
-    out = _wrap(lines[0])
+    doc = nat.to_dict()
+    out = _wrap(
+        f"NAT gateway {printable(sec.nat_name(doc))}: {human_bytes(nat.bytes, gb)} processed "
+        f"(counted once: {human_bytes(nat.bytes_in, gb)} in, {human_bytes(nat.bytes_out, gb)} "
+        f"out), est. {sec.money(nat.cost_usd)} at {_price(nat.price_per_gb)} "
+        f"(GB = {gb_rule(gb)})")
     for row in nat.by_service.to_pylist()[:8]:
         label = printable(f"{row['service']} {row['region'] or ''}".strip())
         money = sec.cost_text(row["bytes"], nat.price_per_gb, gb)
@@ -80,9 +81,44 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
     if nat.by_service.num_rows > 8:
         out.append(f"{bullet}... {nat.by_service.num_rows - 8} more peer services")
-    hours = sec.hours_text(nat.to_dict())
+    out += _gateway_lines(doc) + _inside_lines(doc, bullet)
+    cross = sec.cross_az(doc)
+    if cross:
+        out += _wrap(f"Cross-AZ: {human_bytes(cross['bytes'], gb)} between an inside address "
+                     "and a NAT gateway in another AZ, inter-AZ transfer "
+                     f"{sec.money(cross.get('cost_usd'))}")
+    hours = sec.hours_text(doc)
     if hours:
         out += _wrap(printable(hours))
+    return out
+
+
+def _gateway_lines(nat: dict[str, Any]) -> list[str]:
+    """The gateways the records revealed, each with why (given ones are named above)."""
+    out = []
+    for g in sec.gateway_rows(nat):
+        if g["detected"]:
+            names = ", ".join(str(v) for v in (g["interface_id"] or g["resource_id"],
+                                                g["address"], g["az_id"]) if v)
+            out += _wrap(printable(f"Detected NAT gateway {names}: {g['reason']}"))
+    return out
+
+
+def _inside_lines(nat: dict[str, Any], bullet: str) -> list[str]:
+    """The five biggest inside sources of the NAT bytes."""
+    rows = sec.inside_rows(nat)
+    if not rows:
+        return []
+    gb = nat["gb_bytes"]
+    out = ["Inside sources (NAT bytes by private address):"]
+    for r in rows[:5]:
+        where = " ".join(printable(v) for v in (r["interface_id"], r["instance_id"], r["az_id"])
+                         if v)
+        out.append(f"{bullet}{_fit(printable(r['address']), 15):<15} {_fit(where, 32):<32} "
+                   f"{human_bytes(r['bytes'] or 0, gb):>12} "
+                   f"{sec.cost_text(r['bytes'] or 0, nat['price_per_gb'], gb):>12}")
+    if len(rows) > 5:
+        out.append(f"{bullet}... {len(rows) - 5} more inside sources")
     return out
 
 
