@@ -167,3 +167,77 @@ def test_named_nat_skips_detection() -> None:
     assert [(g.interface_id, g.address, g.detected, g.reason) for g in r.nat.gateways] == [
         (NAT_ENI, NAT_IP, False, "given: --nat-ip")]
     assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)
+
+
+# --------------------------------------------------------------- generated whole-VPC logs
+def whole_vpc_report(scenario: Any, *args: str) -> dict[str, Any]:
+    """``awsip report --json`` of a generated scenario (tests/whole_vpc.py), in-process."""
+    import contextlib
+    import io
+    import json
+
+    from awsip import cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = cli.main(["report", str(scenario.logs), "--json", "--offline", "--quiet",
+                           *args])
+    assert status == 0
+    doc: dict[str, Any] = json.loads(out.getvalue())
+    return doc
+
+
+@pytest.mark.parametrize("fmt", ["v5", "v11"])
+def test_whole_vpc_zonal_nat_found_attributed_and_cross_az_counted(tmp_path: Any,
+                                                                    fmt: str) -> None:
+    import whole_vpc
+
+    s = whole_vpc.zonal(tmp_path, fmt=fmt, days=1)
+    t = s.truth
+    nat = whole_vpc_report(s)["nat"]
+    (gw,) = nat["gateways"]
+    assert (gw["interface_id"], gw["address"], gw["az_id"], gw["detected"]) == (
+        t.nat_interface_ids[0], t.nat_ips[0], t.nat_az_id, True)
+    assert (nat["bytes"], nat["bytes_in"], nat["bytes_out"]) == (t.nat_bytes, t.nat_in,
+                                                                 t.nat_out)
+    assert {r["address"]: (r["interface_id"], r["subnet_id"], r["az_id"], r["instance_id"],
+                           r["bytes"]) for r in nat["by_inside"]} == {
+        a: (i.interface_id, i.subnet_id, i.az_id, i.instance_id, i.bytes)
+        for a, i in t.by_inside.items()}
+    assert nat["cross_az"]["bytes"] == t.cross_az_bytes > 0
+    assert {r["address"]: r["bytes"] for r in nat["cross_az"]["by_inside"]} == \
+        dict(t.cross_az_by_inside)
+
+
+def test_whole_vpc_regional_nat_found_by_resource_id_without_cross_az(tmp_path: Any) -> None:
+    import whole_vpc
+
+    s = whole_vpc.regional(tmp_path, days=1)
+    t = s.truth
+    nat = whole_vpc_report(s)["nat"]
+    (gw,) = nat["gateways"]
+    assert (gw["resource_id"], gw["interface_id"], gw["detected"]) == (
+        t.nat_gateway_ids[0], None, True)
+    assert (nat["bytes"], nat["bytes_in"], nat["bytes_out"]) == (t.nat_bytes, t.nat_in,
+                                                                 t.nat_out)
+    assert {r["address"]: (r["instance_id"], r["az_id"], r["bytes"])
+            for r in nat["by_inside"]} == {a: (i.instance_id, i.az_id, i.bytes)
+                                           for a, i in t.by_inside.items()}
+    assert nat["cross_az"]["bytes"] == 0
+    same = whole_vpc_report(s, "--nat-id", t.nat_gateway_ids[0])["nat"]
+    assert same["bytes"] == t.nat_bytes and same["gateways"][0]["detected"] is False
+
+
+def test_whole_vpc_v2_logs_give_candidates_then_the_named_nat(tmp_path: Any) -> None:
+    import whole_vpc
+
+    s = whole_vpc.zonal(tmp_path, fmt="v2", days=1)
+    t = s.truth
+    doc = whole_vpc_report(s)
+    assert doc["nat"] is None
+    (note,) = [n for n in doc["notes"] if "likely NAT gateway" in n]
+    assert f"--nat-eni {t.nat_interface_ids[0]}" in note
+    nat = whole_vpc_report(s, "--nat-eni", t.nat_interface_ids[0])["nat"]
+    assert nat["bytes"] == t.nat_bytes
+    assert {r["address"]: r["bytes"] for r in nat["by_inside"]} == {
+        a: i.bytes for a, i in t.by_inside.items()}
