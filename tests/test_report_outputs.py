@@ -195,3 +195,23 @@ def test_table_names_the_inside_sources_with_their_bytes(flows: Path, capsys: An
     assert [line.split() for line in lines[at + 1:at + 3]] == [
         [a, HOSTS[a], *human_bytes(b).split(), usd(cost(b, PRICE))] for a, b in want]
     assert max(len(line) for line in lines) <= 80
+
+
+def test_markdown_and_html_say_which_nat_was_detected_and_why() -> None:
+    import awsip
+    from awsip.output.report import render
+    from test_nat_detect import CONNECTIONS as THROUGH
+    from test_nat_detect import NAT_AZ, OTHER, through_zonal_nat
+    from test_nat_detect import NAT_ENI as ENI
+    from test_nat_detect import NAT_IP as IP
+    from test_nat_detect import table as detect_table
+    from test_report import RANGES
+
+    rows = [r for c in THROUGH for r in through_zonal_nat(*c)] + OTHER
+    r = awsip.report(detect_table(rows), ranges=RANGES)
+    md = render(r, "markdown").splitlines()
+    at = md.index("### NAT gateways found in the records")
+    assert md[at + 4].startswith(f"| {ENI} | {IP} | {NAT_AZ} | - | its records translate")
+    assert md[md.index("## NAT gateway") + 2].startswith(f"{ENI}, {IP}: **")
+    page = render(r, "html")
+    assert f"<td>{ENI}</td><td>{IP}</td><td>{NAT_AZ}</td><td>-</td><td>detected</td>" in page

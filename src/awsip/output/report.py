@@ -194,7 +194,7 @@ def render_markdown(report: Report) -> str:
     if nat is not None:
         gb = nat.gb_bytes
         out += ["", "## NAT gateway", "",
-                f"{md(', '.join((*nat.enis, *nat.ips)))}: **{human_bytes(nat.bytes, gb)}** "
+                f"{md(sec.nat_name(nat.to_dict()))}: **{human_bytes(nat.bytes, gb)}** "
                 "processed "
                 f"(counted once), estimated **{sec.money(nat.cost_usd)}** at "
                 f"{_price(nat.price_per_gb)} "
@@ -242,6 +242,12 @@ def _md_nat_more(report: Report) -> list[str]:
         return []
     gb = nat["gb_bytes"]
     out: list[str] = []
+    found = [g for g in sec.gateway_rows(nat) if g["detected"]]
+    if found:
+        out += ["", "### NAT gateways found in the records", *_md_table(
+            ["interface", "address", "AZ", "NAT id", "why"],
+            [[_cell(g["interface_id"]), _cell(g["address"]), _cell(g["az_id"]),
+              _cell(g["resource_id"]), _cell(g["reason"])] for g in found], 0)]
     if nat["by_day"]:
         out += ["", "### Per day (UTC)", *_md_table(
             ["day", "bytes", "cost"],
