@@ -73,7 +73,8 @@ def hours_text(nat: dict[str, Any]) -> str | None:
         return None
     count = hours.get("gateway_hours")
     if count is None:
-        return str(hours.get("note") or "NAT gateway hours: not counted")
+        why = hours.get("note")
+        return "NAT gateway hours: not counted" + (f" ({why})" if why else "")
     return (f"NAT gateway hours: {count:,.0f} h, {money(hours.get('cost_usd'))} "
             f"({hours.get('note')})")
 
