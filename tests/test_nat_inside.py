@@ -173,3 +173,29 @@ def test_zonal_nat_id_is_resolved_to_its_interface_through_the_inventory() -> No
     assert (gw.interface_id, gw.detected) == (NAT_ENI, False)
     assert gw.reason.startswith("given: --nat-id nat-0aaa0000000000001")
     assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)
+
+
+def test_by_accepts_flow_log_fields_such_as_subnet_az_and_instance() -> None:
+    rows = [r for c in CONNECTIONS for r in through_zonal_nat(*c)]
+    r = awsip.report(table(rows), ranges=RANGES, by=["az_id", "instance_id", "service"])
+    assert r.by == ["az_id", "instance_id", "service"]
+    got = {(g["az_id"], g["instance_id"], g["service"]): g["bytes"]
+           for g in r.groups.to_pylist()}
+    expected: dict[tuple[Any, ...], int] = defaultdict(int)
+    for row in rows:  # every record as logged, keyed by its own fields
+        service = "PRIVATE" if row["srcaddr"].startswith("10.") and \
+            row["dstaddr"].startswith("10.") else "INTERNET"
+        expected[(row.get("az_id"), row.get("instance_id"), service)] += row["bytes"]
+    assert got == dict(expected)
+
+
+def test_by_a_field_the_logs_lack_groups_under_null_and_a_typo_is_refused() -> None:
+    from awsip.errors import UsageError
+
+    rows = through_zonal_nat("10.0.1.5", 10, 20)
+    r = awsip.report(table(rows, ["interface_id", "srcaddr", "dstaddr", "bytes"]),
+                     ranges=RANGES, by="ecs_service_name")
+    assert [(g["ecs_service_name"], g["bytes"]) for g in r.groups.to_pylist()] == [
+        (None, 3 * 30)]
+    with pytest.raises(UsageError, match=r"cannot group by 'subnet'.*flow-log field"):
+        awsip.report(table(rows), ranges=RANGES, by="subnet")

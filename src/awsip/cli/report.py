@@ -41,7 +41,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument("--by", metavar="FIELD,...", action="append",
                         help="group by these keys (default: service,region); any of service, "
                         "region, network_border_group, prefix, peer, direction, interface_id, "
-                        "local, port, local_port, protocol, action, hour, day")
+                        "local, port, local_port, protocol, action, hour, day, or any flow-log "
+                        "field as logged (subnet_id, az_id, instance_id, ecs_service_name, ...)")
     parser.add_argument("--top", type=int, metavar="N", default=None,
                         help="show the N biggest groups (default: 20 in the table, all in "
                         "json/csv)")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,12 +83,24 @@ def normalize_keys(by: str | Iterable[str] | None) -> list[str]:
         if not name:
             continue
         name = ALIASES.get(name, name)
-        if name not in GROUP_KEYS:
+        if name not in GROUP_KEYS and name not in field_keys():
             raise UsageError(
-                f"cannot group by {item!r}; choose from {', '.join(GROUP_KEYS)}")
+                f"cannot group by {item!r}; choose from {', '.join(GROUP_KEYS)}, or a "
+                "flow-log field (subnet_id, az_id, instance_id, pkt_dstaddr, ...)")
         if name not in keys:
             keys.append(name)
     return keys
+
+
+@lru_cache(maxsize=1)
+def field_keys() -> frozenset[str]:
+    """Flow-log fields (Arrow column names) usable as group keys besides :data:`GROUP_KEYS`:
+    every field of the catalogue but the summed ones, taken from the record as logged (issue
+    13: ``--by subnet_id,az_id,instance_id``; for a NAT's inside sources see ``nat.by_inside``)."""
+    from ..flowlogs.fields import FIELDS
+
+    summed = {"bytes", "packets", "start", "end"}
+    return frozenset(f.column for f in FIELDS.values()) - summed - set(GROUP_KEYS)
 
 
 # --------------------------------------------------------------------- local address test
@@ -177,6 +190,7 @@ def columns_needed(keys: Iterable[str], *, nat: bool = False) -> frozenset[str]:
         used |= {"interface_id", "action"}
     if keys & {"port", "local_port"}:
         used |= {"srcport", "dstport"}
+    used |= keys & field_keys()
     return frozenset(used)
 
 
@@ -219,6 +233,9 @@ def peer_view(data: pa.Table | pa.RecordBatch, ctx: Context,
     sides = _sides(t, ctx)
     out = _label_columns(sides, ctx.index, want)
     out.update(_record_columns(t, sides, want))
+    for name in want & field_keys():  # flow-log fields as logged (null when not logged)
+        out[name] = t.column(name) if name in t.column_names else pa.nulls(t.num_rows,
+                                                                          pa.string())
     out["peer_local"] = from_numpy(sides.peer_local)
     if ctx.nat:
         out["nat"] = nat_mask(out["interface_id"], sides.src, sides.dst, out["peer_local"],
@@ -351,4 +368,4 @@ def _string_array(column: Any) -> pa.Array:
 
 
 __all__ = ["ALIASES", "GROUP_KEYS", "INTERNET", "PRIVATE", "VALUE_COLUMNS", "Context",
-           "LocalNets", "columns_needed", "normalize_keys", "peer_view"]
+           "LocalNets", "columns_needed", "field_keys", "normalize_keys", "peer_view"]
