@@ -241,3 +241,20 @@ def test_whole_vpc_v2_logs_give_candidates_then_the_named_nat(tmp_path: Any) -> 
     assert nat["bytes"] == t.nat_bytes
     assert {r["address"]: r["bytes"] for r in nat["by_inside"]} == {
         a: i.bytes for a, i in t.by_inside.items()}
+
+
+def test_next_hop_fields_name_the_zonal_nat_and_its_zone() -> None:
+    """Version 11: the instance's egress records name the NAT's interface as next hop."""
+    rows = [r for c in CONNECTIONS for r in through_zonal_nat(*c)]
+    for r in rows:
+        if r["interface_id"] != NAT_ENI and r["srcaddr"] in HOSTS:
+            r.update(next_hop_interface_id=NAT_ENI, next_hop_az_id=NAT_AZ,
+                     next_hop_interface_type="nat_gateway")
+    cols = ["interface_id", "srcaddr", "dstaddr", "bytes", "next_hop_interface_id",
+            "next_hop_az_id", "next_hop_interface_type"]
+    r = awsip.report(table(rows, cols), ranges=RANGES)
+    assert r.nat is not None
+    (gw,) = r.nat.gateways
+    assert (gw.interface_id, gw.az_id, gw.detected) == (NAT_ENI, NAT_AZ, True)
+    assert "next hop" in gw.reason
+    assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)

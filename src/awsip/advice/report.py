@@ -429,7 +429,7 @@ def _find_gateways(nat: NatSpec, collector: NatCollector, notes: list[str]) -> l
     when neither, a note naming the likely candidates and the option to pass."""
     if nat:
         return _given_gateways(nat, collector)
-    found = detect(collector.evidence(), collector.legs())
+    found = detect(collector.evidence(), collector.legs(), collector.next_hops())
     if found:
         return found
     likely = candidates(collector.evidence())

@@ -54,9 +54,12 @@ EVIDENCE_KEYS = ("interface_id", "resource_id", "interface_type", "az_id", "subn
 INSIDE_EXTRA = ("instance_id", "ecs_cluster_name", "ecs_service_name", "ecs_task_id",
                 "instance_tag", "instance_tag_2", "interface_tag", "interface_tag_2", "asg_tag")
 #: Fields that let records show a NAT gateway by themselves.
-DETECT_FIELDS = frozenset({"pkt_srcaddr", "pkt_dstaddr", "interface_type", "resource_id"})
+DETECT_FIELDS = frozenset({"pkt_srcaddr", "pkt_dstaddr", "interface_type", "resource_id",
+                           "next_hop_interface_type"})
+#: The version 11 next-hop fields read to name a zonal NAT gateway's interface and AZ.
+NEXT_HOP_FIELDS = ("next_hop_interface_id", "next_hop_az_id", "next_hop_interface_type")
 #: Every optional flow-log field the collector reads when present.
-NAT_FIELDS = frozenset({*DETECT_FIELDS, "az_id", "subnet_id", *INSIDE_EXTRA})
+NAT_FIELDS = frozenset({*DETECT_FIELDS, *NEXT_HOP_FIELDS, "az_id", "subnet_id", *INSIDE_EXTRA})
 _SUMS = [("public", "sum", "public"), ("internal", "sum", "internal"),
          ("translated", "sum", "translated"), ("typed", "sum", "typed")]
 _BASE = frozenset({"srcaddr", "dstaddr", "log_status"})
@@ -132,6 +135,7 @@ class NatCollector:
         self.hourly = hourly
         self.fields: set[str] = set()
         self.evidence_parts: list[pa.Table] = []
+        self.hop_parts: list[pa.Table] = []
         self.legs_parts: list[pa.Table] = []
         self.nat_addr_parts: list[pa.Table] = []
         keys = ["interface_id", "resource_id", "service", "region", "day", "direction"]
@@ -151,6 +155,8 @@ class NatCollector:
             return
         self.fields |= set(table.column_names) & NAT_FIELDS
         self._evidence(batch)
+        if "next_hop_interface_type" in batch.t.column_names:
+            self._next_hops(batch)
         capable = bool(self.fields & DETECT_FIELDS) or bool(self.nat.ids)
         if capable or self.nat:
             self._legs(batch)
@@ -225,6 +231,29 @@ class NatCollector:
         self.evidence_parts.append(part.select([*EVIDENCE_KEYS, *(n for _, _, n in _SUMS)]))
         if len(self.evidence_parts) > 64:
             self.evidence_parts = [self.evidence()]
+
+    def _next_hops(self, b: _Batch) -> None:
+        """Bytes per next-hop interface and AZ of records whose ``next-hop-interface-type``
+        names a zonal NAT gateway (version 11: an instance's records name the NAT it sends
+        through)."""
+        kind = pc.replace_substring(pc.utf8_lower(pc.fill_null(
+            _strings(b.t, "next_hop_interface_type"), "")), "-", "_")
+        keep = pc.and_(pc.is_in(kind, string_array(["nat_gateway", "natgateway"])),
+                       pc.is_valid(_strings(b.t, "next_hop_interface_id")))
+        if not pc.any(keep).as_py():
+            return
+        t = pa.table({"interface_id": _strings(b.t, "next_hop_interface_id"),
+                      "az_id": _strings(b.t, "next_hop_az_id"),
+                      "bytes": b.view.column("bytes")}).filter(keep)
+        self.hop_parts.append(group(t, ["interface_id", "az_id"], [("bytes", "sum", "bytes")]))
+
+    def next_hops(self) -> dict[str, str | None]:
+        """Interface -> AZ id of the zonal NAT gateways records name as next hop."""
+        out: dict[str, str | None] = {}
+        for part in self.hop_parts:
+            for r in part.to_pylist():
+                out[r["interface_id"]] = out.get(r["interface_id"]) or r["az_id"]
+        return out
 
     def _given(self, b: _Batch) -> Any:
         """Rows on a NAT interface or address the user named."""
@@ -380,10 +409,12 @@ def _gib(n: int) -> str:
     return human_bytes(n)
 
 
-def detect(evidence: pa.Table, legs: pa.Table) -> list[Gateway]:
+def detect(evidence: pa.Table, legs: pa.Table,
+           next_hops: dict[str, str | None] | None = None) -> list[Gateway]:
     """The NAT gateways the records show by themselves (module doc), biggest first: interfaces
-    whose records translate to public peers or whose ``interface-type`` names a NAT gateway,
-    and regional NAT gateways (``resource-id`` ``nat-...``)."""
+    whose records translate to public peers, whose ``interface-type`` names a NAT gateway or
+    that other records name as next hop (``next-hop-interface-type``), and regional NAT
+    gateways (``resource-id`` ``nat-...``)."""
     per_eni: dict[str, dict[str, Any]] = {}
     regional: dict[str, int] = {}
     for r in evidence.to_pylist():
@@ -397,6 +428,9 @@ def detect(evidence: pa.Table, legs: pa.Table) -> list[Gateway]:
         for k in ("translated", "typed", "public"):
             d[k] += r[k]
         d["az"] = d["az"] or r["az_id"]
+    for eni, az in (next_hops or {}).items():
+        d = per_eni.setdefault(eni, {"translated": 0, "typed": 0, "public": 0, "az": None})
+        d["az"], d["hop"] = d["az"] or az, True
     addresses = _translated_addresses(legs)
     found: list[tuple[int, Gateway]] = []
     for eni, d in per_eni.items():
@@ -406,6 +440,9 @@ def detect(evidence: pa.Table, legs: pa.Table) -> list[Gateway]:
                        "pkt-srcaddr/pkt-dstaddr name a public peer and srcaddr/dstaddr do not)")
         if d["typed"]:
             why.append("its records' interface-type names a NAT gateway")
+        if d.get("hop"):
+            why.append("other interfaces' records name it as next hop "
+                       "(next-hop-interface-type nat_gateway)")
         if why:
             found.append((d["public"], Gateway(eni, addresses.get(eni), d["az"], None, True,
                                                "; ".join(why))))
