@@ -255,6 +255,10 @@ def test_next_hop_fields_name_the_zonal_nat_and_its_zone() -> None:
     r = awsip.report(table(rows, cols), ranges=RANGES)
     assert r.nat is not None
     (gw,) = r.nat.gateways
-    assert (gw.interface_id, gw.az_id, gw.detected) == (NAT_ENI, NAT_AZ, True)
+    assert (gw.interface_id, gw.address, gw.az_id, gw.detected) == (NAT_ENI, NAT_IP, NAT_AZ,
+                                                                    True)
     assert "next hop" in gw.reason
     assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)
+    # without pkt-* fields nothing ties the instance legs to a detected NAT: said, not guessed
+    assert r.nat.by_inside.num_rows == 0
+    assert any("cannot tell which inside address" in n and "--nat-eni" in n for n in r.notes)

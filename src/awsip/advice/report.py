@@ -41,6 +41,7 @@ from ..traffic.detect import (
     candidates,
     detect,
     inventory_gateway,
+    with_addresses,
     with_inventory,
 )
 from ..traffic.inside import Inside, attribute, hourly_by_inside
@@ -431,7 +432,7 @@ def _find_gateways(nat: NatSpec, collector: NatCollector, notes: list[str]) -> l
         return _given_gateways(nat, collector)
     found = detect(collector.evidence(), collector.legs(), collector.next_hops())
     if found:
-        return found
+        return with_addresses(found, collector.address_table())
     likely = candidates(collector.evidence())
     if likely:
         from ..units import human_bytes
@@ -523,6 +524,10 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
         result.hourly = figures["hours"]
         result.hourly_by_inside = hourly_by_inside(gateways, collector.legs(), ctx.local)
     result.notes.extend(inside.notes)
+    if figures["bytes"] and inside.by_inside.num_rows == 0:
+        result.notes.append("the records cannot tell which inside address caused the NAT "
+                            "gateway's bytes (no pkt-srcaddr/pkt-dstaddr fields): log them, or "
+                            "name the NAT with --nat-eni/--nat-ip (or --inventory)")
     if inside.cross_az_bytes and price.inter_az_per_gb is None:
         why = price.table.unknown_note("inter_az_per_gb") if price.table is not None else ""
         result.notes.append(f"{inside.cross_az_bytes:,} bytes crossed AZs to reach a NAT "

@@ -454,6 +454,23 @@ def detect(evidence: pa.Table, legs: pa.Table,
     return [g for _, g in found]
 
 
+def with_addresses(gateways: list[Gateway], addresses: pa.Table) -> list[Gateway]:
+    """Zonal gateways without a known address given the local address carrying most of their
+    interface's bytes with public peers (their public legs: NAT private IP <-> peer)."""
+    from dataclasses import replace
+
+    missing = {g.interface_id for g in gateways if g.interface_id and not g.address}
+    if not missing:
+        return gateways
+    best: dict[str, tuple[int, str]] = {}
+    for r in addresses.to_pylist():
+        eni = r["interface_id"]
+        if eni in missing and r["local"] and (eni not in best or r["bytes"] > best[eni][0]):
+            best[eni] = (r["bytes"], r["local"])
+    return [replace(g, address=best[g.interface_id][1])
+            if g.interface_id in best and not g.address else g for g in gateways]
+
+
 def _translated_addresses(legs: pa.Table) -> dict[str, str]:
     """Interface -> the NAT's private address: the ``dstaddr`` of instance -> NAT records whose
     ``pkt-dstaddr`` is public, the ``srcaddr`` of NAT -> instance records."""
@@ -496,6 +513,7 @@ __all__ = [
     "detect",
     "inventory_gateway",
     "nullable_strings",
+    "with_addresses",
     "with_inventory",
 ]
 
