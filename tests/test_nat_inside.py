@@ -66,10 +66,6 @@ def test_cross_az_counts_the_bytes_of_instances_in_another_zone_once_per_directi
 
 
 def test_cross_az_cost_is_null_with_a_note_when_the_region_has_no_inter_az_price() -> None:
-    from awsip.advice import prices
-
-    if not hasattr(prices, "prices_for"):
-        pytest.skip("needs the regional price table (advice/prices.py prices_for)")
     rows = [r for c in CONNECTIONS for r in through_zonal_nat(*c)]
     r = awsip.report(table(rows, region="xx-nowhere-1"), ranges=RANGES)
     assert r.nat is not None and r.nat.cross_az.bytes == 302_000
@@ -199,3 +195,40 @@ def test_by_a_field_the_logs_lack_groups_under_null_and_a_typo_is_refused() -> N
         (None, 3 * 30)]
     with pytest.raises(UsageError, match=r"cannot group by 'subnet'.*flow-log field"):
         awsip.report(table(rows), ranges=RANGES, by="subnet")
+
+
+def test_inside_sources_carry_ecs_and_tag_fields_when_logged() -> None:
+    rows = [r for c in CONNECTIONS for r in through_zonal_nat(*c)]
+    for r in rows:
+        if r["interface_id"] == HOSTS["10.0.2.7"][0]:
+            r.update(ecs_service_name="web-svc", ecs_task_id="0f1e2d3c", instance_tag="Team Blue")
+    cols = [*COLUMNS, "ecs_service_name", "ecs_task_id", "instance_tag"]
+    r = awsip.report(table(rows, cols), ranges=RANGES)
+    assert r.nat is not None
+    got = {x["address"]: (x["ecs_service_name"], x["ecs_task_id"], x["instance_tag"])
+           for x in r.nat.to_dict()["by_inside"]}
+    assert got == {"10.0.2.7": ("web-svc", "0f1e2d3c", "Team Blue"),
+                   "10.0.1.5": (None, None, None)}
+
+
+def test_cli_nat_id_option_and_its_bad_value(tmp_path: Any) -> None:
+    import contextlib
+    import io
+
+    import pyarrow.parquet as pq
+
+    from awsip import cli
+
+    rows = [r for c in CONNECTIONS for r in through_regional_nat(*c)]
+    path = tmp_path / "flows.parquet"
+    pq.write_table(table(rows), path)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        ok = cli.main(["report", str(path), "--nat-id", REGIONAL, "--json", "--offline",
+                       "--quiet"])
+        bad = cli.main(["report", str(path), "--nat-id", "natgw-1", "--offline", "--quiet"])
+    assert ok == 0 and bad == 2
+    nat = json.loads(out.getvalue())["nat"]
+    assert nat["bytes"] == sum(per_host().values())
+    assert nat["gateways"][0]["resource_id"] == REGIONAL
+    assert "'natgw-1'" in err.getvalue() and "nat-" in err.getvalue()

@@ -48,7 +48,14 @@ from ..traffic.inside import Inside, attribute, hourly_by_inside
 from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, columns_needed, normalize_keys
 from ..traffic.summary import Aggregator, peer_views
-from .prices import DEFAULT_PRICE_PER_GB, GB_BYTES, MONTH_DAYS, HoursCost, cost, nat_hours_cost
+from .prices import (
+    GB_BYTES,
+    MONTH_DAYS,
+    HoursCost,
+    cost,
+    nat_hours_cost,
+    prices_for,
+)
 from .recommend import Recommendation, advise
 
 if TYPE_CHECKING:
@@ -306,11 +313,6 @@ class _Regions:
         return None, None
 
 
-#: Inter-AZ transfer, USD per GB, used only while :mod:`.prices` has no ``prices_for``
-#: (a placeholder: the us-east-1 list price per direction, replaced by the price table).
-INTER_AZ_PLACEHOLDER_PER_GB = 0.01
-
-
 @dataclass(frozen=True)
 class _Price:
     """The NAT and inter-AZ prices a report uses, and where they came from."""
@@ -325,14 +327,6 @@ def region_prices(region: str | None, price_per_gb: float | None, table: Any = N
     """The VPC region's prices from :func:`awsip.advice.prices.prices_for` (``table``: a
     ``--prices`` table; ``price_per_gb`` overrides the NAT's). A NAT price no source gives
     stays unknown (None), and the source says which option supplies it (J, issue 13)."""
-    from . import prices as module
-
-    prices_for = getattr(module, "prices_for", None)
-    if prices_for is None:  # before the regional price table
-        return _Price(DEFAULT_PRICE_PER_GB if price_per_gb is None else price_per_gb,
-                      INTER_AZ_PLACEHOLDER_PER_GB,
-                      "us-east-1 list price (default)" if price_per_gb is None
-                      else "--price-per-gb (given)")
     got = prices_for(region, table=table, price_per_gb=price_per_gb)
     inter_az = None if got.inter_az_per_gb is None else float(got.inter_az_per_gb)
     if got.nat_per_gb is None:
