@@ -156,6 +156,9 @@ def test_several_detected_nats_are_each_reported_and_summed() -> None:
     assert r.nat is not None
     assert {g.key for g in r.nat.gateways} == {NAT_ENI, REGIONAL}
     assert r.nat.bytes == 1_000 + 50_000 + 2_000 + 300_000 + 10 + 20
+    each = {g["resource_id"] or g["interface_id"]: g["bytes"]
+            for g in r.nat.to_dict()["gateways"]}
+    assert each == {NAT_ENI: 1_000 + 50_000 + 2_000 + 300_000, REGIONAL: 10 + 20}
 
 
 def test_named_nat_skips_detection() -> None:
@@ -167,6 +170,7 @@ def test_named_nat_skips_detection() -> None:
     assert [(g.interface_id, g.address, g.detected, g.reason) for g in r.nat.gateways] == [
         (NAT_ENI, NAT_IP, False, "given: --nat-ip")]
     assert r.nat.bytes == sum(up + down for _, up, down in CONNECTIONS)
+    assert r.nat.gateway_bytes == {NAT_ENI: r.nat.bytes}
 
 
 # --------------------------------------------------------------- generated whole-VPC logs
@@ -262,3 +266,15 @@ def test_next_hop_fields_name_the_zonal_nat_and_its_zone() -> None:
     # without pkt-* fields nothing ties the instance legs to a detected NAT: said, not guessed
     assert r.nat.by_inside.num_rows == 0
     assert any("cannot tell which inside address" in n and "--nat-eni" in n for n in r.notes)
+
+
+def test_a_zonal_interface_and_a_regional_id_together_are_each_counted() -> None:
+    zonal = [r for c in CONNECTIONS[:2] for r in through_zonal_nat(*c)]
+    regional = through_regional_nat("10.0.1.5", 10, 20)
+    r = awsip.report(table(zonal + regional), ranges=RANGES, nat_enis=[NAT_ENI],
+                     nat_ids=[REGIONAL])
+    assert r.nat is not None
+    assert [(g.key, g.detected) for g in r.nat.gateways] == [(NAT_ENI, False),
+                                                            (REGIONAL, False)]
+    assert r.nat.bytes == 1_000 + 50_000 + 2_000 + 300_000 + 10 + 20
+    assert r.nat.gateway_bytes == {NAT_ENI: 353_000, REGIONAL: 30}

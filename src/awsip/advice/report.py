@@ -118,6 +118,7 @@ class NatReport:
     by_inside: pa.Table = field(default_factory=_no_inside)
     cross_az: CrossAz = field(default_factory=_no_cross_az)
     hours: HoursCost | None = None  # gateway-hours over the span (prices.nat_hours_cost)
+    gateway_bytes: dict[str, int] = field(default_factory=dict)  # Gateway.key -> its bytes
 
     @property
     def cost_usd(self) -> float | None:
@@ -134,7 +135,9 @@ class NatReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "enis": list(self.enis), "ips": list(self.ips),
-            "gateways": [g.to_dict() for g in self.gateways],
+            "gateways": [{**g.to_dict(), "bytes": self.gateway_bytes.get(g.key, 0),
+                          "cost_usd": self._cost(self.gateway_bytes.get(g.key, 0))}
+                         for g in self.gateways],
             "bytes": self.bytes, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
             "flows": self.flows, "cost_usd": self._cost(self.bytes),
             "region": self.region, "price_per_gb": self.price_per_gb,
@@ -370,11 +373,24 @@ def _figures(groups: _Groups, collector: NatCollector, gateways: list[Gateway],
                   for r in _regroup(legs, ["direction"]).to_pylist()}
         by_day = _regroup(legs, ["day"])
         hours = _regroup(legs, ["hour", "service"]) if groups.hours else None
+        per_gateway = {r["interface_id"] or r["resource_id"]: r["bytes"]
+                       for r in _regroup(legs, ["interface_id", "resource_id"]).to_pylist()}
+    if masked:
+        per_gateway = _per_given_gateway(collector, gateways)
     return {"bytes": int(pc.sum(by_service.column("bytes")).as_py() or 0),
+            "per_gateway": per_gateway,
             "bytes_in": by_dir.get("ingress", 0), "bytes_out": by_dir.get("egress", 0),
             "flows": int(pc.sum(by_service.column("flows")).as_py() or 0),
             "by_service": by_service,
             "by_day": by_day.select(["day", "bytes", "packets", "flows"]), "hours": hours}
+
+
+def _per_given_gateway(collector: NatCollector, gateways: list[Gateway]) -> dict[str, int]:
+    """Public-leg bytes of each named gateway: by its interface, else by its address."""
+    rows = [r for part in collector.nat_addr_parts for r in part.to_pylist()]
+    return {g.key: sum(r["bytes"] for r in rows
+                       if (r["interface_id"] == g.interface_id if g.interface_id
+                           else r["local"] == g.address)) for g in gateways}
 
 
 def _nat_section(nat: NatSpec, figures: dict[str, Any], gateways: list[Gateway],
@@ -389,7 +405,8 @@ def _nat_section(nat: NatSpec, figures: dict[str, Any], gateways: list[Gateway],
         enis=enis, ips=ips, bytes=figures["bytes"], bytes_in=figures["bytes_in"],
         bytes_out=figures["bytes_out"], flows=figures["flows"],
         price_per_gb=price.nat_per_gb, gb_bytes=gb_bytes, by_service=figures["by_service"],
-        by_day=figures["by_day"], gateways=gateways, region=region, price_source=price.source,
+        by_day=figures["by_day"], gateways=gateways, gateway_bytes=figures["per_gateway"],
+        region=region, price_source=price.source,
         by_inside=inside.by_inside,
         cross_az=CrossAz(cross, None if price.inter_az_per_gb is None
                          else cost(cross, price.inter_az_per_gb, gb_bytes), inside.cross_az,
@@ -473,7 +490,7 @@ def report(
     reasons: dict[str, tuple[bool, str]] = {}
     if inventory is not None:
         nat, reasons = with_inventory(nat, inventory)
-    masked = bool(nat.enis or nat.ips)
+    masked = nat.masked
     groups = _Groups(keys, masked, hourly)
     need = groups.keys_needed(keys, masked, hourly) | NatCollector.keys_needed()
     ctx = Context.build(ranges, vpc_cidrs, nat.addressed)
@@ -506,7 +523,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
              gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context,
              inventory: Any = None) -> None:
     """The NAT section, its notes and the advice, into ``result``."""
-    figures = _figures(groups, collector, gateways, bool(nat.enis or nat.ips))
+    figures = _figures(groups, collector, gateways, nat.masked)
     inside = attribute(gateways, collector.legs(), collector.address_table(), ctx.local,
                        collector.fields, inventory)
     result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)

@@ -101,10 +101,17 @@ class NatSpec:
         return bool(self.enis or self.ips or self.ids)
 
     @property
+    def masked(self) -> bool:
+        """Whether the NAT's public legs are picked record by record while reading (interfaces
+        or addresses named, no NAT id); else from per-interface sums once the gateways are
+        known (detected, or NAT ids resolved after the read)."""
+        return bool(self.enis or self.ips) and not self.ids
+
+    @property
     def addressed(self) -> NatSpec:
-        """Only the interfaces and addresses (what a record's own fields can be tested
-        against before the read ends); NAT ids are resolved after it."""
-        return NatSpec(self.enis, self.ips)
+        """What the peer view's per-record NAT mask tests: the interfaces and addresses when
+        :attr:`masked`, else nothing."""
+        return NatSpec(self.enis, self.ips) if self.masked else NatSpec()
 
 
 #: No NAT gateway named.
