@@ -104,7 +104,8 @@ def test_price_math_uses_the_stated_gb_and_price() -> None:
     assert cost(5 * 10**9, 0.045, 10**9) == pytest.approx(0.225)
 
 
-def test_same_region_s3_and_dynamodb_are_avoidable_cross_region_is_not() -> None:
+def test_same_region_s3_and_dynamodb_are_free_cross_region_s3_takes_an_interface_endpoint(
+        ) -> None:
     rows = [*nat_connection("52.216.58.42", 0, 4 * GB_BYTES),   # S3 us-east-1
             *nat_connection("52.94.0.10", 0, 1 * GB_BYTES),     # DynamoDB us-east-1
             *nat_connection("52.218.128.10", 0, 2 * GB_BYTES),  # S3 us-west-2
@@ -114,17 +115,20 @@ def test_same_region_s3_and_dynamodb_are_avoidable_cross_region_is_not() -> None
     recs = {(x.kind, x.service, x.region): x for x in r.recommendations}
     assert set(recs) == {("s3-gateway-endpoint", "S3", "us-east-1"),
                          ("dynamodb-gateway-endpoint", "DYNAMODB", "us-east-1"),
-                         ("cross-region", "S3", "us-west-2"),
+                         ("cross-region-interface-endpoint", "S3", "us-west-2"),
                          ("aws-service-via-nat", "EC2", "us-east-1")}
     s3 = recs[("s3-gateway-endpoint", "S3", "us-east-1")]
     assert s3.avoidable and s3.savings_usd == pytest.approx(4 * 0.045)
     assert r.recommendations[0] is s3  # biggest avoidable first
-    west = recs[("cross-region", "S3", "us-west-2")]
-    assert not west.avoidable and west.savings_usd == 0 and west.cost_usd == pytest.approx(0.09)
+    west = recs[("cross-region-interface-endpoint", "S3", "us-west-2")]
+    # us-east-1 interface endpoint: $0.01/GB + $0.01 per AZ-hour x 2 AZs (assumed) x 10 min
+    west_savings = 2 * 0.045 - (2 * 0.01 + 0.01 * 2 * 600 / 3600)
+    assert west.avoidable and west.cost_usd == pytest.approx(0.09)
+    assert west.savings_usd == pytest.approx(west_savings)
     ec2 = recs[("aws-service-via-nat", "EC2", "us-east-1")]
     assert ec2.savings_usd is None and "billed per hour and per GB" in ec2.message
     avoidable = sum(x.savings_usd or 0 for x in r.recommendations if x.avoidable)
-    assert avoidable == pytest.approx(5 * 0.045)
+    assert avoidable == pytest.approx(5 * 0.045 + west_savings)
 
 
 def test_unknown_vpc_region_is_said_not_guessed() -> None:
@@ -202,6 +206,15 @@ def test_json_document_gives_every_group_nat_figure_and_recommendation_of_one_co
         "kind": "s3-gateway-endpoint", "service": "S3", "region": "us-east-1", "bytes": 10_100,
         "cost_usd": nat_cost, "avoidable": True, "savings_usd": nat_cost,
         "monthly_savings_usd": pytest.approx(10_100 / 2**30 * 0.045 * factor, abs=5e-5),
+        "break_even_gb_per_month": 0.0,
+        "commands": [
+            'aws ec2 create-vpc-endpoint --region us-east-1 --vpc-id "$VPC_ID" '
+            "--vpc-endpoint-type Gateway --service-name com.amazonaws.us-east-1.s3 "
+            "--route-table-ids $ROUTE_TABLE_IDS",
+            'resource "aws_vpc_endpoint" "s3" {\n  vpc_id            = var.vpc_id\n'
+            '  service_name      = "com.amazonaws.us-east-1.s3"\n'
+            '  vpc_endpoint_type = "Gateway"\n'
+            "  route_table_ids   = var.private_route_table_ids\n}"],
         "message": "Add an S3 gateway VPC endpoint in us-east-1 (free) and route the private "
                    "subnets to it: 9.9 KB (<$0.0001) would not have crossed the NAT, about "
                    "$0.0018 per 30 days."}]
@@ -209,7 +222,8 @@ def test_json_document_gives_every_group_nat_figure_and_recommendation_of_one_co
 
 def test_csv_of_one_connection_is_exactly_its_groups() -> None:
     total = 3 * 10_100
-    lines = render(one_connection_report(), "csv").splitlines()
+    # The groups are the CSV's first table; the NAT tables follow after a blank line.
+    lines = render(one_connection_report(), "csv").split("\n\n")[0].splitlines()
     assert lines[0] == ('"service","region","direction","bytes","packets","flows","first_seen",'
                         '"last_seen","share"')
     cells = [line.split(",") for line in lines[1:]]
@@ -221,7 +235,13 @@ def test_csv_of_one_connection_is_exactly_its_groups() -> None:
 
 
 def test_markdown_of_one_connection_is_exactly_its_figures() -> None:
-    assert render(one_connection_report(), "markdown") == "\n".join([
+    from awsip.units import usd
+
+    r = one_connection_report()
+    commands = [f"  {line}" for c in r.recommendations[0].commands for line in c.splitlines()]
+    h = r.nat.to_dict()["hours"]  # type: ignore[union-attr]  # assumed hours: test_prices.py
+    hours = f"NAT gateway hours: {h['gateway_hours']:,.0f} h, {usd(h['cost_usd'])} ({h['note']})"
+    assert render(r, "markdown") == "\n".join([
         "# awsip report", "",
         "- 6 flow records (6 traffic, 0 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) in 0 "
         "file(s)",
@@ -232,9 +252,16 @@ def test_markdown_of_one_connection_is_exactly_its_figures() -> None:
         "(GB = 2^30 bytes).", "",
         "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|",
         "| S3 | us-east-1 | 9.9 KB | 100.0% | <$0.0001 |", "",
+        "### Per day (UTC)", "", "| day | bytes | cost |", "|---|---:|---:|",
+        "| 2026-03-21 | 9.9 KB | <$0.0001 |", "",
+        "### By inside source", "",
+        "| address | interface | subnet | AZ | instance | bytes | cost |",
+        "|---|---|---|---|---|---:|---:|",
+        "| 10.0.1.23 | eni-host | - | - | - | 9.9 KB | <$0.0001 |", "", hours, "",
         "## Recommendations", "",
         "- Add an S3 gateway VPC endpoint in us-east-1 (free) and route the private subnets to "
         "it: 9.9 KB (<$0.0001) would not have crossed the NAT, about $0.0018 per 30 days.", "",
+        "  ```", *commands, "  ```", "",
         "## Traffic by service, region, direction", "",
         "| service | region | direction | bytes | share | flows |",
         "|---|---|---|---:|---:|---:|",
@@ -273,6 +300,9 @@ def test_report_of_only_nodata_records_renders_zero_totals_in_every_format() -> 
                       "pass --vpc-region to get endpoint advice")
     no_public_leg = ("no record matched the NAT gateway's public-facing leg: check "
                      "--nat-eni/--nat-ip and that the NAT's interface is logged")
+    # no region, so no price: said with the options, not taken from us-east-1 (docs/prices.md)
+    no_price = ("the NAT gateway per-GB price is unknown because the VPC's region is unknown: "
+                "pass --vpc-region, or --price-per-gb USD or --prices FILE (see docs/prices.md)")
     doc = json.loads(render(r, "json"))
     doc["nat"] = without_issue13_keys(doc["nat"])  # the issue-13 keys: test_nat_inside.py
     assert doc == {
@@ -281,23 +311,25 @@ def test_report_of_only_nodata_records_renders_zero_totals_in_every_format() -> 
         "vpc_region": None, "vpc_region_source": None, "regions_seen": [],
         "by": ["service", "region"], "groups_total": 0, "groups": [],
         "nat": {"enis": [], "ips": [NAT_IP], "bytes": 0, "bytes_in": 0, "bytes_out": 0,
-                "flows": 0, "cost_usd": 0.0, "price_per_gb": 0.045, "gb_bytes": 2**30,
+                "flows": 0, "cost_usd": None, "price_per_gb": None, "gb_bytes": 2**30,
                 "by_service": [], "by_day": []},
         "recommendations": [],
         "projection": {"method": "linear: observed cost x 30 days / observed span",
                        "factor": None},
-        "notes": [unknown_region, no_public_leg]}
-    assert render(r, "csv") == ('"service","region","bytes","packets","flows","first_seen",'
-                                '"last_seen","share"\n')
+        "notes": [unknown_region, no_price, no_public_leg]}
+    assert render(r, "csv").split("\n\n")[0] == (
+        '"service","region","bytes","packets","flows","first_seen","last_seen","share"')
     headline = ("3 flow records (0 traffic, 3 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) "
                 "in 0 file(s)")
     assert render(r, "markdown") == "\n".join([
         "# awsip report", "", f"- {headline}", "- Traffic from - to - UTC (-); VPC region: unknown",
         "", "## NAT gateway", "",
-        "10.0.0.144: **0 B** processed (counted once), estimated **$0.00** at $0.045/GB "
-        "(GB = 2^30 bytes).", "",
+        "10.0.0.144: **0 B** processed (counted once), estimated **unknown** at an unknown "
+        "price per GB (GB = 2^30 bytes).", "",
         "| service | region | bytes | share | cost |", "|---|---|---:|---:|---:|", "",
-        f"> note: {unknown_region}", f"> note: {no_public_leg}", "",
+        f"NAT gateway hours: not counted ({r.nat.to_dict()['hours']['note']})",  # type: ignore[union-attr]
+        "",
+        f"> note: {unknown_region}", f"> note: {no_price}", f"> note: {no_public_leg}", "",
         "## Traffic by service, region", "",
         "| service | region | bytes | share | flows |", "|---|---|---:|---:|---:|", ""])
     lines = render(r, "table").splitlines()
@@ -305,10 +337,11 @@ def test_report_of_only_nodata_records_renders_zero_totals_in_every_format() -> 
         "3 flow records (0 traffic, 3 NODATA, 0 SKIPDATA, 0 unreadable lines skipped) in",
         "0 file(s)", "Traffic from - to - UTC (-); VPC region: unknown", "",
         "NAT gateway 10.0.0.144: 0 B processed (counted once: 0 B in, 0 B out), est.",
-        "$0.00 at $0.045/GB (GB = 2^30 bytes)"]
+        "unknown at an unknown price per GB (GB = 2^30 bytes)"]
     # The notes' wrapping is left to test_table_never_splits_a_region_or_option_name_at_...
     notes = [line for line in lines if line.startswith("note: ")]
     assert [n.split()[:4] for n in notes] == [["note:", "the", "VPC's", "region"],
+                                              ["note:", "the", "NAT", "gateway"],
                                               ["note:", "no", "record", "matched"]]
     assert lines[-4:] == [
         "", "Traffic by service, region (bytes as logged on every interface: a byte through",
