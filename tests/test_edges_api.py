@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import awsip
-from awsip.cli import common, main
+from awsip.cli import build_parser, common, main
 from awsip.errors import AwsipError, UsageError
 from awsip.ranges import Ranges
 from awsip.ranges.names import check_names, printable, suggest, unknown_names
@@ -174,6 +174,9 @@ def test_classify_raises_only_awsip_errors(texts: list[str]) -> None:
 @SETTINGS
 @given(TEXT, st.sampled_from(["--service", "--region", "--nbg"]))
 def test_ranges_filters_through_the_cli_raise_nothing(text: str, option: str) -> None:
+    # Import every command module before patching: a module first imported under the patch
+    # (``from .common import ranges_from_args``) would keep the patched function for good.
+    build_parser()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(common, "ranges_from_args", lambda args: RANGES)
         status = _quiet_main(["ranges", f"{option}={text}"])
