@@ -259,7 +259,7 @@ def test_nat_report_in_spark_equals_the_local_report(spark_logs: Any, records: p
     # gateway list, bytes by inside source, cross-AZ bytes, the region's price source, NAT
     # hours) are not computed in Spark and are left out here.
     computed = ("enis", "ips", "bytes", "bytes_in", "bytes_out", "flows", "cost_usd",
-                "price_per_gb", "gb_bytes", "by_service", "by_day")
+                "price_per_gb", "price_source", "region", "gb_bytes", "by_service", "by_day")
     want_nat, got_nat = local.nat.to_dict(), got.nat.to_dict()
     assert {k: got_nat[k] for k in computed} == {k: want_nat[k] for k in computed}
     assert got_nat["by_service"] and got_nat["by_day"]
@@ -270,6 +270,23 @@ def test_nat_report_in_spark_equals_the_local_report(spark_logs: Any, records: p
     assert [r.to_dict() for r in got.recommendations] == [
         r.to_dict() for r in local.recommendations]
     assert got.recommendations  # S3 in the VPC's region: a gateway endpoint is advised
+
+
+def test_nat_report_in_spark_prices_the_vpc_region_like_the_local_report(
+        spark_logs: Any, records: pa.Table, ranges: Ranges) -> None:
+    kw: dict[str, Any] = {"nat_ips": [NAT_IP], "nat_enis": [NAT_ENI], "ranges": ranges,
+                          "vpc_region": "ap-southeast-1"}
+    local = awsip.report(records, **kw)
+    got = awsip_spark.nat_report(spark_logs.df, **kw)
+    assert local.nat is not None
+    want_nat, got_nat = local.nat.to_dict(), got.nat.to_dict()
+    keys = ("price_per_gb", "price_source", "cost_usd", "region")
+    assert {k: got_nat[k] for k in keys} == {k: want_nat[k] for k in keys}
+    # Singapore's NAT price is not us-east-1's (docs/prices.md)
+    assert got.nat.price_per_gb != awsip.report(
+        records, **{**kw, "vpc_region": "us-east-1"}).nat.price_per_gb  # type: ignore[union-attr]
+    assert [r.to_dict() for r in got.recommendations] == [
+        r.to_dict() for r in local.recommendations]
 
 
 def test_nat_identifiers_no_record_mentions_are_warned(spark_logs: Any, ranges: Ranges) -> None:

@@ -78,16 +78,16 @@ def nat_report(df: DataFrame, *, nat_enis: Iterable[str] = (), nat_ips: Iterable
                gb_bytes: int | None = None) -> SparkNatReport:
     """The NAT section of :func:`awsip.report` over a DataFrame of flow-log records: bytes the
     NAT gateway processed (each counted once, on its public-facing leg), in and out, per
-    service and region and per day, their cost, and the endpoint advice."""
+    service and region and per day, their cost at the VPC region's price (as the local report:
+    ``price_per_gb`` wins; unknown stays None, docs/prices.md), and the endpoint advice."""
     import warnings
 
-    from .advice.prices import DEFAULT_PRICE_PER_GB, GB_BYTES
+    from .advice.prices import GB_BYTES
     from .engines.spark import nat_report as run
     from .traffic.nat import NatSpec
 
     result = run(df, _or_default(ranges), NatSpec.of(nat_enis, nat_ips), vpc_cidrs=vpc_cidrs,
-                 vpc_region=vpc_region,
-                 price_per_gb=DEFAULT_PRICE_PER_GB if price_per_gb is None else price_per_gb,
+                 vpc_region=vpc_region, price_per_gb=price_per_gb,
                  gb_bytes=GB_BYTES if gb_bytes is None else gb_bytes)
     for name in result.unmatched:
         kind = "interface" if name.startswith("eni-") else "IP"

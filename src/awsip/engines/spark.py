@@ -630,25 +630,31 @@ class SparkNatReport:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def span_seconds(self) -> float | None:
+        """Seconds from the first to the last record seen, as in the local report."""
+        if self.first_seen is None or self.last_seen is None:
+            return None
+        return (self.last_seen - self.first_seen).total_seconds()
+
+    @property
     def monthly_factor(self) -> float | None:
         """30 days divided by the observed span of all traffic, as in the local report."""
         from ..advice.prices import MONTH_DAYS
 
-        if self.first_seen is None or self.last_seen is None:
-            return None
-        span = (self.last_seen - self.first_seen).total_seconds()
+        span = self.span_seconds
         return MONTH_DAYS * 86400 / span if span else None
 
 
 def nat_report(df: DataFrame, ranges: Ranges, nat: NatSpec, *,
                vpc_cidrs: Iterable[str] | None = None, vpc_region: str | None = None,
-               price_per_gb: float, gb_bytes: int) -> SparkNatReport:
-    """The NAT section and advice of :func:`awsip.report` over ``df``'s records."""
+               price_per_gb: float | None, gb_bytes: int) -> SparkNatReport:
+    """The NAT section and advice of :func:`awsip.report` over ``df``'s records
+    (``price_per_gb`` None: the VPC region's price from :func:`awsip.advice.prices.prices_for`)."""
     from pyspark.sql import functions as F
 
     if not nat:
         raise UsageError("nat_report: name the NAT gateway by nat_enis and/or nat_ips")
-    if price_per_gb < 0:
+    if price_per_gb is not None and price_per_gb < 0:
         raise UsageError("price per GB must not be negative")
     if gb_bytes <= 0:
         raise UsageError("gb_bytes must be positive")
@@ -677,12 +683,13 @@ def _merged(table: pa.Table, part: str, keys: list[str]) -> pa.Table:
     return Aggregator(keys, parts=[rows] if rows.num_rows else []).result()
 
 
-def _nat_result(table: pa.Table, nat: NatSpec, vpc_region: str | None, price_per_gb: float,
-                gb_bytes: int) -> SparkNatReport:
+def _nat_result(table: pa.Table, nat: NatSpec, vpc_region: str | None,
+                price_per_gb: float | None, gb_bytes: int) -> SparkNatReport:
     """The report's NAT section, advice and notes from the merged partial groups (as
     :func:`awsip.advice.report.report` builds them)."""
     import pyarrow.compute as pc
 
+    from ..advice.prices import prices_for
     from ..advice.recommend import advise
     from ..advice.report import NatReport
 
@@ -690,24 +697,30 @@ def _nat_result(table: pa.Table, nat: NatSpec, vpc_region: str | None, price_per
     by_service = _merged(table, "service", ["service", "region"])
     by_dir = {r["direction"]: r["bytes"]
               for r in _merged(table, "direction", ["direction"]).to_pylist()}
-    nat_section = NatReport(
-        enis=nat.enis, ips=nat.ips, bytes=int(pc.sum(by_service.column("bytes")).as_py() or 0),
-        bytes_in=by_dir.get("ingress", 0), bytes_out=by_dir.get("egress", 0),
-        flows=int(pc.sum(by_service.column("flows")).as_py() or 0),
-        price_per_gb=price_per_gb, gb_bytes=gb_bytes, by_service=by_service,
-        by_day=_merged(table, "day", ["day"]).select(["day", "bytes", "packets", "flows"]))
     seen = set(table.filter(pc.equal(table.column("part"), "seen"))
                .column("service").to_pylist())
     regions = sorted({r for r in table.filter(pc.equal(table.column("part"), "region"))
                       .column("region").to_pylist() if r})
     notes: list[str] = []
     region = _region(vpc_region, regions, notes)
+    prices = prices_for(region, price_per_gb=price_per_gb)
+    nat_section = NatReport(
+        enis=nat.enis, ips=nat.ips, bytes=int(pc.sum(by_service.column("bytes")).as_py() or 0),
+        bytes_in=by_dir.get("ingress", 0), bytes_out=by_dir.get("egress", 0),
+        flows=int(pc.sum(by_service.column("flows")).as_py() or 0),
+        price_per_gb=prices.nat_per_gb, gb_bytes=gb_bytes, by_service=by_service,
+        by_day=_merged(table, "day", ["day"]).select(["day", "bytes", "packets", "flows"]),
+        region=region, price_source=prices.source)
     first = total.column("first_seen")[0].as_py() if total.num_rows else None
     last = total.column("last_seen")[0].as_py() if total.num_rows else None
     result = SparkNatReport(nat_section, [], first, last, region,
                             [i for i in (*nat.enis, *nat.ips) if i not in seen], notes)
-    result.recommendations = advise(by_service.to_pylist(), region, price_per_gb=price_per_gb,
-                                    gb_bytes=gb_bytes, monthly_factor=result.monthly_factor)
+    # The local report also passes what only its inside attribution knows (the AZs spanned,
+    # cross-AZ bytes, the gateways found); Spark gives the span and the named gateways.
+    result.recommendations = advise(by_service.to_pylist(), region, prices=prices,
+                                    gb_bytes=gb_bytes, monthly_factor=result.monthly_factor,
+                                    span_seconds=result.span_seconds,
+                                    nat_count=1 if nat else 0)
     return result
 
 
