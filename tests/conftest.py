@@ -6,6 +6,8 @@
   cache, and a stray fetch of AWS's URL fails at once instead of reaching the internet.
 * ``publication``: the path of one of the real, gzipped publications in tests/data.
 * ``ranges_server``: a real HTTP server on 127.0.0.1 whose replies a test scripts.
+* ``moto_endpoint``: moto's server on 127.0.0.1 (a real S3 / CloudWatch Logs / EC2 API), one per
+  test module; ``aws_test_credentials``: test credentials and nothing of the machine's AWS set-up.
 """
 
 from __future__ import annotations
@@ -233,3 +235,29 @@ def doc() -> dict[str, Any]:
 def ranges(doc: dict[str, Any]) -> Ranges:
     """:class:`Ranges` of the newest publication, parsed once for the whole session."""
     return Ranges.from_json(doc)
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """The URL of moto's server on 127.0.0.1, started for the test module and stopped after."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_test_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Credentials for moto only: no profile, config file, region or instance metadata of the
+    machine can leak into a test."""
+    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

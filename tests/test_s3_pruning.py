@@ -24,7 +24,7 @@ from awsip.flowlogs.s3 import LOOKAHEAD, LOOKBACK
 from flowlog_factory import record, text
 
 boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("moto.server")  # moto_endpoint (conftest) starts its server
 
 BUCKET = "pruned-flow-logs"
 ACCOUNTS = ("111111111111", "222222222222")
@@ -105,24 +105,13 @@ def _proxy(upstream: str, log: _Log) -> ThreadingHTTPServer:
 
 
 @pytest.fixture(autouse=True)
-def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE",
-              "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def fake_credentials(aws_test_credentials: None) -> None:
+    """Every test here runs with moto's test credentials (conftest.aws_test_credentials)."""
 
 
 @pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+def moto(moto_endpoint: str) -> str:
+    return moto_endpoint
 
 
 @pytest.fixture(scope="module")

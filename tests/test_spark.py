@@ -332,40 +332,27 @@ def test_the_index_is_shipped_once_and_read_once_per_worker_process(
 
 
 def test_s3_objects_are_read_by_the_workers_like_the_local_reader(
-        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        spark: Any, tmp_path: Path, moto_endpoint: str, aws_test_credentials: None) -> None:
     """moto's S3 server on 127.0.0.1; a key that is the prefix of another key is read once."""
     boto3 = pytest.importorskip("boto3")
-    moto_server = pytest.importorskip("moto.server")
-    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE",
-              "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        s3.create_bucket(Bucket="logs")
-        key = str(s3_key(Path(""), stamp="20260327T0135Z"))
-        body = write(tmp_path / "a.gz", text(_traffic(40, 5))).read_bytes()
-        s3.put_object(Bucket="logs", Key=key, Body=body)
-        s3.put_object(Bucket="logs", Key=key + ".copy", Body=body)  # the key is its prefix
-        parquet = write_parquet(tmp_path / "b.parquet", _traffic(30, 6))
-        s3.put_object(Bucket="logs", Key=str(hive_key(Path(""))), Body=parquet.read_bytes())
-        where = {"region": "us-east-1", "endpoint_override": endpoint}
-        local = awsip.read_flow_logs("s3://logs/AWSLogs/", progress=False, **where)
-        want = local.read_all()
-        got = awsip_spark.read_flow_logs(spark, "s3://logs/AWSLogs/", **where)
-        table = as_seconds(to_arrow(got.df))
-        assert table.equals(want.cast(table.schema))
-        # both text objects once each, and the Parquet one
-        assert want.num_rows == 2 * len(_traffic(40, 5)) + len(_traffic(30, 6))
-        assert dataclasses.asdict(got.stats()) == dataclasses.asdict(local.stats)
-    finally:
-        server.stop()
+    endpoint = moto_endpoint
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="logs")
+    key = str(s3_key(Path(""), stamp="20260327T0135Z"))
+    body = write(tmp_path / "a.gz", text(_traffic(40, 5))).read_bytes()
+    s3.put_object(Bucket="logs", Key=key, Body=body)
+    s3.put_object(Bucket="logs", Key=key + ".copy", Body=body)  # the key is its prefix
+    parquet = write_parquet(tmp_path / "b.parquet", _traffic(30, 6))
+    s3.put_object(Bucket="logs", Key=str(hive_key(Path(""))), Body=parquet.read_bytes())
+    where = {"region": "us-east-1", "endpoint_override": endpoint}
+    local = awsip.read_flow_logs("s3://logs/AWSLogs/", progress=False, **where)
+    want = local.read_all()
+    got = awsip_spark.read_flow_logs(spark, "s3://logs/AWSLogs/", **where)
+    table = as_seconds(to_arrow(got.df))
+    assert table.equals(want.cast(table.schema))
+    # both text objects once each, and the Parquet one
+    assert want.num_rows == 2 * len(_traffic(40, 5)) + len(_traffic(30, 6))
+    assert dataclasses.asdict(got.stats()) == dataclasses.asdict(local.stats)
 
 
 def test_reading_only_some_fields_equals_the_local_reader_and_awsip_summarize_of_the_path(
