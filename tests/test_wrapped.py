@@ -179,7 +179,7 @@ def test_a_payload_that_is_not_an_object_or_without_event_list_is_one_skipped_li
     table, stats = read(path)
     assert table.column("bytes").to_pylist() == [1, 2]
     assert [(s.line, s.reason[:40]) for s in stats.skipped_lines] == [
-        (2, "JSON value 2: logEvents is text; expecte"),
+        (2, "JSON value 2: logEvents is a string; exp"),
         (3, "JSON value 3 is a list; expected a Cloud")]
     invariant(stats)
 

@@ -143,8 +143,8 @@ def _encode(s: str) -> bytes:
 # ------------------------------------------------------------------ JSON
 
 
-def _kind(value: Any) -> str:
-    """What a JSON value is, for messages."""
+def json_kind(value: Any) -> str:
+    """What a JSON value is, for messages (also those of :mod:`.wrapped`)."""
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
@@ -179,7 +179,7 @@ def _json_results(path: str, data: bytes) -> _Results:
             return _cell_rows(path, doc, "")
         return _object_rows(path, doc)
     raise FlowLogError(
-        f"{path}: JSON is {_kind(doc)}; expected a list of result rows "
+        f"{path}: JSON is {json_kind(doc)}; expected a list of result rows "
         '([{"srcAddr": ...}, ...]) or get-query-results output ({"results": [[{"field": ..., '
         '"value": ...}]]})')
 
@@ -204,7 +204,7 @@ def _object_rows(path: str, doc: list[Any]) -> _Results:
     res, index = _Results(), dict[str, int]()
     for i, row in enumerate(doc):
         if not isinstance(row, dict):
-            raise FlowLogError(f"{path}: [{i}] is {_kind(row)}; expected an object of column "
+            raise FlowLogError(f"{path}: [{i}] is {json_kind(row)}; expected an object of column "
                                "names and values, like the rows before it")
         _add(res, index, row, lambda name, i=i: f"[{i}][{name!r}]")
     _pad(res)
@@ -214,13 +214,13 @@ def _object_rows(path: str, doc: list[Any]) -> _Results:
 def _cell_rows(path: str, results: Any, where: str) -> _Results:
     """Rows given as lists of ``{"field": name, "value": value}`` (get-query-results)."""
     if not isinstance(results, list):
-        raise FlowLogError(f"{path}: {where or 'the document'} is {_kind(results)}; expected a "
+        raise FlowLogError(f"{path}: {where or 'the document'} is {json_kind(results)}; expected a "
                            'list of rows, each a list of {"field": ..., "value": ...}')
     res, index = _Results(), dict[str, int]()
     for i, row in enumerate(results):
         place = f"{where}[{i}]"
         if not isinstance(row, list):
-            raise FlowLogError(f"{path}: {place} is {_kind(row)}; expected a list of "
+            raise FlowLogError(f"{path}: {place} is {json_kind(row)}; expected a list of "
                                '{"field": ..., "value": ...}')
         cells: dict[str, Any] = {}
         for j, cell in enumerate(row):
@@ -237,13 +237,13 @@ def _cell_rows(path: str, results: Any, where: str) -> _Results:
 def _cell_name(path: str, cell: Any, place: str) -> str:
     """The ``field`` of one result cell; FlowLogError naming ``place`` if it has none."""
     if not isinstance(cell, dict):
-        raise FlowLogError(f"{path}: {place} is {_kind(cell)}; expected "
+        raise FlowLogError(f"{path}: {place} is {json_kind(cell)}; expected "
                            '{"field": ..., "value": ...}')
     if "field" not in cell:
         raise FlowLogError(f"{path}: {place} has no 'field' (its keys are {list(cell)[:10]})")
     name = cell["field"]
     if not isinstance(name, str):
-        raise FlowLogError(f"{path}: {place}.field is {_kind(name)}; expected a column name")
+        raise FlowLogError(f"{path}: {place}.field is {json_kind(name)}; expected a column name")
     return name
 
 

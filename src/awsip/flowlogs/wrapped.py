@@ -44,6 +44,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import FlowLogError
+from .insights import json_kind as _kind
 
 SUBSCRIPTION = "cwl-subscription"
 JSON_LINES = "json-lines"
@@ -184,18 +185,6 @@ def _millis(value: Any) -> int | None:
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "text"
-    if value is None:
-        return "null"
-    return "true/false" if isinstance(value, bool) else "a number"
 
 
 def _shown(value: Any) -> str:
