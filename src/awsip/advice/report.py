@@ -159,8 +159,28 @@ class NatReport:
         }
 
 
+class Observed:
+    """The observed span of the traffic (``first_seen`` to ``last_seen``) and the factor that
+    scales it to a 30-day month: shared by :class:`Report` and Spark's NAT report."""
+
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+    @property
+    def span_seconds(self) -> float | None:
+        if self.first_seen is None or self.last_seen is None:
+            return None
+        return (self.last_seen - self.first_seen).total_seconds()
+
+    @property
+    def monthly_factor(self) -> float | None:
+        """30 days divided by the observed span (None when the span is zero or unknown)."""
+        span = self.span_seconds
+        return MONTH_DAYS * 86400 / span if span else None
+
+
 @dataclass
-class Report:
+class Report(Observed):
     """Everything ``awsip report`` shows; :meth:`to_dict` is its JSON form (docs/report.md)."""
 
     by: list[str]
@@ -185,18 +205,6 @@ class Report:
     notes: list[str] = field(default_factory=list)
     top: int | None = None
     reconciliation: Reconciliation | None = None  # --cur/--metrics (advice/reconcile.py)
-
-    @property
-    def span_seconds(self) -> float | None:
-        if self.first_seen is None or self.last_seen is None:
-            return None
-        return (self.last_seen - self.first_seen).total_seconds()
-
-    @property
-    def monthly_factor(self) -> float | None:
-        """30 days divided by the observed span (None when the span is zero or unknown)."""
-        span = self.span_seconds
-        return MONTH_DAYS * 86400 / span if span else None
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.groups.to_pylist()

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pyarrow as pa
 
+from ..advice.report import Observed
 from ..classification.engine import distinct, dotted, label_arrays, label_codes
 from ..errors import AwsipError, FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
@@ -616,7 +617,7 @@ def _nat_batches(ctx: _ShippedContext, target: pa.Schema,
 
 
 @dataclass
-class SparkNatReport:
+class SparkNatReport(Observed):
     """The NAT figures of :func:`awsip.report` computed in Spark: the :class:`NatReport`
     (bytes counted once, in/out, per service and region, per day, cost), the advice from
     them, and the advice's inputs (observed span, the VPC's region)."""
@@ -629,20 +630,6 @@ class SparkNatReport:
     unmatched: list[str]
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def span_seconds(self) -> float | None:
-        """Seconds from the first to the last record seen, as in the local report."""
-        if self.first_seen is None or self.last_seen is None:
-            return None
-        return (self.last_seen - self.first_seen).total_seconds()
-
-    @property
-    def monthly_factor(self) -> float | None:
-        """30 days divided by the observed span of all traffic, as in the local report."""
-        from ..advice.prices import MONTH_DAYS
-
-        span = self.span_seconds
-        return MONTH_DAYS * 86400 / span if span else None
 
 
 def nat_report(df: DataFrame, ranges: Ranges, nat: NatSpec, *,
