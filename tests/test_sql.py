@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -330,3 +331,15 @@ def test_names_that_need_quoting_are_quoted(ranges: Ranges) -> None:
         "dst addr_network_border_group", "dst addr_prefix"]
     assert result.fetchall() == [("52.216.58.42", 1, "S3", "us-east-1", "us-east-1",
                                   "52.216.0.0/15")]
+
+
+def test_athena_sql_with_the_ranges_inside_warns_it_is_over_athenas_query_limit(
+        ranges: Ranges) -> None:
+    with pytest.warns(UserWarning, match="over Athena's limit of 262,144.*--ranges-table"):
+        inline = to_sql("athena", "flow_logs", ["dstaddr"], ranges)
+    assert len(inline.encode()) > 262_144
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        short = to_sql("athena", "flow_logs", ["dstaddr"], None, ranges_table="aws_ranges")
+        to_sql("trino", "flow_logs", ["dstaddr"], ranges)  # Trino itself sets no such limit
+    assert len(short.encode()) < 262_144

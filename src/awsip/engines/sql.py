@@ -415,7 +415,27 @@ def to_sql(dialect_name: str, table: str, columns: str | Iterable[str], ranges: 
     ctes = _ranges_ctes(d, ranges, ranges_table)
     for i, column in enumerate(cols):
         ctes += _parse_ctes(d, i, table, column) + _match_ctes(d, i)
-    return d.preamble + "WITH " + ",\n".join(ctes) + "\n" + _final_select(d, table, cols) + ";\n"
+    sql = d.preamble + "WITH " + ",\n".join(ctes) + "\n" + _final_select(d, table, cols) + ";\n"
+    _warn_if_too_long_for_athena(d.name, sql)
+    return sql
+
+
+#: Athena's query string limit (bytes), a quota that cannot be raised: AWS Knowledge Center,
+#: "Athena query string length" (https://repost.aws/knowledge-center/athena-query-string-length).
+ATHENA_MAX_QUERY_BYTES = 262_144
+
+
+def _warn_if_too_long_for_athena(name: str, sql: str) -> None:
+    """Say so when Athena would refuse ``sql`` for its length, and what to do instead."""
+    import warnings
+
+    size = len(sql.encode())
+    if name == "athena" and size > ATHENA_MAX_QUERY_BYTES:
+        warnings.warn(
+            f"this Athena query is {size:,} bytes, over Athena's limit of "
+            f"{ATHENA_MAX_QUERY_BYTES:,}: load `awsip ranges --output-format parquet` as a "
+            "table and pass its name with --ranges-table (ranges_table=)", UserWarning,
+            stacklevel=3)
 
 
 # ---------------------------------------------------------------------- ClickHouse ip_trie
