@@ -6,6 +6,7 @@
   cache, and a stray fetch of AWS's URL fails at once instead of reaching the internet.
 * ``publication``: the path of one of the real, gzipped publications in tests/data.
 * ``ranges_server``: a real HTTP server on 127.0.0.1 whose replies a test scripts.
+* ``spark``: one local[2] SparkSession per test process (skipped only without Java).
 * ``moto_endpoint``: moto's server on 127.0.0.1 (a real S3 / CloudWatch Logs / EC2 API), one per
   test module; ``aws_test_credentials``: test credentials and nothing of the machine's AWS set-up.
 """
@@ -15,9 +16,11 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import os
 import shutil
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -261,3 +264,45 @@ def aws_test_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def _java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and Path(home, "bin", "java").exists():
+        return str(Path(home, "bin", "java"))
+    return shutil.which("java")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local[2] SparkSession per test process (a process holds one SparkContext), shared by
+    tests/test_spark.py and tests/test_sql.py: workers on this Python, quiet, small batches
+    (several per partition, so the shipped index is used across batches). Skipped, with the
+    reason printed, only when no Java runtime is present."""
+    if _java() is None:
+        reason = "no Java runtime (java on PATH or JAVA_HOME): Spark tests skipped"
+        print(reason, file=sys.stderr)
+        pytest.skip(reason)
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("awsip-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.pyspark.python", sys.executable)
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.default.parallelism", "2")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "4096")
+               # the s3:// test's moto server takes any key; never the machine's credentials
+               .config("spark.executorEnv.AWS_ACCESS_KEY_ID", "testing")
+               .config("spark.executorEnv.AWS_SECRET_ACCESS_KEY", "testing")
+               .config("spark.executorEnv.AWS_EC2_METADATA_DISABLED", "true")
+               .config("spark.driver.extraJavaOptions", "-Dlog4j2.rootLogger.level=ERROR")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield session
+    finally:
+        session.stop()

@@ -7,11 +7,7 @@ One SparkSession serves the whole file (starting one costs seconds). Workers run
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,48 +31,6 @@ V5 = ("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", 
       "protocol", "packets", "bytes", "start", "end", "action", "log-status", "vpc-id",
       "region", "flow-direction")
 V5_FORMAT = " ".join(f"${{{f}}}" for f in V5)
-
-
-def _java() -> str | None:
-    home = os.environ.get("JAVA_HOME")
-    if home and Path(home, "bin", "java").exists():
-        return str(Path(home, "bin", "java"))
-    return shutil.which("java")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local[2] SparkSession for the file: workers on this Python, quiet, small batches
-    (several per partition, so the shipped index is used across batches). Module-scoped and
-    stopped at the end, like tests/test_sql.py's: a process holds one SparkContext, so neither
-    file may keep one alive while the other runs."""
-    if _java() is None:
-        reason = "no Java runtime (java on PATH or JAVA_HOME): Spark tests skipped"
-        print(reason, file=sys.stderr)
-        pytest.skip(reason)
-    from pyspark.sql import SparkSession
-
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("awsip-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.pyspark.python", sys.executable)
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.default.parallelism", "2")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "4096")
-               # the s3:// test's moto server takes any key; never the machine's credentials
-               .config("spark.executorEnv.AWS_ACCESS_KEY_ID", "testing")
-               .config("spark.executorEnv.AWS_SECRET_ACCESS_KEY", "testing")
-               .config("spark.executorEnv.AWS_EC2_METADATA_DISABLED", "true")
-               .config("spark.driver.extraJavaOptions", "-Dlog4j2.rootLogger.level=ERROR")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    try:
-        yield session
-    finally:
-        session.stop()
 
 
 def as_seconds(table: pa.Table) -> pa.Table:

@@ -7,10 +7,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
-import os
 import random
-import shutil
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,24 +202,7 @@ def test_clickhouse_sql_reads_the_ranges_parquet_export(
 
 
 # ---------------------------------------------------------------------- Spark SQL
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        print("Spark SQL tests skipped: no Java runtime (java not on PATH, JAVA_HOME unset)")
-        pytest.skip("no Java runtime for Spark")
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    from pyspark.sql import SparkSession
-
-    existing = SparkSession.getActiveSession()  # another test module's: reuse, do not stop
-    session = existing or (SparkSession.builder.master("local[1]").appName("awsip-test-sql")
-                           .config("spark.pyspark.python", sys.executable)
-                           .config("spark.ui.enabled", "false")
-                           .config("spark.ui.showConsoleProgress", "false")
-                           .config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if existing is None:
-        session.stop()
+# (the ``spark`` fixture: tests/conftest.py)
 
 
 def test_spark_sql_agrees_with_classify_on_sampled_boundaries(
