@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..addr import parse_address
 from ..errors import FlowLogError, InvalidAddressError, UsageError
+from ..pipeline import ordered_map
 from .decompress import GzipDamage, open_gzip
 from .fields import ADDRESS_COLUMNS, FIELDS, Kind, arrow_type
 from .formats import DEFAULT, header_fields, is_cloudwatch_line, parse_format
@@ -157,6 +158,14 @@ class _Counting:
         pass
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A block's records, and how many of its times were in milliseconds (converted)."""
+
+    table: pa.Table
+    millisecond_times: int
+
+
 class _Parser:
     """Parses blocks of whole lines of one text format into typed tables.
 
@@ -192,7 +201,6 @@ class _Parser:
         self._positions(names, kind_of)
         self.ntok = len(names)
         self.header: list[bytes] | None = None  # the header's fields, skipped where repeated
-        self.millisecond_times = 0  # in the last table parsed
 
     def _csv_options(self, names: list[str], threads: bool) -> None:
         """pyarrow's CSV options for this format: space-delimited, no quoting, ``-`` is null;
@@ -233,11 +241,12 @@ class _Parser:
         self.addr_tok = [position[c] for c in self.read if c in ADDRESS_COLUMNS]
         self.str_tok = [position[c] for c in self.read if kind_of[c] == "string"]
 
-    def fast(self, block: Any, respace: bool = True) -> pa.Table | None:
+    def fast(self, block: Any, respace: bool = True) -> Parsed | None:
         """Parse ``block`` (whole lines); None if it holds any line the fast path cannot take
         (the line rule then decides line by line). ``respace``: when the plain try fails,
         look for doubled or edge spaces and try again with them made single (the caller
-        bisecting a block already looked)."""
+        bisecting a block already looked). Keeps no state: blocks can be parsed at once in
+        several threads."""
         if _lone_cr(block):
             return None
         if block.find(b"\t") >= 0 or (block.find(b"\xef") >= 0 and block.find(_BOM) >= 0):
@@ -247,7 +256,7 @@ class _Parser:
             table = self._attempt(_single_spaced(block))
         return table
 
-    def _attempt(self, block: Any) -> pa.Table | None:
+    def _attempt(self, block: Any) -> Parsed | None:
         import pyarrow as pa
         from pyarrow import csv
 
@@ -279,7 +288,7 @@ class _Parser:
                 return None
         return self._typed(table)
 
-    def _typed(self, table: pa.Table) -> pa.Table | None:
+    def _typed(self, table: pa.Table) -> Parsed | None:
         """The text columns checked by the line rule and typed (None if a value breaks it)."""
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -308,8 +317,7 @@ class _Parser:
                 typed = seconds(typed).cast(self.ts_type)
             table = table.set_column(i, table.column_names[i], typed)
         table = table.select(self.read_idx)
-        self.millisecond_times = millis  # of the last table returned
-        return table.select([]) if self.none_wanted else table
+        return Parsed(table.select([]) if self.none_wanted else table, millis)
 
     def fields_of(self, line: bytes) -> list[bytes]:
         """A line's fields by the line rule (runs of spaces/tabs separate them)."""
@@ -527,6 +535,38 @@ class _LineBuffer:
         return self.filled - 1
 
 
+class _Pieces:
+    """The blocks of a text file as bytes of their own (a copy out of the reused buffer, so a
+    worker can parse one while the next is read), the header line (``header`` bytes at the
+    start) taken out of the first; the progress bar moved. An error of the stream after its
+    last readable block is kept in ``error``, to be raised once the blocks before it are
+    out."""
+
+    def __init__(self, blocks: Iterator[memoryview], raw: _Counting, bar: Any) -> None:
+        self._blocks, self._raw, self._bar = blocks, raw, bar
+        self.header = 0
+        self.header_line: bytes | None = None
+        self.error: FlowLogError | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        last_pos = 0
+        try:
+            for view in self._blocks:
+                start = 0
+                if self.header:
+                    self.header_line = bytes(view[:self.header]).rstrip(b"\n")
+                    bom = len(_BOM) if self.header_line.startswith(_BOM) else 0
+                    self.header_line = self.header_line[bom:]
+                    start, self.header = self.header, 0
+                piece = bytes(view[start:])
+                if self._bar is not None:
+                    self._bar.update(self._raw.pos - last_pos)
+                    last_pos = self._raw.pos
+                yield piece
+        except FlowLogError as exc:
+            self.error = exc
+
+
 def _damage_text(damage: GzipDamage, dropped: int) -> str:
     """One damage point of a gzip file, for the error message."""
     text = f"compressed data is truncated or corrupt at byte {damage.offset} ({damage.detail})"
@@ -713,22 +753,33 @@ class FlowLogReader:
         fields, header_len, cloudwatch = payload
         parser = self._text_parser(fields, cloudwatch)
         state = _FileState(src.path)
-        last_pos = 0
-        for view in self._blocks(src, raw, lines):
-            data: Any = view.obj  # the reused bytearray; the block is data[0:len(view)]
-            start = 0
-            if header_len:  # the first block's first line
-                header = bytes(view[bom:bom + header_len]).rstrip(b"\n")
+        pieces = _Pieces(self._blocks(src, raw, lines), raw, bar)
+
+        def parse(piece: bytes) -> tuple[int, Parsed | None]:  # in a worker thread
+            return piece.count(b"\n"), parser.fast(piece)
+
+        if header_len:  # the first block's first line
+            pieces.header = bom + header_len
+        workers = 2 if self.use_threads else 1  # the next block parsed while this one is
+        for piece, (count, parsed) in ordered_map(parse, pieces, workers=workers):
+            if pieces.header_line is not None:
+                header = pieces.header_line
                 parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r")
                                                  else header)
-                start, header_len = bom + header_len, 0
+                pieces.header_line = None
                 state.line = 1
                 self.stats.lines += 1
                 self.stats.header_lines += 1
-            yield from self._parse_block(parser, data, start, len(view), state)
-            if bar is not None:
-                bar.update(raw.pos - last_pos)
-                last_pos = raw.pos
+            self.stats.lines += count
+            if parsed is not None:
+                yield from self._emit(self._counted(parsed, count), state.path)
+            else:  # the lines the fast path could not take, found by bisecting
+                for table in self._bisect(parser, piece, 0, len(piece), state.path, state.line,
+                                          count, _needs_spacing(piece)):
+                    yield from self._emit(table, state.path)
+            state.line += count
+        if pieces.error is not None:
+            raise pieces.error
         self.stats.bytes_read += raw.pos
 
     def _text_parser(self, fields: tuple[str, ...], cloudwatch: bool) -> _Parser:
@@ -787,6 +838,13 @@ class FlowLogReader:
             yield from self._emit(table, state.path)
         state.line += lines
 
+    def _counted(self, parsed: Parsed, lines: int) -> pa.Table:
+        """A fast-path table of ``lines`` lines, its blank lines and millisecond times
+        counted."""
+        self.stats.blank_lines += lines - parsed.table.num_rows
+        self.stats.millisecond_times += parsed.millisecond_times
+        return parsed.table
+
     def _parse_range(
         self, parser: _Parser, data: Any, start: int, end: int, path: str, line0: int,
         lines: int, respace: bool = False,
@@ -796,12 +854,19 @@ class FlowLogReader:
         Python) path. Doubled spaces are looked for in the whole block only (``respace``):
         a piece of a block without them has none."""
         piece = bytes(memoryview(data)[start:end])
-        table = parser.fast(piece, respace)
-        if table is not None:
-            self.stats.blank_lines += lines - table.num_rows
-            self.stats.millisecond_times += parser.millisecond_times
-            yield table
+        parsed = parser.fast(piece, respace)
+        if parsed is not None:
+            yield self._counted(parsed, lines)
             return
+        yield from self._bisect(parser, data, start, end, path, line0, lines,
+                                respace and _needs_spacing(piece))
+
+    def _bisect(
+        self, parser: _Parser, data: Any, start: int, end: int, path: str, line0: int,
+        lines: int, respace: bool,
+    ) -> Iterator[pa.Table]:
+        """The range the fast path refused, in two halves at a line boundary (each tried
+        fast again), down to small pieces read line by line (:meth:`_exact`)."""
         mid = data.find(b"\n", (start + end) // 2, end) if end - start > EXACT_BYTES else -1
         if mid < 0 or mid + 1 >= end:
             exact = self._exact(parser, bytes(data[start:end]), path, line0)
@@ -809,7 +874,6 @@ class FlowLogReader:
                 yield exact
             return
         left = data.count(b"\n", start, mid + 1)
-        respace = respace and _needs_spacing(piece)  # the pieces need it only if the block did
         yield from self._parse_range(parser, data, start, mid + 1, path, line0, left, respace)
         yield from self._parse_range(parser, data, mid + 1, end, path, line0 + left,
                                      lines - left, respace)
@@ -836,13 +900,13 @@ class FlowLogReader:
                 self._bad(path, line0 + i + 1, reason, line)
         if not good:
             return None
-        table = parser.fast(b"\n".join(good) + b"\n")
-        if table is None or table.num_rows != len(good):
+        parsed = parser.fast(b"\n".join(good) + b"\n")
+        if parsed is None or parsed.table.num_rows != len(good):
             raise FlowLogError(  # pragma: no cover - check_line accepts only what fast() takes
                 f"{path}, lines {line0 + 1}-{line0 + len(lines)}: internal error: lines the "
                 "line rule accepts were not parsed; please report this with the file")
-        self.stats.millisecond_times += parser.millisecond_times
-        return table
+        self.stats.millisecond_times += parsed.millisecond_times
+        return parsed.table
 
     @staticmethod
     def _is_header(parser: _Parser, line: bytes) -> bool:
