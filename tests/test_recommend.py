@@ -119,6 +119,13 @@ def test_ecr_pulls_get_the_s3_gateway_and_both_ecr_interface_endpoints() -> None
             "com.amazonaws.eu-west-1.ecr.api" in clis[1],
             "com.amazonaws.eu-west-1.ecr.dkr" in clis[2]] == [True, True, True]
     assert "image layers are served from S3" in rec.message
+    # AWS's ECR/ECS endpoint pages: the gateway (not an interface) endpoint for the layers,
+    # private DNS on ecr.dkr, the logs endpoint for awslogs on Fargate, port 443 open
+    assert "an S3 interface endpoint does not serve ECR" in rec.message
+    assert clis[2].endswith(" --private-dns-enabled")
+    assert "ecr.dkr with private DNS enabled" in rec.message
+    assert "com.amazonaws.eu-west-1.logs interface endpoint" in rec.message
+    assert "TCP 443" in rec.message
 
 
 def test_nat_per_az_weighs_the_inter_az_charge_against_the_extra_nat_hours() -> None:
@@ -172,3 +179,62 @@ def test_region_unknown_still_lists_s3_without_guessing() -> None:
     recs = advise([row("S3", "eu-west-1", 1)], None, prices=PRICES)
     rec = one(recs, "gateway-endpoint-region-unknown")
     assert rec.savings_usd is None and not rec.avoidable and "--vpc-region" in rec.message
+
+
+def test_ecs_in_the_vpcs_region_takes_the_agent_telemetry_and_api_endpoints() -> None:
+    """AWS's ECS VPC endpoint page: create ecs-agent, ecs-telemetry and ecs."""
+    rec = one(run([row("ECS", "eu-west-1", 600)]), "interface-endpoint", "ECS")
+    span, month, even = endpoint_figures(600, 3, 2)
+    assert rec.savings_usd == pytest.approx(span)
+    assert rec.monthly_savings_usd == pytest.approx(month)
+    assert rec.break_even_gb_per_month == pytest.approx(even)
+    assert [c.split("--service-name ")[1].split()[0] for c in rec.commands[0::2]] == [
+        "com.amazonaws.eu-west-1.ecs-agent", "com.amazonaws.eu-west-1.ecs-telemetry",
+        "com.amazonaws.eu-west-1.ecs"]
+    assert "ecs-agent, ecs-telemetry, ecs; 3 x 2 AZs" in rec.message
+
+
+def test_cross_region_endpoints_are_only_the_names_aws_lists_for_that() -> None:
+    """The cross-region page lists com.amazonaws.<region>.ecs only (no agent/telemetry), and
+    kinesisanalytics for Managed Service for Apache Flink."""
+    recs = run([row("ECS", "us-west-2", 300), row("KINESIS_ANALYTICS", "us-west-2", 300)])
+    ecs = one(recs, "cross-region-interface-endpoint", "ECS")
+    flink = one(recs, "cross-region-interface-endpoint", "KINESIS_ANALYTICS")
+    span, month, _ = endpoint_figures(300, 1, 2)
+    assert ecs.savings_usd == pytest.approx(span) and ecs.monthly_savings_usd == pytest.approx(
+        month)
+    assert len(ecs.commands) == len(flink.commands) == 2
+    assert "--service-name com.amazonaws.us-west-2.ecs --service-region us-west-2" in (
+        ecs.commands[0])
+    assert "--service-name com.amazonaws.us-west-2.kinesisanalytics --service-region " \
+        "us-west-2" in flink.commands[0]
+    assert all(c.startswith("aws ec2 create-vpc-endpoint --region eu-west-1 ")
+               for c in (ecs.commands[0], flink.commands[0]))
+
+
+def test_cross_region_s3_leaves_private_dns_off_and_says_how_clients_use_the_endpoint() -> None:
+    rec = one(run([row("S3", "us-west-2", 200)]), "cross-region-interface-endpoint", "S3")
+    cli, tf = rec.commands
+    assert cli.endswith(" --no-private-dns-enabled")  # said, not left to a default
+    assert "private_dns_enabled = false" in tf
+    assert "DnsEntries" in rec.message and "keep crossing the NAT" in rec.message
+    # its own resource name (a report may also hold the same-region gateway "s3"), and the
+    # provider version service_region needs
+    assert 'resource "aws_vpc_endpoint" "s3_us_west_2" {' in tf
+    assert tf.startswith("# service_region: hashicorp/aws 5.83.0 or later")
+
+
+def test_cross_region_ecr_says_the_layers_still_come_from_s3_there() -> None:
+    rec = one(run([row("ECR", "us-west-2", 100)]), "cross-region-interface-endpoint", "ECR")
+    assert "Image layers come from S3 in us-west-2" in rec.message
+    assert [c.split("--service-name ")[1].split()[0] for c in rec.commands[0::2]] == [
+        "com.amazonaws.us-west-2.ecr.api", "com.amazonaws.us-west-2.ecr.dkr"]
+    assert all(c.endswith(" --private-dns-enabled") for c in rec.commands[0::2])
+
+
+def test_region_less_iam_and_route53_names_get_no_endpoint_advice() -> None:
+    """AWS lists com.amazonaws.iam and com.amazonaws.route53 as cross-region, but their names
+    carry no region and ip-ranges' ROUTE53 ranges are the name servers: no endpoint advice."""
+    recs = run([row("IAM", "us-east-1", 5), row("ROUTE53", "us-east-1", 5),
+                row("ROUTE53", "eu-west-1", 5)])
+    assert [r.kind for r in recs] == ["aws-service-via-nat"] * 3

@@ -10,19 +10,42 @@ only when the change removes the charge at a net saving.
   https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html). Saving: the whole
   NAT charge; break-even 0 GB.
 - **Interface endpoints** (PrivateLink) for other AWS services with a known endpoint name:
-  billed per endpoint per AZ-hour and per GB (https://aws.amazon.com/privatelink/pricing/).
-  Saving = NAT $/GB x GB - (endpoint $/GB x GB + endpoint $/AZ-hour x AZs x hours);
-  break-even GB/month = endpoint $/AZ-hour x AZs x 720 h / (NAT $/GB - endpoint $/GB).
-- **S3 (and the other services AWS lists) in another region**: a cross-region interface endpoint
-  (AWS: "Cross-region enabled AWS services",
-  https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html);
-  same arithmetic; the inter-region data transfer remains and is not in the table.
-- **ECR pulls**: image layers come from S3, so the S3 gateway endpoint plus ``ecr.api`` and
-  ``ecr.dkr`` interface endpoints (AWS: "Amazon ECR interface VPC endpoints",
-  https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html).
+  billed per endpoint per AZ-hour and per GB processed (AWS PrivateLink pricing,
+  https://aws.amazon.com/privatelink/pricing/). Saving = NAT $/GB x GB - (endpoint $/GB x GB +
+  endpoint $/AZ-hour x AZs x hours); break-even GB/month = endpoint $/AZ-hour x AZs x 720 h /
+  (NAT $/GB - endpoint $/GB). ECS needs three of them (``ecs-agent``, ``ecs-telemetry``,
+  ``ecs``: AWS "Amazon ECS interface VPC endpoints",
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html).
+- **S3 (and the other services AWS lists) in another region**: a cross-region interface
+  endpoint, created in the VPC's region for the service name of the service's region
+  (``com.amazonaws.<service region>.s3``) with ``--service-region`` (AWS: "Cross-region enabled
+  AWS services",
+  https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html,
+  whose example lists them with ``describe-vpc-endpoint-services --service-region``; the
+  option and the ``ServiceRegion`` member, "The Region where the service is hosted", are in
+  the AWS CLI reference,
+  https://docs.aws.amazon.com/cli/latest/reference/ec2/create-vpc-endpoint.html, and botocore's
+  ``ec2`` model). Terraform: ``aws_vpc_endpoint``'s ``service_region``, in hashicorp/aws 5.83.0
+  and later ("If specified, the VPC endpoint will connect to the service in the provided region.
+  Applicable for endpoints of type Interface."); hashicorp/terraform-provider-aws#46070 (open,
+  January 2026) asks for cross-region *AWS services* in that resource, and #42970 (open, from
+  before AWS services went cross-region) reports InvalidServiceName for an AWS service name
+  with ``service_region``, so the snippet says to check the provider. Same arithmetic; the
+  inter-region data transfer remains and is not in the table (the pricing page: "you will incur
+  data transfer charges if you send data to a VPC endpoint").
+- **ECR pulls**: image layers come from S3, so the S3 *gateway* endpoint (an S3 interface
+  endpoint does not serve ECR) plus ``ecr.api`` and ``ecr.dkr`` interface endpoints, private
+  DNS required on ``ecr.dkr``; tasks on Fargate logging with ``awslogs`` also need the ``logs``
+  endpoint, ECS tasks on EC2 the ECS ones (AWS: "Amazon ECR interface VPC endpoints",
+  https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html, and the ECS page
+  above).
 - **Cross-AZ bytes to a zonal NAT**: a NAT per AZ (or a regional NAT): saving = inter-AZ $/GB x
   GB - NAT $/hour x extra NATs x hours; break-even GB/month = extra NATs x NAT $/hour x 720 /
   inter-AZ $/GB.
+
+The ``aws ec2 create-vpc-endpoint`` options are checked against botocore's ``CreateVpcEndpoint``
+input shape and the Terraform arguments against the provider's documented ones
+(``tests/test_recommend_commands.py``).
 
 Prices come from :mod:`.prices` for the VPC's region; a price the table lacks leaves the figure
 unknown (None) and the message names the option that supplies it.
@@ -40,17 +63,31 @@ from .prices import GB_BYTES, MONTH_HOURS, RegionPrices, cost, prices_for
 GATEWAY_ENDPOINT_SERVICES = {"S3": "s3-gateway-endpoint", "DYNAMODB": "dynamodb-gateway-endpoint"}
 
 #: Interface endpoint service-name suffixes (``com.amazonaws.<region>.<suffix>``) by service
-#: label, from AWS's "Cross-region enabled AWS services" page
-#: (docs.aws.amazon.com/vpc/latest/privatelink/). Of these only S3 is an ip-ranges label; the
-#: others apply when the caller labels traffic so (e.g. from an inventory). ip-ranges labels
-#: such as API_GATEWAY or CODEBUILD are left out on purpose: their ranges are public API
-#: front ends and build hosts' addresses, which an interface endpoint does not serve.
+#: label, for the VPC's own region. Of these only S3 is an ip-ranges label (and in the VPC's
+#: region S3 takes the free gateway endpoint first); the others apply when the caller labels
+#: traffic so (e.g. from an inventory). ip-ranges labels such as API_GATEWAY or CODEBUILD are
+#: left out on purpose: their ranges are public API front ends and build hosts' addresses,
+#: which an interface endpoint does not serve. ECS: the agent and telemetry endpoints too
+#: ("Amazon ECS interface VPC endpoints": create ``ecs-agent``, ``ecs-telemetry``, ``ecs``).
 INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "S3": ("s3",), "ECR": ("ecr.api", "ecr.dkr"), "KMS": ("kms",),
+    "ECS": ("ecs-agent", "ecs-telemetry", "ecs"), "LAMBDA": ("lambda",),
+    "KINESIS_FIREHOSE": ("kinesis-firehose",), "KINESIS_ANALYTICS": ("kinesisanalytics",)}
+
+#: The service names AWS's "Cross-region enabled AWS services" page lists, by label: reachable
+#: from another region through an interface endpoint with ``--service-region``. Only what the
+#: page lists (for ECS only ``ecs``). Left out: the FIPS names (``kms-fips``,
+#: ``kinesisanalytics-fips``: chosen by the caller, not by traffic), and IAM
+#: (``com.amazonaws.iam``) and Route 53 (``com.amazonaws.route53``), whose names carry no region
+#: and whose traffic ip-ranges does not label as their APIs (its ROUTE53 ranges are the name
+#: servers). KINESIS_ANALYTICS is Amazon Managed Service for Apache Flink.
+CROSS_REGION_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "S3": ("s3",), "ECR": ("ecr.api", "ecr.dkr"), "KMS": ("kms",), "ECS": ("ecs",),
-    "LAMBDA": ("lambda",), "KINESIS_FIREHOSE": ("kinesis-firehose",)}
+    "LAMBDA": ("lambda",), "KINESIS_FIREHOSE": ("kinesis-firehose",),
+    "KINESIS_ANALYTICS": ("kinesisanalytics",)}
 
 #: Services AWS lists as reachable through a cross-region interface endpoint (page above).
-CROSS_REGION_SERVICES = frozenset({"S3", "ECR", "KMS", "ECS", "LAMBDA", "KINESIS_FIREHOSE"})
+CROSS_REGION_SERVICES = frozenset(CROSS_REGION_ENDPOINTS)
 
 #: Availability Zones an interface endpoint is assumed to span when the count is not given.
 DEFAULT_ENDPOINT_AZS = 2
@@ -155,10 +192,10 @@ def _one(row: dict[str, Any], ctx: _Ctx) -> Recommendation | None:
             return _region_unknown(service, region, nbytes, ctx)
         if region == ctx.vpc_region:
             return _gateway(service, region, nbytes, ctx)
-    if service in INTERFACE_ENDPOINTS and ctx.vpc_region is not None and region is not None:
-        if region == ctx.vpc_region:  # (S3 there took the free gateway endpoint above)
-            return _interface(service, region, nbytes, ctx, cross=False)
-        if service in CROSS_REGION_SERVICES:
+    if ctx.vpc_region is not None and region is not None:
+        if region == ctx.vpc_region and service in INTERFACE_ENDPOINTS:
+            return _interface(service, region, nbytes, ctx, cross=False)  # (S3: gateway above)
+        if region != ctx.vpc_region and service in CROSS_REGION_ENDPOINTS:
             return _interface(service, region, nbytes, ctx, cross=True)
     if service in GATEWAY_ENDPOINT_SERVICES and region is not None:
         return _cross_region(service, region, nbytes, ctx)
@@ -252,8 +289,9 @@ def _endpoint_math(nbytes: int, count: int, ctx: _Ctx) -> _Endpoint:
 
 def _interface(service: str, region: str, nbytes: int, ctx: _Ctx, *, cross: bool
                ) -> Recommendation:
-    """Interface endpoint(s) for ``service`` in ``region`` (the VPC's, or another one)."""
-    names = INTERFACE_ENDPOINTS[service]
+    """Interface endpoint(s) for ``service`` in ``region`` (the VPC's, or another one: then
+    only the names AWS lists as cross-region, created in the VPC's region)."""
+    names = (CROSS_REGION_ENDPOINTS if cross else INTERFACE_ENDPOINTS)[service]
     m = _endpoint_math(nbytes, len(names), ctx)
     worth = m.monthly_savings if m.monthly_savings is not None else m.savings
     avoidable = worth is not None and worth > 0
@@ -264,26 +302,47 @@ def _interface(service: str, region: str, nbytes: int, ctx: _Ctx, *, cross: bool
                  f"for {service} in {region}")
     text = (f"{human_bytes(nbytes, ctx.gb_bytes)} to {service} {region} crossed the NAT "
             f"({_money(m.nat_cost)}). With {what} ({', '.join(names)}; "
-            f"{len(names)} x {ctx.azs} AZ{_azs_said(ctx)}): {_arith(m, ctx)}.")
-    if cross:
-        text += (" The inter-region data transfer remains either way (not in the price "
-                 "table).")
+            f"{len(names)} x {ctx.azs} AZ{_azs_said(ctx)}): {_arith(m, ctx)}."
+            f"{_interface_notes(service, region, cross)}")
     commands = tuple(c for n in names for c in _interface_commands(
         n, vpc, region if cross else None))
     return Recommendation(kind, service, region, nbytes, m.nat_cost, avoidable, m.savings,
                           m.monthly_savings, text, m.break_even, commands)
 
 
+def _interface_notes(service: str, region: str, cross: bool) -> str:
+    """What else makes the endpoint carry the bytes (AWS's pages cited in the module doc)."""
+    notes = " Each endpoint's security group must allow TCP 443 from the private subnets."
+    if cross and service == "S3":
+        notes += (" The commands leave private DNS off for S3, so clients must address the "
+                  "endpoint's own DNS name (DnsEntries of aws ec2 describe-vpc-endpoints, e.g. "
+                  "with --endpoint-url); requests to the public S3 names keep crossing the NAT.")
+    if cross and service == "ECR":
+        notes += (f" Image layers come from S3 in {region}, which these endpoints do not "
+                  "carry.")
+    if cross:
+        notes += " The inter-region data transfer remains either way (not in the price table)."
+    return notes
+
+
 def _ecr(nbytes: int, ctx: _Ctx) -> Recommendation:
     """ECR pulls: the S3 gateway endpoint carries the image layers, ``ecr.api`` and
-    ``ecr.dkr`` interface endpoints the registry API (AWS's ECR VPC endpoint page)."""
+    ``ecr.dkr`` interface endpoints the registry API (AWS's ECR VPC endpoint page; ``ecr.dkr``
+    needs private DNS; an S3 interface endpoint does not serve ECR: AWS's ECS VPC endpoint
+    page)."""
     region = ctx.vpc_region
     m = _endpoint_math(nbytes, 2, ctx)
     worth = m.monthly_savings if m.monthly_savings is not None else m.savings
+    logs = f"com.amazonaws.{region or '<region>'}.logs"
     text = (f"ECR image pulls cross the NAT: image layers are served from S3, so the S3 gateway "
-            f"endpoint (free) carries them; ecr.api and ecr.dkr interface endpoints carry the "
-            f"registry calls ({human_bytes(nbytes, ctx.gb_bytes)} seen, {_money(m.nat_cost)}; "
-            f"2 endpoints x {ctx.azs} AZ{_azs_said(ctx)}: {_arith(m, ctx)}).")
+            f"endpoint (free; an S3 interface endpoint does not serve ECR) carries them; "
+            f"ecr.api and ecr.dkr interface endpoints carry the registry calls, ecr.dkr with "
+            f"private DNS enabled ({human_bytes(nbytes, ctx.gb_bytes)} seen, "
+            f"{_money(m.nat_cost)}; 2 endpoints x {ctx.azs} AZ{_azs_said(ctx)}: "
+            f"{_arith(m, ctx)}). Their security group must allow TCP 443 from the private "
+            f"subnets. Not in the arithmetic: ECS tasks on Fargate that log with awslogs also "
+            f"need the {logs} interface endpoint, ECS tasks on EC2 the ecs-agent, "
+            f"ecs-telemetry and ecs ones.")
     commands: tuple[str, ...] = ()
     if region is not None:
         commands = (*_gateway_commands("s3", region), *_interface_commands("ecr.api", region),
@@ -370,7 +429,9 @@ def _arith_nat(savings: float | None, monthly: float | None, break_even: float |
 
 def _gateway_commands(suffix: str, region: str) -> tuple[str, str]:
     """The AWS CLI command and Terraform resource for a gateway endpoint (set the shell
-    variables VPC_ID and ROUTE_TABLE_IDS first)."""
+    variables VPC_ID and ROUTE_TABLE_IDS first). As the AWS CLI reference's gateway example
+    (``--service-name com.amazonaws.us-east-1.s3 --route-table-ids ...``), with the type said
+    although Gateway is the default."""
     service = f"com.amazonaws.{region}.{suffix}"
     return (f"aws ec2 create-vpc-endpoint --region {region} --vpc-id \"$VPC_ID\" "
             f"--vpc-endpoint-type Gateway --service-name {service} "
@@ -386,17 +447,28 @@ def _interface_commands(suffix: str, region: str, service_region: str | None = N
                         ) -> tuple[str, str]:
     """CLI command and Terraform for an interface endpoint in ``region`` (VPC's) to the
     service in ``service_region`` (cross-region) or the same region (set VPC_ID, SUBNET_IDS,
-    SECURITY_GROUP_ID first)."""
+    SECURITY_GROUP_ID first).
+
+    Private DNS is said explicitly either way rather than left to a default: on, except for
+    S3, where it interacts with the S3 gateway endpoint (the DnsOptions member
+    PrivateDnsOnlyForInboundResolverEndpoint, "available only for services that support both
+    gateway and interface endpoints") and the pages read say nothing of it across regions;
+    ``ecr.dkr`` requires it (AWS's ECR VPC endpoint page)."""
     service = f"com.amazonaws.{service_region or region}.{suffix}"
     cross_cli = f" --service-region {service_region}" if service_region else ""
     cross_tf = f"  service_region      = \"{service_region}\"\n" if service_region else ""
-    dns = suffix != "s3"  # S3 interface endpoints: DNS names are endpoint-specific
-    label = suffix.replace(".", "_").replace("-", "_")
+    tf_note = ("# service_region: hashicorp/aws 5.83.0 or later; for AWS services see\n"
+               "# hashicorp/terraform-provider-aws#46070 before relying on it\n"
+               if service_region else "")
+    dns = suffix != "s3"
+    # the resource's name: one per endpoint, so a report's snippets can share a module
+    label = "_".join((suffix, *([service_region] if service_region else []))
+                     ).replace(".", "_").replace("-", "_")
     return (f"aws ec2 create-vpc-endpoint --region {region} --vpc-id \"$VPC_ID\" "
             f"--vpc-endpoint-type Interface --service-name {service}{cross_cli} "
-            f"--subnet-ids $SUBNET_IDS --security-group-ids \"$SECURITY_GROUP_ID\""
-            f"{' --private-dns-enabled' if dns else ''}",
-            f"resource \"aws_vpc_endpoint\" \"{label}\" {{\n"
+            f"--subnet-ids $SUBNET_IDS --security-group-ids \"$SECURITY_GROUP_ID\" "
+            f"--{'' if dns else 'no-'}private-dns-enabled",
+            f"{tf_note}resource \"aws_vpc_endpoint\" \"{label}\" {{\n"
             f"  vpc_id              = var.vpc_id\n"
             f"  service_name        = \"{service}\"\n{cross_tf}"
             f"  vpc_endpoint_type   = \"Interface\"\n"
@@ -424,5 +496,5 @@ def _nat_commands(region: str | None) -> tuple[str, str]:
             "  nat_gateway_id         = aws_nat_gateway.per_az[each.key].id\n}")
 
 
-__all__ = ["CROSS_REGION_SERVICES", "DEFAULT_ENDPOINT_AZS", "GATEWAY_ENDPOINT_SERVICES",
-           "INTERFACE_ENDPOINTS", "Recommendation", "advise"]
+__all__ = ["CROSS_REGION_ENDPOINTS", "CROSS_REGION_SERVICES", "DEFAULT_ENDPOINT_AZS",
+           "GATEWAY_ENDPOINT_SERVICES", "INTERFACE_ENDPOINTS", "Recommendation", "advise"]
