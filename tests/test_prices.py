@@ -59,6 +59,43 @@ def test_every_number_names_a_listed_source_with_title_url_and_date_read() -> No
     assert used == set(sources)  # no source listed that priced nothing
 
 
+#: The usage type (without its region prefix) each field is priced by (docs/prices.md).
+METERS = {"nat_per_hour": "NatGateway-Hours", "nat_per_gb": "NatGateway-Bytes",
+          "inter_az_per_gb": "DataTransfer-Regional-Bytes",
+          "internet_egress_per_gb": "DataTransfer-Out-Bytes",
+          "interface_endpoint_per_az_hour": "VpcEndpoint-Hours",
+          "interface_endpoint_per_gb": "VpcEndpoint-Bytes"}
+
+
+def test_usage_types_next_to_the_numbers_fit_the_field_and_name_the_row_s_region_only() -> None:
+    # a number copied from another region, or filed under the wrong field, would carry the
+    # other region's prefix (APS1-, EUC1-, ...) or another meter; us-east-1 also uses
+    # unprefixed usage types
+    owner: dict[str, str] = {}
+    for region, row in TABLE["regions"].items():
+        prefixes = set()
+        for name, value in row.items():
+            usagetype = (value or {}).get("usagetype")
+            if usagetype is None:
+                continue
+            head, meter, rest = usagetype.rpartition(METERS[name])
+            assert meter and not rest, (region, name, usagetype)
+            assert head == "" or re.fullmatch(r"[A-Z]{2,4}[0-9]?-", head), (region, usagetype)
+            if head:
+                prefixes.add(head)
+        assert len(prefixes) <= 1, (region, prefixes)
+        for head in prefixes:
+            assert owner.setdefault(head, region) == region, (head, owner[head], region)
+
+
+def test_docs_say_how_many_regions_each_price_is_sourced_for() -> None:
+    counts = dict(re.findall(r"^\| `(\w+)` \| (\d+) of \d+ \|", DOC, re.MULTILINE))
+    assert set(counts) == set(FIELDS)
+    for name in FIELDS:
+        sourced = sum(1 for row in TABLE["regions"].values() if row[name] is not None)
+        assert int(counts[name]) == sourced, name
+
+
 def doc_rows() -> dict[str, list[str]]:
     """The region rows of the table in docs/prices.md: region -> its six cells."""
     rows = {}
@@ -96,12 +133,24 @@ def test_lookup_gives_the_regions_own_price_and_says_where_it_came_from(
     assert got.sources["nat_per_gb"] == got.source
 
 
+def regions_where(predicate: Any) -> list[str]:
+    """The table's regions whose row (field -> value or None) satisfies ``predicate``."""
+    return sorted(r for r, row in TABLE["regions"].items() if predicate(row))
+
+
 def test_region_without_a_sourced_price_stays_unknown_and_names_the_options() -> None:
-    eu = prices_for("eu-central-1")  # hourly price sourced, per-GB not
-    assert eu.nat_per_hour == 0.052 and eu.nat_per_gb is None and not eu.known
-    assert "eu-central-1" in eu.source and "--price-per-gb" in eu.source
-    assert "--prices FILE" in eu.source
-    for region in ("ap-east-1", "mx-central-1", "xx-nowhere-9"):
+    # regions whose hourly NAT price is sourced but whose per-GB price is not
+    partial = regions_where(lambda row: row["nat_per_hour"] and row["nat_per_gb"] is None)
+    assert partial  # the table says which; none of them borrows another region's per-GB price
+    for region in partial:
+        got = prices_for(region)
+        assert got.nat_per_hour == TABLE["regions"][region]["nat_per_hour"]["usd"]
+        assert got.nat_per_gb is None and not got.known, region
+        assert region in got.source and "--price-per-gb" in got.source
+        assert "--prices FILE" in got.source
+    empty = regions_where(lambda row: all(v is None for v in row.values()))
+    assert "ap-east-1" in empty  # the CLI tests below rely on it having no price
+    for region in [*empty, "xx-nowhere-9"]:
         got = prices_for(region)
         assert got.missing() == list(FIELDS) and not got.known, region
         assert region in got.source
