@@ -233,8 +233,10 @@ class _Parser:
         self.addr_idx = [i for i, c in enumerate(names) if c in read and c in ADDRESS_COLUMNS]
         self.num_idx = [(i, kind_of[c]) for i, c in enumerate(names)
                         if c in read and kind_of[c] != "string"]
-        self.text_idx = [i for i, c in enumerate(names)
-                         if c not in read or kind_of.get(c) == "string"]
+        # text seen to be non-empty (an empty field is a doubled space); an address column
+        # read is checked as an address, which an empty field is not
+        self.text_idx = [i for i, c in enumerate(names) if c not in read or (
+            kind_of.get(c) == "string" and c not in ADDRESS_COLUMNS)]
         self.read_idx = [names.index(c) for c in self.read]
         position = {c: i for i, c in enumerate(self.columns)}
         self.num_tok = [(position[c], kind_of[c]) for c in self.read if kind_of[c] != "string"]
