@@ -93,6 +93,19 @@ def test_flow_log_files_directories_globs_and_s3_are_detected(tmp_path: Path) ->
     assert is_flow_log_input(["s3://bucket/AWSLogs/"], None)
 
 
+def test_uncompressed_json_flow_logs_are_flow_logs_however_compact(tmp_path: Path) -> None:
+    # A CloudWatch Logs subscription payload written uncompressed and pretty-printed (its first
+    # line, "{", has one field, like an address) and JSON lines with a message field.
+    record = ff.text(records(), header=False).splitlines()[0].decode()
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps({"messageType": "DATA_MESSAGE", "logEvents": [
+        {"id": "1", "timestamp": 0, "message": record}]}, indent=2))
+    lines = tmp_path / "events.jsonl"
+    lines.write_text("\n" + json.dumps({"message": record}, separators=(",", ":")) + "\n")
+    assert is_flow_log_input([str(payload)], None)
+    assert is_flow_log_input([str(lines)], None)
+
+
 def test_a_column_means_a_table_of_addresses(tmp_path: Path) -> None:
     parquet = ff.write_parquet(tmp_path / "x.parquet", records())
     assert not is_flow_log_input([str(parquet)], "srcaddr")

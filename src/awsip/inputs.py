@@ -197,8 +197,9 @@ def is_flow_log_input(files: list[str], column: str | None, forced: bool = False
 
     ``--flow-logs`` (``forced``) says yes; ``--column`` or stdin-only says no. Otherwise each
     argument is judged: an ``s3://`` or ``cwlogs://`` URI, a directory, a glob that is not an
-    existing file, a gzip or Parquet file, or a text file whose first non-empty line has more
-    than one whitespace-separated field is a flow log. Mixing both kinds is a usage error."""
+    existing file, a gzip or Parquet file, a JSON file (address lists are never JSON), or a
+    text file whose first non-empty line has more than one whitespace-separated field is a
+    flow log. Mixing both kinds is a usage error."""
     if forced:
         if column is not None:
             raise UsageError("--column reads addresses from a table; it cannot be used with "
@@ -231,6 +232,8 @@ def _looks_like_flow_log(name: str) -> bool:
         return False  # the address-list path reports the error
     if head.startswith((b"\x1f\x8b", b"PAR1")):
         return True
+    if head.lstrip().startswith((b"{", b"[")):  # JSON: wrapped flow-log records (CloudWatch
+        return True  # Logs subscription payloads, JSON lines) or Logs Insights results
     for line in head.splitlines():
         if line.strip():
             return len(line.split()) > 1
