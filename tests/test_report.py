@@ -15,7 +15,7 @@ import pytest
 
 import awsip
 from awsip.advice.prices import GB_BYTES, cost
-from awsip.advice.report import Report
+from awsip.advice.report import ECR_NOTE, Report
 from awsip.output.report import render
 from awsip.ranges import Ranges
 from oracle import NEWEST
@@ -192,7 +192,7 @@ def test_json_document_gives_every_group_nat_figure_and_recommendation_of_one_co
         "bytes": total, "packets": 6, "first_seen": first, "last_seen": last,
         "span_seconds": 600.0, "vpc_region": "us-east-1", "vpc_region_source": "region field",
         "regions_seen": ["us-east-1"], "by": ["service", "region", "direction"],
-        "groups_total": 3, "notes": []}
+        "groups_total": 3, "notes": [ECR_NOTE]}  # S3 via the NAT, no --dns-log (issue 13)
     nat_cost = pytest.approx(10_100 / 2**30 * 0.045, abs=5e-5)  # JSON rounds to 4 places
     assert without_issue13_keys(doc["nat"]) == {  # the issue-13 keys: test_nat_inside.py
         "enis": [], "ips": [NAT_IP], "bytes": 10_100, "bytes_in": 10_000, "bytes_out": 100,
@@ -261,7 +261,7 @@ def test_markdown_of_one_connection_is_exactly_its_figures() -> None:
         "## Recommendations", "",
         "- Add an S3 gateway VPC endpoint in us-east-1 (free) and route the private subnets to "
         "it: 9.9 KB (<$0.0001) would not have crossed the NAT, about $0.0018 per 30 days.", "",
-        "  ```", *commands, "  ```", "",
+        "  ```", *commands, "  ```", "", f"> note: {ECR_NOTE}", "",
         "## Traffic by service, region, direction", "",
         "| service | region | direction | bytes | share | flows |",
         "|---|---|---|---:|---:|---:|",

@@ -87,12 +87,14 @@ def report(source: Any, *, by: str | Iterable[str] | None = ("service", "region"
            price_per_gb: float | None = None, gb_bytes: int | None = None,
            hourly: bool = False, options: ReaderOptions | None = None,
            nat_ids: Iterable[str] = (), prices: Any = None, inventory: Any = None,
-           **reader: Any) -> Report:
+           dns_logs: Any = None, **reader: Any) -> Report:
     """Read flow logs once: the traffic summary, the NAT gateways (named, else detected) with
     their bytes counted once, who inside caused them, their cost at the VPC region's prices
     (``price_per_gb`` overrides), and endpoint advice; ``inventory``: an
-    :class:`awsip.traffic.inventory.Inventory` (``Inventory.load(paths)``); see
-    :func:`awsip.advice.report.report`."""
+    :class:`awsip.traffic.inventory.Inventory` (``Inventory.load(paths)``); ``dns_logs``:
+    Route 53 Resolver query logs (files or directories, or a
+    :func:`awsip.flowlogs.dns.read_dns_logs` result) naming the NAT's peers and finding ECR
+    pulls; see :func:`awsip.advice.report.report`."""
     from .advice.prices import GB_BYTES
     from .advice.report import report as run
     from .traffic.nat import NatSpec
@@ -101,7 +103,8 @@ def report(source: Any, *, by: str | Iterable[str] | None = ("service", "region"
                vpc_region=vpc_region, nat=NatSpec.of(nat_enis, nat_ips, nat_ids),
                price_per_gb=price_per_gb,
                gb_bytes=GB_BYTES if gb_bytes is None else gb_bytes, hourly=hourly,
-               options=reader_options(options, **reader), prices=prices, inventory=inventory)
+               options=reader_options(options, **reader), prices=prices, inventory=inventory,
+               dns_logs=dns_logs)
 
 
 def write_table(data: Any, path: str | os.PathLike[str], output_format: str | None = None) -> int:

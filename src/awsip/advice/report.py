@@ -45,6 +45,7 @@ from ..traffic.detect import (
     with_inventory,
 )
 from ..traffic.inside import Inside, attribute, hourly_by_inside
+from ..traffic.names import NameCollector, Names, name_bytes
 from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, columns_needed, normalize_keys
 from ..traffic.summary import Aggregator, peer_views
@@ -59,6 +60,7 @@ from .prices import (
 from .recommend import Recommendation, advise
 
 if TYPE_CHECKING:
+    from ..flowlogs.dns import DnsLog
     from ..flowlogs.reader import FlowLogStats
     from ..ranges.model import Ranges
     from .reconcile import Reconciliation
@@ -96,6 +98,14 @@ def _no_inside() -> pa.Table:
     return _table([], list(INSIDE_COLUMNS[:-1]), ["bytes"])
 
 
+#: DNS names listed in ``nat.by_name`` (the biggest by NAT bytes).
+NAMES_SHOWN = 25
+#: The note of a report without --dns-log whose NAT carried S3 bytes.
+ECR_NOTE = ("ECR image pulls cannot be told from other S3 traffic by address (ECR publishes "
+            "no IP ranges; its image layers are S3 objects): pass --dns-log with Route 53 "
+            "Resolver query logs to find them and to name what the NAT carried")
+
+
 @dataclass
 class NatReport:
     """Bytes the NAT gateway(s) processed, counted once, and what they cost; which gateways
@@ -119,6 +129,7 @@ class NatReport:
     cross_az: CrossAz = field(default_factory=_no_cross_az)
     hours: HoursCost | None = None  # gateway-hours over the span (prices.nat_hours_cost)
     gateway_bytes: dict[str, int] = field(default_factory=dict)  # Gateway.key -> its bytes
+    names: Names | None = None  # by DNS name, with --dns-log (traffic/names.py)
 
     @property
     def cost_usd(self) -> float | None:
@@ -156,6 +167,28 @@ class NatReport:
                 "gateway_hours": self.hours.hours, "note": self.hours.note,
                 "cost_usd": None if self.hours.cost_usd is None
                 else round(self.hours.cost_usd, 4)},
+            **(self._names_dict() if self.names is not None else {}),
+        }
+
+    def _names_dict(self) -> dict[str, Any]:
+        """``by_name`` (the top :data:`NAMES_SHOWN` names), ``names`` (how they were joined
+        and what is left unnamed) and ``ecr``: the keys --dns-log adds (docs/report.md)."""
+        names = self.names
+        assert names is not None
+        rows = names.by_name.to_pylist()
+        total = self.bytes or 1
+        return {
+            "by_name": [{"name": r["name"], "bytes": r["bytes"],
+                         "cost_usd": self._cost(r["bytes"]), "share": r["bytes"] / total,
+                         "ecr": r["ecr"]} for r in rows[:NAMES_SHOWN]],
+            "names": {"join": names.join, "names": len(rows), "bytes": names.bytes,
+                      "named_bytes": names.named_bytes, "unnamed_bytes": names.unnamed_bytes,
+                      "ambiguous_bytes": names.ambiguous_bytes,
+                      "by_address_bytes": names.by_address_bytes},
+            "ecr": {"bytes": names.ecr_bytes, "cost_usd": self._cost(names.ecr_bytes),
+                    "api_bytes": names.ecr.get("api", 0),
+                    "registry_bytes": names.ecr.get("registry", 0),
+                    "layer_bytes": names.ecr.get("layers", 0)},
         }
 
 
@@ -205,6 +238,7 @@ class Report(Observed):
     notes: list[str] = field(default_factory=list)
     top: int | None = None
     reconciliation: Reconciliation | None = None  # --cur/--metrics (advice/reconcile.py)
+    dns_logs: DnsLog | None = None  # --dns-log (flowlogs/dns.py)
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.groups.to_pylist()
@@ -233,6 +267,7 @@ class Report(Observed):
             "notes": self.notes,
             **({"reconciliation": self.reconciliation.to_dict()}
                if self.reconciliation is not None else {}),
+            **({"dns_logs": self.dns_logs.to_dict()} if self.dns_logs is not None else {}),
         }
 
 
@@ -481,6 +516,7 @@ def report(
     options: ReaderOptions | None = None,
     prices: Any = None,
     inventory: Any = None,
+    dns_logs: Any = None,
 ) -> Report:
     """Read flow logs once and build a :class:`Report`: the summary grouped ``by``
     (:func:`awsip.traffic.summary.summarize`); the NAT gateways (``nat``, else detected,
@@ -489,29 +525,28 @@ def report(
     cross-AZ part (:mod:`awsip.traffic.inside`), at the VPC region's prices (``prices``: a
     :func:`awsip.advice.prices.load_prices` table; ``price_per_gb`` overrides); advice.
     ``hourly``: bytes per hour and peer service (the NAT's when one is found, else all).
-    (:func:`awsip.report` is this with default ranges and the reader's keywords.)"""
-    if price_per_gb is not None and price_per_gb < 0:
-        raise UsageError("price per GB must not be negative")
-    if gb_bytes <= 0:
-        raise UsageError("gb_bytes must be positive")
+    ``dns_logs``: Resolver query logs (paths or a ``DnsLog``) naming the NAT's peers
+    (:mod:`awsip.traffic.names`). :func:`awsip.report`: this with the defaults resolved."""
+    _check_prices(price_per_gb, gb_bytes)
     keys = normalize_keys(by)
     reasons: dict[str, tuple[bool, str]] = {}
     if inventory is not None:
         nat, reasons = with_inventory(nat, inventory)
-    masked = nat.masked
-    groups = _Groups(keys, masked, hourly)
-    need = groups.keys_needed(keys, masked, hourly) | NatCollector.keys_needed()
+    groups = _Groups(keys, nat.masked, hourly)
     ctx = Context.build(ranges, vpc_cidrs, nat.addressed)
+    dns = _Dns.of(dns_logs, options, ctx)
+    need = groups.keys_needed(keys, nat.masked, hourly) | NatCollector.keys_needed() | dns.need
     records = open_records(source, options,
-                           columns=report_columns(need, nat=masked) | NAT_FIELDS)
+                           columns=report_columns(need, nat=nat.masked) | NAT_FIELDS)
     regions = _Regions()
     seen = Seen(nat)
-    collector = NatCollector(ctx.local, nat, public_legs=not masked, hourly=hourly)
+    collector = NatCollector(ctx.local, nat, public_legs=not nat.masked, hourly=hourly)
     for table, view in peer_views(records, ctx, need):
         regions.see(table)
         seen.see(table)
         groups.add(view)
-        collector.add(table, view)
+        for fold in (collector, dns):
+            fold.add(table, view)
     check_read(records.stats, source)
     notes: list[str] = []
     _warn_unmatched(seen.unmatched(nat))
@@ -519,17 +554,83 @@ def report(
     if records.stats.listing.describe():
         notes.append(records.stats.listing.describe())
     result = _assemble(records.stats, groups, keys, top, region, region_source, regions, notes)
+    result.dns_logs = dns.log
     gateways = [inventory_gateway(g, inventory, reasons)
                 for g in _find_gateways(nat, collector, notes)]
     if nat or gateways:
         _add_nat(result, nat, groups, collector, gateways,
-                 region_prices(region, price_per_gb, prices), gb_bytes, ctx, inventory)
+                 region_prices(region, price_per_gb, prices), gb_bytes, ctx, inventory, dns)
     return result
+
+
+def _check_prices(price_per_gb: float | None, gb_bytes: int) -> None:
+    if price_per_gb is not None and price_per_gb < 0:
+        raise UsageError("price per GB must not be negative")
+    if gb_bytes <= 0:
+        raise UsageError("gb_bytes must be positive")
+
+
+@dataclass(frozen=True)
+class _Dns:
+    """The query logs of a report and the NAT legs gathered for them (both None without)."""
+
+    log: DnsLog | None = None
+    collector: NameCollector | None = None
+
+    @classmethod
+    def of(cls, dns_logs: Any, options: ReaderOptions | None, ctx: Context) -> _Dns:
+        """``dns_logs`` read (paths) or as given (a DnsLog), with a collector; empty when
+        not given."""
+        from ..flowlogs.dns import DnsLog, read_dns_logs
+
+        if dns_logs is None or (isinstance(dns_logs, (list, tuple)) and not dns_logs):
+            return cls()
+        if not isinstance(dns_logs, DnsLog):
+            dns_logs = read_dns_logs(
+                dns_logs, region=options.region if options else None,
+                endpoint_override=options.endpoint_override if options else None)
+        return cls(dns_logs, NameCollector(ctx.local))
+
+    @property
+    def need(self) -> set[str]:
+        """Peer-view keys the collector reads (none without query logs)."""
+        return self.collector.keys_needed() if self.collector is not None else set()
+
+    def add(self, table: pa.Table, view: pa.Table) -> None:
+        if self.collector is not None:
+            self.collector.add(table, view)
+
+
+def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool) -> int:
+    """NAT bytes by DNS name into ``result.nat`` with its notes; the ECR bytes. Without
+    query logs: the note that ECR cannot be told from S3 when the NAT carried S3 bytes."""
+    assert result.nat is not None
+    if dns.log is None or dns.collector is None:
+        s3 = sum(r["bytes"] for r in result.nat.by_service.to_pylist() if r["service"] == "S3")
+        if s3:
+            result.notes.append(ECR_NOTE)
+        return 0
+    if dns.log.stats.skipped:
+        result.notes.append(dns.log.stats.describe())
+    public, inside = dns.collector.legs(gateways, masked)
+    names = name_bytes(public, inside, dns.log.answers)
+    result.nat.names = names
+    if names.join == "address" and names.named_bytes:
+        result.notes.append("NAT bytes are named by address only (no inside address is tied "
+                            "to a public peer: no pkt-srcaddr/pkt-dstaddr fields): an address "
+                            "several names share gets the name asked most often")
+    if names.ambiguous_bytes:
+        result.notes.append(f"{names.ambiguous_bytes:,} NAT bytes went to addresses answered "
+                            "for several names; each got the name asked most often")
+    if not dns.log.answers.num_rows:
+        result.notes.append("the DNS query logs hold no A/AAAA answer: no NAT byte can be "
+                            "named")
+    return names.ecr_bytes
 
 
 def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollector,
              gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context,
-             inventory: Any = None) -> None:
+             inventory: Any = None, dns: _Dns = _Dns()) -> None:
     """The NAT section, its notes and the advice, into ``result``."""
     figures = _figures(groups, collector, gateways, nat.masked)
     inside = attribute(gateways, collector.legs(), collector.address_table(), ctx.local,
@@ -551,6 +652,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
         why = price.table.unknown_note("inter_az_per_gb") if price.table is not None else ""
         result.notes.append(f"{inside.cross_az_bytes:,} bytes crossed AZs to reach a NAT "
                             f"gateway (cross-AZ), at no known price; {why}".rstrip("; "))
+    ecr_bytes = _names(result, dns, gateways, nat.masked)
     azs = {g.az_id for g in gateways if g.az_id} | (
         {a for a in inside.by_inside.column("az_id").to_pylist() if a}
         if "az_id" in inside.by_inside.column_names else set())
@@ -558,7 +660,8 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
         result.nat.by_service.to_pylist(), result.vpc_region, price_per_gb=price.nat_per_gb,
         gb_bytes=gb_bytes, monthly_factor=result.monthly_factor, prices=price.table,
         cross_az_bytes=inside.cross_az_bytes, cross_az_by_nat=inside.cross_az_by_nat(),
-        nat_count=len(gateways), span_seconds=result.span_seconds, az_count=len(azs) or None)
+        nat_count=len(gateways), span_seconds=result.span_seconds, az_count=len(azs) or None,
+        ecr_seen=ecr_bytes > 0, ecr_bytes=ecr_bytes)
     if result.nat.bytes == 0:
         result.notes.append("no record matched the NAT gateway's public-facing leg: check "
                             "--nat-eni/--nat-ip and that the NAT's interface is logged")

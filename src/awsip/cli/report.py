@@ -91,6 +91,11 @@ def _add_nat_options(parser: argparse.ArgumentParser) -> None:
     nat.add_argument("--gb-bytes", type=int, default=None, metavar="N",
                      help="bytes per billed GB (default 1073741824 = 2^30; 1000000000 for "
                      "decimal GB)")
+    nat.add_argument("--dns-log", action="append", metavar="FILE", default=[],
+                     help="Route 53 Resolver query logs (JSON lines, plain or .gz, as "
+                     "delivered to S3 or through Firehose; files, directories or s3://; "
+                     "repeatable): name what the NAT carried (nat.by_name) and find ECR "
+                     "image pulls, which addresses cannot tell from S3")
 
 
 def _inventory(paths: list[str] | None) -> Any:
@@ -143,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         ranges=common.ranges_from_args(args), vpc_cidrs=_split(args.vpc_cidr),
         vpc_region=args.vpc_region, nat_enis=nat.enis, nat_ips=nat.ips, nat_ids=nat.ids,
         price_per_gb=args.price_per_gb, gb_bytes=args.gb_bytes, prices=prices,
-        inventory=inventory,
+        inventory=inventory, dns_logs=args.dns_log or None,
         hourly=bool(args.plot) or fmt == "html",
         options=reader_options(args))
     if bill is not None:
