@@ -17,6 +17,7 @@ Sources (see tests/data/aws-examples/README.md for which file comes from where):
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,17 @@ def test_v11_tags_as_written_with_decode_tags_false() -> None:
     (r, _), _, _ = read("v11-tags-next-hop.log", decode_tags=False)
     assert r["instance_tag"] == "Team%20Blue"
     assert r["instance_tag_2"] == "caf%C3%A9%20%2B%20cr%C3%A8me"
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_cli_decodes_tags_unless_raw_tags(raw: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    from awsip.cli import main
+
+    args = ["classify", "--flow-logs", str(DATA / "v11-tags-next-hop.log"), "--offline",
+            "--quiet", "--json"] + (["--raw-tags"] if raw else [])
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert first["instance_tag"] == ("Team%20Blue" if raw else "Team Blue")
 
 
 def test_v11_tags_are_decoded_in_parquet_deliveries_too(tmp_path: Path) -> None:

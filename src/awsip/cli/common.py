@@ -4,12 +4,12 @@ The vocabulary: ``--ranges``/``--offline``/``--at`` choose the ranges data; ``-o
 the result to a file (atomically; format from its suffix) and ``--output-format`` names the
 format; ``--json`` is ``--output-format json`` (``jsonl`` for tables); ``--log-format`` is the
 flow log's field list; ``--since``/``--until``, ``--strict``, ``--region``/``--endpoint-url``
-(also spelt ``--s3-region``/``--s3-endpoint``) and ``--quiet`` are the flow-log reader's options
-(``--quiet``, on every command that loads ranges, also silences the bundled-snapshot and
-staleness warnings, as ``AWSIP_QUIET=1`` does). Outputs named by ``-o`` (and ``--plot``) are
-checked by :func:`check_outputs` before any input is read; they are written only when the
-command succeeds. Old spellings (``--format``, ``--format-string``) still work for one release
-and print a warning.
+(also spelt ``--s3-region``/``--s3-endpoint``), ``--raw-tags`` and ``--quiet`` are the flow-log
+reader's options (``--quiet``, on every command that loads ranges, also silences the
+bundled-snapshot and staleness warnings, as ``AWSIP_QUIET=1`` does). Outputs named by ``-o``
+(and ``--plot``) are checked by :func:`check_outputs` before any input is read; they are
+written only when the command succeeds. Old spellings (``--format``, ``--format-string``) still
+work for one release and print a warning.
 """
 
 from __future__ import annotations
@@ -113,6 +113,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--flow-log-region", dest="flow_log_regions", action="append",
                        metavar="REGION", help="only flow logs of this region, as the S3 "
                        "delivery path or file name says (repeat or comma-separate)")
+    group.add_argument("--raw-tags", action="store_true",
+                       help="keep the EC2 tag fields (instance-tag, interface-tag, ...) "
+                       "percent-encoded as AWS writes them (default: decoded)")
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar (shown by default when stderr is a terminal) and no "
                        "warnings about the ranges data's age; also AWSIP_QUIET=1")
@@ -126,7 +129,8 @@ def reader_options(args: argparse.Namespace) -> Any:
         log_format=args.log_format, strict=bool(getattr(args, "strict", False)),
         progress=False if args.quiet else None, region=args.region,
         endpoint_override=args.endpoint_url, since=args.since, until=args.until,
-        accounts=args.accounts, regions=args.flow_log_regions)
+        accounts=args.accounts, regions=args.flow_log_regions,
+        decode_tags=not getattr(args, "raw_tags", False))
 
 
 def _utc_time(text: str) -> datetime:
