@@ -39,7 +39,8 @@ class ReaderOptions:
     ``accounts``/``regions``: read only the flow logs of these 12-digit account ids / these
     regions, as their S3 delivery paths and file names say (objects whose path and name do not
     say are read); not to be confused with ``region``, the S3 client's region.
-    ``use_threads``: let pyarrow's CSV parser use several threads.
+    ``use_threads``: parse the next block of a text file in a second thread while this one is
+    checked, and let pyarrow's CSV parser use several threads (False: one thread).
     """
 
     log_format: LogFormat | None = None
