@@ -331,3 +331,26 @@ def test_the_command_line_end_to_end(zonal: wv.Scenario, queries: Path,
     doc = json.loads(done.stdout)
     check_names(doc["nat"], expected(zonal), "source")
     assert (doc["dns_logs"]["files"], doc["dns_logs"]["records"]) == (2, 2 + len(vpc_queries()))
+
+
+def test_the_library_call_and_every_text_format_show_the_names(zonal: wv.Scenario,
+                                                              queries: Path) -> None:
+    import awsip
+    from awsip.flowlogs.dns import read_dns_logs as read
+    from awsip.loading import load_bundled
+    from awsip.output.report import render
+    from awsip.units import human_bytes
+
+    want = expected(zonal)
+    top, top_bytes = max(want["names"].items(), key=lambda kv: kv[1])
+    for given in (str(queries), read(queries)):  # paths, or query logs read once
+        r = awsip.report(str(zonal.logs), dns_logs=given, ranges=load_bundled())
+        assert r.nat is not None and r.nat.names is not None
+        assert r.nat.names.ecr_bytes == sum(want["ecr"].values())
+    table = render(r, "table")
+    assert "By DNS name" in table and human_bytes(top_bytes) in table
+    markdown = render(r, "markdown")
+    assert f"| {top} | layers | {human_bytes(top_bytes)} |" in markdown
+    sections = {part.splitlines()[1].split(",")[0]: part for part in
+                render(r, "csv").split("\n\n")[1:]}
+    assert '"nat_by_name"' in sections and top in sections['"nat_by_name"']

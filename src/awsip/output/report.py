@@ -81,7 +81,7 @@ def _nat_lines(report: Report, bullet: str = "  ") -> list[str]:
                    f"{human_bytes(row['bytes'], gb):>12} {money:>12}")
     if nat.by_service.num_rows > 8:
         out.append(f"{bullet}... {nat.by_service.num_rows - 8} more peer services")
-    out += _gateway_lines(doc) + _inside_lines(doc, bullet)
+    out += _gateway_lines(doc) + _inside_lines(doc, bullet) + _name_lines(doc, bullet)
     cross = sec.cross_az(doc)
     if cross:
         out += _wrap(f"Cross-AZ: {human_bytes(cross['bytes'], gb)} between an inside address "
@@ -119,6 +119,22 @@ def _inside_lines(nat: dict[str, Any], bullet: str) -> list[str]:
                    f"{sec.cost_text(r['bytes'] or 0, nat['price_per_gb'], gb):>12}")
     if len(rows) > 5:
         out.append(f"{bullet}... {len(rows) - 5} more inside sources")
+    return out
+
+
+def _name_lines(nat: dict[str, Any], bullet: str) -> list[str]:
+    """The five biggest DNS names of the NAT bytes (with --dns-log), ECR ones marked."""
+    rows = nat.get("by_name") or []
+    if not rows:
+        return []
+    gb = nat["gb_bytes"]
+    out = ["By DNS name (Resolver query logs):"]
+    for r in rows[:5]:
+        label = printable(r["name"]) + (f" [ECR {r['ecr']}]" if r["ecr"] else "")
+        out.append(f"{bullet}{_fit(label, 48):<48} {human_bytes(r['bytes'], gb):>12} "
+                   f"{sec.cost_text(r['bytes'], nat['price_per_gb'], gb):>12}")
+    if len(rows) > 5:
+        out.append(f"{bullet}... {len(rows) - 5} more names")
     return out
 
 
@@ -261,6 +277,11 @@ def _md_nat_more(report: Report) -> list[str]:
             [[_cell(r[c]) for c in sec.INSIDE_COLUMNS[:5]]
              + [human_bytes(r["bytes"] or 0, gb),
                 sec.cost_text(r["bytes"] or 0, nat["price_per_gb"], gb)] for r in inside], 2)]
+    if nat.get("by_name"):
+        out += ["", "### By DNS name (Resolver query logs)", *_md_table(
+            ["name", "ECR", "bytes", "cost"],
+            [[_cell(r["name"]), _cell(r["ecr"]), human_bytes(r["bytes"], gb),
+              sec.cost_text(r["bytes"], nat["price_per_gb"], gb)] for r in nat["by_name"]], 2)]
     cross = sec.cross_az(nat)
     if cross:
         out += ["", f"Across availability zones: {human_bytes(cross['bytes'], gb)} between an "
@@ -342,6 +363,8 @@ def _csv_sections(report: Report) -> list[tuple[str, list[dict[str, Any]]]]:
                 ("nat_by_service", nat["by_service"]),
                 ("nat_by_inside", sec.inside_rows(nat)),
                 ("nat_cross_az", list(cross.get("by_inside") or []))]
+        if "by_name" in nat:  # --dns-log
+            out.append(("nat_by_name", nat["by_name"]))
     recon = sec.recon_doc(report)
     if recon is not None:
         out.append(("reconciliation_by_day", recon["by_day"]))
