@@ -354,3 +354,5 @@ def test_the_library_call_and_every_text_format_show_the_names(zonal: wv.Scenari
     sections = {part.splitlines()[1].split(",")[0]: part for part in
                 render(r, "csv").split("\n\n")[1:]}
     assert '"nat_by_name"' in sections and top in sections['"nat_by_name"']
+    page = render(r, "html")
+    assert "By DNS name" in page and f"<td>{top}</td><td>layers</td>" in page

@@ -86,6 +86,18 @@ def _inside(nat: dict[str, Any], gb: int) -> list[str]:
          for r in rows), ["bytes", "cost"])]
 
 
+def _names(nat: dict[str, Any], gb: int) -> list[str]:
+    """NAT bytes and cost per DNS name (with --dns-log), ECR names marked."""
+    rows = nat.get("by_name") or []
+    if not rows:
+        return []
+    price = nat["price_per_gb"]
+    return ["<h3>By DNS name (Resolver query logs)</h3>", table(
+        ["name", "ECR", "bytes", "share", "cost"],
+        ([r["name"], r["ecr"], human_bytes(r["bytes"], gb), sec.share_text(r["share"]),
+          sec.cost_text(r["bytes"], price, gb)] for r in rows), ["bytes", "share", "cost"])]
+
+
 def _cross_az(nat: dict[str, Any], gb: int) -> list[str]:
     """The bytes that crossed zones to reach a NAT gateway, when there are any."""
     cross = sec.cross_az(nat)
@@ -106,7 +118,7 @@ def _cross_az(nat: dict[str, Any], gb: int) -> list[str]:
 def _nat_tables(nat: dict[str, Any], gb: int) -> list[str]:
     """Every NAT table of the page, in reading order."""
     return [*_gateways(nat), *_service_and_day(nat, gb), *_inside(nat, gb),
-            *_cross_az(nat, gb)]
+            *_names(nat, gb), *_cross_az(nat, gb)]
 
 
 def _nat_part(report: Report) -> list[str]:
