@@ -195,12 +195,15 @@ def test_plain_gzip_a_directory_and_firehose_wrapped_payloads_give_the_same_answ
         for chunk in (records[:4], records[4:]))
     (tmp_path / "firehose").write_bytes(payloads)
     wrapped = read_dns_logs(tmp_path / "firehose")
+    (tmp_path / "export.gz").write_bytes(gzip.compress("".join(  # CloudWatch Logs export
+        f"{r['query_timestamp'][:19]}.000Z {json.dumps(r)}\n" for r in records).encode()))
+    exported = read_dns_logs(tmp_path / "export.gz")
 
     def rows(log: Any) -> list[tuple[Any, ...]]:
         return sorted(tuple(r.values()) for r in log.answers.to_pylist())
 
     assert plain.stats.records == len(records) and plain.answers.num_rows > 0
-    for other in (walked, wrapped):
+    for other in (walked, wrapped, exported):
         assert rows(other) == rows(plain)
         assert (other.stats.records, other.stats.skipped) == (len(records), 0)
     assert walked.stats.files == 2

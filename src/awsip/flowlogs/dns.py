@@ -12,8 +12,9 @@ one JSON object per query with ``version``, ``account_id``, ``region``, ``vpc_id
 trailing dot), ``query_type``, ``query_class``, ``rcode``, ``answers`` (a list of ``{"Rdata",
 "Type", "Class"}``), ``srcaddr``, ``srcport``, ``transport``, ``srcids`` (``{"instance": ...}``
 or ``{"resolver_endpoint": ...}``) and firewall fields. Deliveries read here: S3 (JSON lines,
-gzip'd or not), and JSON wrapped the way :mod:`.wrapped` decodes for flow logs: CloudWatch Logs
-subscription payloads as Firehose writes them to S3, and JSON lines with the record as text in
+gzip'd or not), CloudWatch Logs exports (each line the event time, a space, the record), and
+JSON wrapped the way :mod:`.wrapped` decodes for flow logs: CloudWatch Logs subscription
+payloads as Firehose writes them to S3, and JSON lines with the record as text in
 ``message``. Files and directories are expanded by :func:`.paths.expand` and gzip is read by
 :mod:`.decompress` (damage: everything before it is read, the damage is a skipped line).
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +60,9 @@ if TYPE_CHECKING:
 ANSWER_KEYS = ("address", "name", "target", "srcaddr", "instance", "resolver_endpoint",
                "vpc_id")
 _BLOCK = 4 << 20  # bytes of text parsed at a time
+#: A CloudWatch Logs export line's event time before the record (as docs/flowlogs.md says of
+#: flow logs exported from CloudWatch Logs): dropped.
+_EXPORT_PREFIX = re.compile(rb"(?m)^\d{4}-\d\d-\d\dT[0-9:.]+Z (?=\{)")
 _NO_NAME = "no query_name"
 _NO_TIME = "query_timestamp is not an ISO 8601 time"
 _STR_FIELDS = ("query_name", "query_timestamp", "srcaddr", "vpc_id", "rcode", "query_type")
@@ -186,7 +191,9 @@ class _Prefixed:
     def read(self, n: int = -1) -> bytes:
         if self.head:
             out, self.head = self.head, b""
-            return out + (self.raw.read(n - len(out)) if n > len(out) else b"")
+            more = self.raw.read() if n < 0 else self.raw.read(n - len(out)) \
+                if n > len(out) else b""
+            return out + bytes(more or b"")
         return bytes(self.raw.read(n) or b"")
 
 
@@ -248,12 +255,14 @@ def _parse_file(path: str, blocks: Iterator[bytes], stats: DnsLogStats,
     first = next(blocks, b"")
     if not first:
         return
-    kind = sniff_json(first[:1 << 16])
+    exported = _EXPORT_PREFIX.match(first) is not None
+    kind = None if exported else sniff_json(first[:1 << 16])
     if kind is None:
         for block in _chain(first, blocks):
             start = stats.lines + 1
             stats.lines += block.count(b"\n")
-            _parse_block(path, block, start, stats, acc)
+            _parse_block(path, _EXPORT_PREFIX.sub(b"", block) if exported else block, start,
+                         stats, acc)
         return
     decoder = WrappedDecoder(path, kind)
     try:
