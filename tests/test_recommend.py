@@ -238,3 +238,17 @@ def test_region_less_iam_and_route53_names_get_no_endpoint_advice() -> None:
     recs = run([row("IAM", "us-east-1", 5), row("ROUTE53", "us-east-1", 5),
                 row("ROUTE53", "eu-west-1", 5)])
     assert [r.kind for r in recs] == ["aws-service-via-nat"] * 3
+
+
+def test_ecr_layers_known_from_dns_are_left_to_the_s3_gateway_and_only_registry_bytes_priced(
+) -> None:
+    # 300 GB of ECR pulls of which 280 GB are image layers: only 20 GB of registry calls go
+    # through the interface-endpoint arithmetic (the layers' saving is the S3 gateway's).
+    rec = one(run([], ecr_seen=True, ecr_bytes=300 * GB, ecr_layer_bytes=280 * GB),
+              "ecr-endpoints")
+    span, month, even = endpoint_figures(20, 2, 2)
+    assert (rec.bytes, rec.cost_usd) == (300 * GB, pytest.approx(300 * NAT_GB))
+    assert rec.savings_usd == pytest.approx(span)
+    assert rec.monthly_savings_usd == pytest.approx(month)
+    assert rec.break_even_gb_per_month == pytest.approx(even)
+    assert "280.0 GB of image layers" in rec.message and "20.0 GB of registry" in rec.message

@@ -156,7 +156,7 @@ def advise(by_service: list[dict[str, Any]], vpc_region: str | None, *,
            cross_az_bytes: int = 0, cross_az_by_nat: dict[str, int] | None = None,
            nat_hours: float | None = None, nat_count: int = 0,
            span_seconds: float | None = None, ecr_seen: bool = False, ecr_bytes: int = 0,
-           az_count: int | None = None) -> list[Recommendation]:
+           ecr_layer_bytes: int = 0, az_count: int | None = None) -> list[Recommendation]:
     """Recommendations from NAT bytes per peer (``service``, ``region``, ``bytes`` rows).
 
     ``prices``: the VPC region's prices (default: :func:`.prices.prices_for` of ``vpc_region``
@@ -171,7 +171,7 @@ def advise(by_service: list[dict[str, Any]], vpc_region: str | None, *,
                az_count or DEFAULT_ENDPOINT_AZS, az_count is None)
     recs = [rec for row in by_service if (rec := _one(row, ctx)) is not None]
     if ecr_seen:
-        recs.append(_ecr(ecr_bytes, ctx))
+        recs.append(_ecr(ecr_bytes, min(ecr_layer_bytes, ecr_bytes), ctx))
     if cross_az_bytes > 0:
         recs.append(_nat_per_az(cross_az_bytes, cross_az_by_nat or {}, nat_count, ctx))
     order = {"cross-region": 0, "gateway-endpoint-region-unknown": 1, "aws-service-via-nat": 2}
@@ -325,31 +325,38 @@ def _interface_notes(service: str, region: str, cross: bool) -> str:
     return notes
 
 
-def _ecr(nbytes: int, ctx: _Ctx) -> Recommendation:
+def _ecr(nbytes: int, layer_bytes: int, ctx: _Ctx) -> Recommendation:
     """ECR pulls: the S3 gateway endpoint carries the image layers, ``ecr.api`` and
     ``ecr.dkr`` interface endpoints the registry API (AWS's ECR VPC endpoint page; ``ecr.dkr``
     needs private DNS; an S3 interface endpoint does not serve ECR: AWS's ECS VPC endpoint
-    page)."""
+    page). ``layer_bytes`` of the ``nbytes`` are image layers (known from DNS names): they are
+    S3 traffic, saved by the free gateway endpoint (counted in the S3 advice), so only the
+    rest goes through the interface-endpoint arithmetic (all of it when the split is not
+    known)."""
     region = ctx.vpc_region
-    m = _endpoint_math(nbytes, 2, ctx)
+    registry = nbytes - layer_bytes
+    m = _endpoint_math(registry, 2, ctx)
     worth = m.monthly_savings if m.monthly_savings is not None else m.savings
     logs = f"com.amazonaws.{region or '<region>'}.logs"
+    split = (f"{human_bytes(layer_bytes, ctx.gb_bytes)} of image layers (S3 traffic: their "
+             f"saving is in the S3 gateway endpoint advice) and "
+             f"{human_bytes(registry, ctx.gb_bytes)} of registry calls"
+             if layer_bytes else f"{human_bytes(nbytes, ctx.gb_bytes)}")
     text = (f"ECR image pulls cross the NAT: image layers are served from S3, so the S3 gateway "
             f"endpoint (free; an S3 interface endpoint does not serve ECR) carries them; "
             f"ecr.api and ecr.dkr interface endpoints carry the registry calls, ecr.dkr with "
-            f"private DNS enabled ({human_bytes(nbytes, ctx.gb_bytes)} seen, "
-            f"{_money(m.nat_cost)}; 2 endpoints x {ctx.azs} AZ{_azs_said(ctx)}: "
-            f"{_arith(m, ctx)}). Their security group must allow TCP 443 from the private "
-            f"subnets. Not in the arithmetic: ECS tasks on Fargate that log with awslogs also "
-            f"need the {logs} interface endpoint, ECS tasks on EC2 the ecs-agent, "
-            f"ecs-telemetry and ecs ones.")
+            f"private DNS enabled ({split} seen, {_money(m.nat_cost)}; 2 endpoints x "
+            f"{ctx.azs} AZ{_azs_said(ctx)}: {_arith(m, ctx)}). Their security group must "
+            f"allow TCP 443 from the private subnets. Not in the arithmetic: ECS tasks on "
+            f"Fargate that log with awslogs also need the {logs} interface endpoint, ECS tasks "
+            f"on EC2 the ecs-agent, ecs-telemetry and ecs ones.")
     commands: tuple[str, ...] = ()
     if region is not None:
         commands = (*_gateway_commands("s3", region), *_interface_commands("ecr.api", region),
                     *_interface_commands("ecr.dkr", region))
     else:
         text += " The VPC's region is unknown (pass --vpc-region)."
-    return Recommendation("ecr-endpoints", "ECR", region, nbytes, m.nat_cost,
+    return Recommendation("ecr-endpoints", "ECR", region, nbytes, ctx.nat_cost(nbytes),
                           worth is not None and worth > 0, m.savings, m.monthly_savings, text,
                           m.break_even, commands)
 

@@ -601,15 +601,17 @@ class _Dns:
             self.collector.add(table, view)
 
 
-def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool) -> int:
-    """NAT bytes by DNS name into ``result.nat`` with its notes; the ECR bytes. Without
+def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool
+           ) -> tuple[int, int]:
+    """NAT bytes by DNS name into ``result.nat`` with its notes; the ECR bytes and the image
+    layers among them. Without
     query logs: the note that ECR cannot be told from S3 when the NAT carried S3 bytes."""
     assert result.nat is not None
     if dns.log is None or dns.collector is None:
         s3 = sum(r["bytes"] for r in result.nat.by_service.to_pylist() if r["service"] == "S3")
         if s3:
             result.notes.append(ECR_NOTE)
-        return 0
+        return 0, 0
     if dns.log.stats.skipped:
         result.notes.append(dns.log.stats.describe())
     public, inside = dns.collector.legs(gateways, masked)
@@ -625,7 +627,7 @@ def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool) -> 
     if not dns.log.answers.num_rows:
         result.notes.append("the DNS query logs hold no A/AAAA answer: no NAT byte can be "
                             "named")
-    return names.ecr_bytes
+    return names.ecr_bytes, names.ecr.get("layers", 0)
 
 
 def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollector,
@@ -652,7 +654,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
         why = price.table.unknown_note("inter_az_per_gb") if price.table is not None else ""
         result.notes.append(f"{inside.cross_az_bytes:,} bytes crossed AZs to reach a NAT "
                             f"gateway (cross-AZ), at no known price; {why}".rstrip("; "))
-    ecr_bytes = _names(result, dns, gateways, nat.masked)
+    ecr_bytes, ecr_layer_bytes = _names(result, dns, gateways, nat.masked)
     azs = {g.az_id for g in gateways if g.az_id} | (
         {a for a in inside.by_inside.column("az_id").to_pylist() if a}
         if "az_id" in inside.by_inside.column_names else set())
@@ -661,7 +663,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
         gb_bytes=gb_bytes, monthly_factor=result.monthly_factor, prices=price.table,
         cross_az_bytes=inside.cross_az_bytes, cross_az_by_nat=inside.cross_az_by_nat(),
         nat_count=len(gateways), span_seconds=result.span_seconds, az_count=len(azs) or None,
-        ecr_seen=ecr_bytes > 0, ecr_bytes=ecr_bytes)
+        ecr_seen=ecr_bytes > 0, ecr_bytes=ecr_bytes, ecr_layer_bytes=ecr_layer_bytes)
     if result.nat.bytes == 0:
         result.notes.append("no record matched the NAT gateway's public-facing leg: check "
                             "--nat-eni/--nat-ip and that the NAT's interface is logged")
