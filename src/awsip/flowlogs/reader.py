@@ -1090,10 +1090,10 @@ def _count_statuses(table: pa.Table, stats: FlowLogStats) -> None:
         n = pc.sum(mask).as_py() or 0
         if n:
             setattr(stats, attr, getattr(stats, attr) + n)
-            sub = table.filter(mask)
-            lo = _seconds(pc.min(sub.column("start"))) if "start" in sub.column_names \
+            names = table.column_names  # only the two columns filtered, not the table
+            lo = _seconds(pc.min(table.column("start").filter(mask))) if "start" in names \
                 else None
-            hi = _seconds(pc.max(sub.column("end"))) if "end" in sub.column_names \
+            hi = _seconds(pc.max(table.column("end").filter(mask))) if "end" in names \
                 else None
             lo = lo if lo is not None else hi
             hi = hi if hi is not None else lo
