@@ -54,7 +54,7 @@ from ..advice.report import Observed
 from ..classification.engine import distinct, dotted, label_arrays, label_codes
 from ..errors import AwsipError, FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
-from ..flowlogs.reader import MAX_SKIPPED_KEPT, FlowLogStats
+from ..flowlogs.reader import FlowLogStats
 from ..index.bulk import BulkIndex, bulk_index
 from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, LocalNets, columns_needed, normalize_keys, peer_view
@@ -349,34 +349,11 @@ def _partitions(spark: SparkSession, files: int) -> int:
 
 def merge_stats(parts: Iterable[FlowLogStats]) -> FlowLogStats:
     """Per-file counts as one :class:`FlowLogStats`, as one reader reading the files in this
-    order counts them: numbers added, spans widened, lists joined (skipped lines kept up to
-    the reader's limit, field names once each)."""
+    order counts them (:meth:`FlowLogStats.add`)."""
     total = FlowLogStats()
     for part in parts:
-        for f in dataclasses.fields(FlowLogStats):
-            mine, theirs = getattr(total, f.name), getattr(part, f.name)
-            if isinstance(theirs, bool) or theirs is None:
-                continue
-            if isinstance(theirs, (int, float)):
-                setattr(total, f.name, mine + theirs)
-            elif isinstance(theirs, tuple):
-                setattr(total, f.name, theirs if mine is None else
-                        (min(mine[0], theirs[0]), max(mine[1], theirs[1])))
-            elif isinstance(theirs, list):
-                _join(mine, theirs, f.name)
-            elif isinstance(theirs, dict):  # counts by key: added
-                for key, value in theirs.items():
-                    mine[key] = mine.get(key, 0) + value if isinstance(value, int) else value
+        total.add(part)
     return total
-
-
-def _join(mine: list[Any], theirs: list[Any], name: str) -> None:
-    if name == "skipped_lines":
-        mine.extend(theirs[:max(0, MAX_SKIPPED_KEPT - len(mine))])
-    elif name in ("unknown_fields",):
-        mine.extend(v for v in theirs if v not in mine)
-    else:
-        mine.extend(theirs)
 
 
 def _read_one(path: str, spec: ReadSpec) -> Any:

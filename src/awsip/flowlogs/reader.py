@@ -97,6 +97,30 @@ class FlowLogStats:
     #: read, and not lines (see flowlogs/wrapped.py)
     control_messages: int = 0
 
+    def add(self, other: FlowLogStats) -> None:
+        """Add the counts of ``other`` (read after these): numbers added, spans widened, lists
+        joined (skipped lines kept up to the limit, field names once each), ``listing``
+        counts added; what one reader reading both inputs in this order would count."""
+        import dataclasses
+
+        for f in dataclasses.fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if theirs is None or isinstance(theirs, bool):
+                continue
+            if isinstance(theirs, (int, float)):
+                setattr(self, f.name, mine + theirs)
+            elif isinstance(theirs, tuple):
+                setattr(self, f.name, theirs if mine is None else
+                        (min(mine[0], theirs[0]), max(mine[1], theirs[1])))
+            elif f.name == "skipped_lines":
+                mine.extend(theirs[:max(0, MAX_SKIPPED_KEPT - len(mine))])
+            elif f.name in ("unknown_fields", "ignored_columns"):
+                mine.extend(v for v in theirs if v not in mine)
+            elif isinstance(theirs, list):
+                mine.extend(theirs)
+            elif isinstance(theirs, ListingStats):
+                mine.add(theirs)
+
     def _skip(self, file: str, line: int, reason: str, text: bytes | str) -> None:
         self.skipped += 1
         if len(self.skipped_lines) < MAX_SKIPPED_KEPT:
@@ -926,7 +950,8 @@ class FlowLogReader:
 
     def _read_insights(self, src: SourceFile, data: bytes, is_json: bool) -> Iterator[Any]:
         text = insights_text(src.path, data, is_json, self._format or DEFAULT)
-        self.stats.ignored_columns.extend(text.ignored_columns)
+        self.stats.ignored_columns.extend(
+            c for c in text.ignored_columns if c not in self.stats.ignored_columns)
         parser = _Parser(text.fields, text.cloudwatch, self.use_threads, self.columns)
         yield from self._parse_block(parser, text.block, 0, len(text.block),
                                      _FileState(src.path, 1))

@@ -75,6 +75,13 @@ class ListingStats:
     #: whether a selection (window, accounts, regions) was applied
     selective: bool = False
 
+    def add(self, other: ListingStats) -> None:
+        """Add the counts of another listing (``selective`` if either was)."""
+        for name in ("listings", "listed", "skipped_by_time", "skipped_by_account",
+                     "skipped_by_region", "pruned_prefixes", "selected"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.selective = self.selective or other.selective
+
     @property
     def skipped(self) -> int:
         """Objects listed but not read."""
