@@ -47,6 +47,24 @@ def ensure_damaged(path: Path, records: int, every: int = 80_000) -> Path:
     return path
 
 
+def ensure_split(path: Path, records: int, parts: int = 100) -> Path:
+    """The same records in ``parts`` gzip files of their own (each with its header), as S3
+    delivers a busy VPC's logs in many objects: a directory, written once."""
+    if not path.exists():
+        from isal import igzip
+
+        lines = gen_flowlogs.generate_lines(records)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        per = -(-records // parts)
+        for k in range(parts):
+            with igzip.open(tmp / f"part-{k:04d}.log.gz", "wt", compresslevel=3) as f:
+                f.write(gen_flowlogs.HEADER + "\n" + "\n".join(lines[k * per:(k + 1) * per])
+                        + "\n")
+        tmp.rename(path)
+    return path
+
+
 def ensure_parquet(text: Path) -> tuple[Path, Path]:
     """The records of ``text`` as an AWS Parquet delivery (flat catalogue columns) and as
     Amazon Security Lake stores them (OCSF 1.1.0 Network Activity, the ocsf/examples mapping:
@@ -155,11 +173,12 @@ def parse_only(text: Any) -> int:
     return int(t.num_rows)
 
 
-def awsip_read(path: Path, columns: Any = None) -> int:
+def awsip_read(path: Path, columns: Any = None, use_threads: bool = True) -> int:
     import awsip
 
     n = 0
-    for batch in awsip.read_flow_logs(path, progress=False, columns=columns):
+    for batch in awsip.read_flow_logs(path, progress=False, columns=columns,
+                                      use_threads=use_threads):
         n += batch.num_rows
     return n
 
@@ -296,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     awsip_read(small)  # warm-up: imports, pyarrow.compute initialisation
     damaged = ensure_damaged(d / f"flow-{args.records}-damaged.log.gz", args.records)
     flat, lake = ensure_parquet(small)
+    split = ensure_split(d / f"flow-{args.records}-in-100-files", args.records)
     assert awsip_read(flat) == awsip_read(lake) == args.records
     walls: list[tuple[int, float, float, int]] = []
 
@@ -314,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
         "awsip.read_flow_logs -> Arrow (in process)": lambda: awsip_read(small),
         "awsip, only the fields a report reads (columns=, in process)":
             lambda: awsip_read(small, report_fields()),
+        "awsip, one thread (use_threads=False: no second block-parsing thread)":
+            lambda: awsip_read(small, use_threads=False),
+        "awsip, the same records in 100 gzip files (a directory of S3-like objects)":
+            lambda: awsip_read(split),
         "awsip, fresh `python -c` process (imports included)": child,
         "pyarrow.csv.read_csv (gzip stream, inferred types)": lambda: pyarrow_csv(small),
         "awsip, one bad line per 8 MiB block (bisect to 16 KiB)": lambda: awsip_read(damaged),

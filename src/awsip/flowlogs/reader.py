@@ -282,9 +282,18 @@ class _Parser:
             table = self._attempt(_single_spaced(block))
         return table
 
+    def plain(self, buffer: pa.Buffer, respace: bool = True) -> Parsed | None:
+        """:meth:`fast` of a block already in Arrow-owned memory that holds no CR, tab or
+        byte-order mark (the caller looked): parsed without another copy."""
+        parsed = self._read(buffer)
+        if parsed is None and respace:
+            block = buffer.to_pybytes()
+            if _needs_spacing(block):
+                return self._attempt(_single_spaced(block))
+        return parsed
+
     def _attempt(self, block: Any) -> Parsed | None:
         import pyarrow as pa
-        from pyarrow import csv
 
         # Arrow-owned memory, not a view of ours: the multi-threaded reader's threads can let
         # go of the block just after read_csv returns, and releasing a Python object there
@@ -294,6 +303,12 @@ class _Parser:
             block = b"\n" + bytes(block)  # (an empty line: not a record)
         buffer = pa.allocate_buffer(len(block))
         memoryview(buffer).cast("B")[:] = block
+        return self._read(buffer)
+
+    def _read(self, buffer: pa.Buffer) -> Parsed | None:
+        import pyarrow as pa
+        from pyarrow import csv
+
         try:
             table = csv.read_csv(
                 buffer, read_options=self.read_options,
@@ -561,9 +576,22 @@ class _LineBuffer:
         return self.filled - 1
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """A block of a text file copied out of the reused buffer into Arrow-owned memory (so a
+    worker can parse it while the next is read): its line count, and whether it is plain (no
+    CR, tab or byte-order mark: :meth:`_Parser.plain` takes it as it is)."""
+
+    buffer: pa.Buffer
+    lines: int
+    plain: bool
+
+    def text(self) -> bytes:
+        return self.buffer.to_pybytes()  # type: ignore[no-any-return]
+
+
 class _Pieces:
-    """The blocks of a text file as bytes of their own (a copy out of the reused buffer, so a
-    worker can parse one while the next is read), the header line (``header`` bytes at the
+    """The blocks of a text file as :class:`_Piece`, the header line (``header`` bytes at the
     start) taken out of the first; the progress bar moved. An error of the stream after its
     last readable block is kept in ``error``, to be raised once the blocks before it are
     out."""
@@ -574,21 +602,27 @@ class _Pieces:
         self.header_line: bytes | None = None
         self.error: FlowLogError | None = None
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[_Piece]:
+        import pyarrow as pa
+
         last_pos = 0
         try:
             for view in self._blocks:
-                start = 0
+                data: Any = view.obj  # the reused bytearray: the block is data[0:len(view)]
+                start, end = 0, len(view)
                 if self.header:
                     self.header_line = bytes(view[:self.header]).rstrip(b"\n")
                     bom = len(_BOM) if self.header_line.startswith(_BOM) else 0
                     self.header_line = self.header_line[bom:]
                     start, self.header = self.header, 0
-                piece = bytes(view[start:])
+                buffer = pa.allocate_buffer(end - start)
+                memoryview(buffer).cast("B")[:] = view[start:]
+                plain = (data.find(b"\r", start, end) < 0 and data.find(b"\t", start, end) < 0
+                         and data.find(b"\xef", start, end) < 0)
                 if self._bar is not None:
                     self._bar.update(self._raw.pos - last_pos)
                     last_pos = self._raw.pos
-                yield piece
+                yield _Piece(buffer, data.count(b"\n", start, end), plain)
         except FlowLogError as exc:
             self.error = exc
 
@@ -781,13 +815,14 @@ class FlowLogReader:
         state = _FileState(src.path)
         pieces = _Pieces(self._blocks(src, raw, lines), raw, bar)
 
-        def parse(piece: bytes) -> tuple[int, Parsed | None]:  # in a worker thread
-            return piece.count(b"\n"), parser.fast(piece)
+        def parse(piece: _Piece) -> Parsed | None:  # in a worker thread
+            return parser.plain(piece.buffer) if piece.plain else parser.fast(piece.text())
 
         if header_len:  # the first block's first line
             pieces.header = bom + header_len
         workers = 2 if self.use_threads else 1  # the next block parsed while this one is
-        for piece, (count, parsed) in ordered_map(parse, pieces, workers=workers):
+        for piece, parsed in ordered_map(parse, pieces, workers=workers):
+            count = piece.lines
             if pieces.header_line is not None:
                 header = pieces.header_line
                 parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r")
@@ -800,8 +835,9 @@ class FlowLogReader:
             if parsed is not None:
                 yield from self._emit(self._counted(parsed, count), state.path)
             else:  # the lines the fast path could not take, found by bisecting
-                for table in self._bisect(parser, piece, 0, len(piece), state.path, state.line,
-                                          count, _needs_spacing(piece)):
+                text = piece.text()
+                for table in self._bisect(parser, text, 0, len(text), state.path, state.line,
+                                          count, _needs_spacing(text)):
                     yield from self._emit(table, state.path)
             state.line += count
         if pieces.error is not None:
