@@ -38,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import benchenv  # noqa: E402
 import gen_flowlogs  # noqa: E402
 
 PY = sys.executable
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--big", help="a bigger file for the memory check (skipped when absent)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
+    benchenv.compile_awsip()  # timed children import awsip as installed (benchenv.py)
 
     flows = Path(args.file)
     if not flows.exists():
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
               "duckdb": "DuckDB SQL (report_duckdb.sql)"}
     for k in ("report", "read", "read1", "fields", "duckdb"):
         print(f"{labels[k]:<34} {wall[k]:>8.2f} {rss[k]:>13,}")
-    print(f"\nDuckDB / report: {wall['duckdb'] / wall['report']:.2f}x (target >= 3x)")
+    print(f"\nDuckDB / report: {wall['duckdb'] / wall['report']:.2f}x (target >= 10x, issue 13)")
     print(f"report / read:   {wall['report'] / wall['read']:.2f}x (target <= 1.5x)")
     print(f"report / read with one BLAS thread too: {wall['report'] / wall['read1']:.2f}x")
     print(f"report / read of the report's fields only (one BLAS thread): "
