@@ -96,13 +96,13 @@ def _whole_process_settings(command: str | None) -> contextlib.AbstractContextMa
       awsip does no linear algebra (~0.1 s of CPU taken from the reader's and the workers'
       threads); one thread, unless the user set ``OPENBLAS_NUM_THREADS``;
     - pandas stays unimported (see :func:`awsip.arrowutil.pandas_refused`);
-    - glibc's allocator keeps freed memory for the next block (:func:`_keep_freed_memory`).
+    - glibc's allocator keeps freed memory for the next block (:func:`keep_freed_memory`).
     """
     if command not in _BULK_COMMANDS:
         return contextlib.nullcontext()
     if "numpy" not in sys.modules:  # read when numpy is imported
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    _keep_freed_memory()
+    keep_freed_memory()
     from ..arrowutil import pandas_refused
 
     return pandas_refused()
@@ -112,7 +112,7 @@ def _whole_process_settings(command: str | None) -> contextlib.AbstractContextMa
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 
 
-def _keep_freed_memory() -> None:
+def keep_freed_memory() -> None:
     """Ask glibc's malloc (numpy's and Python's big buffers) to serve blocks of up to 64 MiB
     from the heap and to keep up to 1 GiB freed there, rather than map fresh pages for each
     block and give them back after it: reading a 1M-record file then touches ~17,000 new pages
