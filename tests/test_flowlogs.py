@@ -19,6 +19,7 @@ from awsip.flowlogs import (
     DEFAULT_FIELDS,
     FIELDS,
     TGW_DEFAULT_FIELDS,
+    FlowLogStats,
     parse_format,
     read_flow_logs,
     region_from_path,
@@ -593,3 +594,43 @@ def test_columns_apply_to_parquet_files(tmp_path: Path) -> None:
     write_parquet(hive_key(tmp_path, "eu-west-1", "01"), [record(bytes=10)])
     table = read_flow_logs(tmp_path, progress=False, columns=["dstaddr", "bytes"]).read_all()
     assert table.column_names == ["dstaddr", "bytes"] and table.column("bytes").to_pylist() == [10]
+
+
+def test_many_small_files_give_the_records_and_counts_of_reading_each_alone(
+        tmp_path: Path) -> None:
+    # Files are read as one pipeline (the next file opened while this one's block is parsed):
+    # the records, their order and every count are those of reading the files one by one.
+    paths = []
+    for k in range(9):
+        recs = [record(bytes=100 * k + i, srcport=1024 + i) for i in range(5)] + \
+            ([nodata(T0 + k, T0 + k + 60)] if k % 3 == 0 else []) + \
+            ([record(dstaddr="999.1.2.3")] if k == 4 else [])
+        paths.append(write(tmp_path / f"f{k}.log.gz", text(recs), gz=k % 2 == 0))
+    paths.insert(5, write_parquet(tmp_path / "p.parquet", [record(bytes=7777)]))
+    together = read_flow_logs(paths, progress=False)
+    got = together.read_all()
+    alone = [read_flow_logs(p, progress=False) for p in paths]
+    want = pa.concat_tables([r.read_all() for r in alone], promote_options="permissive")
+    assert got.column("bytes").to_pylist() == want.column("bytes").to_pylist()
+    assert together.files == [str(p) for p in paths]
+    total = FlowLogStats()
+    for r in alone:
+        total.add(r.stats)
+    assert together.stats == total
+    assert (together.stats.files, together.stats.nodata, together.stats.skipped) == (10, 3, 1)
+
+
+def test_an_unreadable_file_stops_the_read_after_the_records_of_the_files_before_it(
+        tmp_path: Path) -> None:
+    first = write(tmp_path / "a.log.gz", text([record(bytes=1), record(bytes=2)]))
+    whole = text([record(bytes=b) for b in range(3, 2000)])
+    broken = tmp_path / "b.log.gz"
+    broken.write_bytes(gzip.compress(whole)[:-3000])  # truncated inside its data
+    last = write(tmp_path / "c.log.gz", text([record(bytes=9999)]))
+    reader = read_flow_logs([first, broken, last], progress=False)
+    seen: list[int] = []
+    with pytest.raises(FlowLogError, match=r"b\.log\.gz"):
+        for table in reader.tables():
+            seen.extend(table.column("bytes").to_pylist())
+    assert seen[:2] == [1, 2] and 9999 not in seen and len(seen) > 2
+    assert reader.files == [str(first), str(broken)]

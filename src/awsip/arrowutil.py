@@ -7,6 +7,7 @@ start-up of every ``awsip classify`` and ``awsip report``.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -64,8 +65,10 @@ def bit_count(words: Any) -> Any:
     return _POPCOUNT8[as_bytes].sum(axis=-1, dtype=np.uint8)
 
 
+@functools.lru_cache(maxsize=256)
 def string_scalar(text: str) -> Any:
-    """A pyarrow string scalar, for compute functions (built from buffers, see above)."""
+    """A pyarrow string scalar, for compute functions (built from buffers, see above; made
+    once per text: scalars are immutable, and the readers ask for the same few per block)."""
     return string_array([text])[0]
 
 

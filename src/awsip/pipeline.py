@@ -58,11 +58,14 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2,
-                first: Callable[[], Any] | None = None) -> Iterator[tuple[T, R]]:
+                first: Callable[[], Any] | None = None,
+                heavy: Callable[[T], bool] | None = None) -> Iterator[tuple[T, R]]:
     """``(item, fn(item))`` in input order, up to ``workers`` calls running at once in
     threads (one at a time, in this thread, when ``workers`` <= 1). ``first`` runs in the pool
-    before any item arrives (a set-up that can overlap reading the first item). An exception
-    of ``fn`` is raised here, at its item's turn."""
+    before any item arrives (a set-up that can overlap reading the first item). ``heavy``: the
+    items worth a thread (default: all); the others are done in this thread at their turn and
+    do not count against ``workers``, so cheap items between heavy ones do not keep the
+    threads idle. An exception of ``fn`` is raised here, at its item's turn."""
     if workers <= 1:
         if first is not None:
             first()
@@ -75,15 +78,22 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2,
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsip-worker") as pool:
         if first is not None:
             pool.submit(first)
-        inflight: deque[tuple[T, Future[R]]] = deque()
+        inflight: deque[tuple[T, Future[R] | None]] = deque()
+        busy = 0  # heavy items in flight
         for item in items:
-            inflight.append((item, pool.submit(fn, item)))
-            if len(inflight) > workers:
+            if heavy is None or heavy(item):
+                inflight.append((item, pool.submit(fn, item)))
+                busy += 1
+            else:
+                inflight.append((item, None))
+            while busy > workers:
                 done, future = inflight.popleft()
-                yield done, future.result()
+                if future is not None:
+                    busy -= 1
+                yield done, future.result() if future is not None else fn(done)
         while inflight:
             done, future = inflight.popleft()
-            yield done, future.result()
+            yield done, future.result() if future is not None else fn(done)
 
 
 __all__ = ["ordered_map", "prefetch"]

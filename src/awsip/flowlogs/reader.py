@@ -487,8 +487,9 @@ class _LineBuffer:
     (:class:`~awsip.flowlogs.decompress.GzipDamage`) drops the incomplete line before it,
     is kept in ``damage``, and reading goes on where the stream resumes."""
 
-    def __init__(self, stream: Any) -> None:
-        self.buf = bytearray(BLOCK_SIZE)
+    def __init__(self, stream: Any, size: int | None = None) -> None:
+        #: grows to BLOCK_SIZE when a block fills it (``size``: a guess for a small file)
+        self.buf = bytearray(BLOCK_SIZE if size is None else size)
         self.view = memoryview(self.buf)
         self.filled = 0
         self.eof = False
@@ -515,6 +516,8 @@ class _LineBuffer:
             if cut >= 0 or self.eof:
                 break
             self._grow(2 * len(self.buf))  # one line longer than the buffer
+        if not self.eof and len(self.buf) < BLOCK_SIZE:  # the guess was small: next time more
+            self._grow(min(BLOCK_SIZE, 2 * len(self.buf)))
         if cut < 0 or (self.eof and self.error is None and cut + 1 < self.filled):
             if self.error is not None:
                 return None
@@ -627,6 +630,103 @@ class _Pieces:
             self.error = exc
 
 
+def _buffer_size(size: int | None, head: bytes) -> int:
+    """The first line buffer of a file of ``size`` stored bytes: a small file's text in one
+    block (gzip'd flow logs inflate about 4x; the buffer grows when a block fills it), else
+    :data:`BLOCK_SIZE`; at least 1 MiB."""
+    if size is None:
+        return BLOCK_SIZE
+    text = 6 * size if head.startswith(b"\x1f\x8b") else size + 1
+    return min(BLOCK_SIZE, max(1 << 20, text))
+
+
+def _close(stream: Any, raw_stream: Any, src: SourceFile) -> None:
+    """Close a file's decompressing stream (stops isal's thread) and the file itself."""
+    if stream is not None and stream is not raw_stream:
+        stream.close()
+    if raw_stream is not None and src.path != "-":
+        raw_stream.close()
+
+
+class _Unit:
+    """A step of reading: made in file order by :meth:`FlowLogReader._units`, parsed in a
+    worker thread (:func:`_parse_unit`; only text blocks have work there), then finished in
+    order by the reader, which counts and emits its records."""
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        raise NotImplementedError
+
+
+@dataclass
+class _Start(_Unit):
+    """A file begins: it is counted and listed."""
+
+    src: SourceFile
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        reader.files.append(self.src.path)
+        reader.stats.files += 1
+        return iter(())
+
+
+@dataclass
+class _Block(_Unit):
+    """A text block of a file (``header``: the file's header line, on its first block)."""
+
+    parser: _Parser
+    state: _FileState
+    piece: _Piece
+    header: bytes | None
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        return reader._block(self, parsed)
+
+
+@dataclass
+class _Done(_Unit):
+    """A text file ended: its compressed bytes are counted."""
+
+    raw: _Counting
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        reader.stats.bytes_read += self.raw.pos
+        return iter(())
+
+
+@dataclass
+class _Tables(_Unit):
+    """A file read whole in its turn (Parquet, Insights results, JSON-wrapped records)."""
+
+    tables: Iterator[pa.Table]
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        return self.tables
+
+
+@dataclass
+class _Raise(_Unit):
+    """The error that stopped reading, raised in its turn (after the records before it)."""
+
+    error: BaseException
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        raise self.error
+
+
+def _is_block(unit: _Unit) -> bool:
+    """Whether a unit has work for a worker thread (a text block to parse)."""
+    return isinstance(unit, _Block)
+
+
+def _parse_unit(unit: _Unit) -> Parsed | None:
+    """A worker's part: a text block parsed by the fast path (None: the bisection decides, in
+    the block's turn); nothing for other units."""
+    if not isinstance(unit, _Block):
+        return None
+    piece = unit.piece
+    return unit.parser.plain(piece.buffer) if piece.plain else unit.parser.fast(piece.text())
+
+
 def _damage_text(damage: GzipDamage, dropped: int) -> str:
     """One damage point of a gzip file, for the error message."""
     text = f"compressed data is truncated or corrupt at byte {damage.offset} ({damage.detail})"
@@ -697,14 +797,26 @@ class FlowLogReader:
             total = sum(s for s in sizes if s) if all(sizes) else None
             bar = tqdm(total=total, unit="B", unit_scale=True, file=sys.stderr,
                        desc="flow logs", leave=False)
+        workers = 2 if self.use_threads else 1  # the next blocks parsed while this one is
         try:
-            for src in self._sources:
-                self.files.append(src.path)
-                self.stats.files += 1
-                yield from self._read_file(src, bar)
+            for unit, parsed in ordered_map(_parse_unit, self._units(bar), workers=workers,
+                                            heavy=_is_block):
+                yield from unit.finish(self, parsed)
         finally:
             if bar is not None:
                 bar.close()
+
+    def _units(self, bar: Any) -> Iterator[_Unit]:
+        """Every file's units in order (made in this thread, a few ahead of the one being
+        finished: the next file is opened and decompressed while this one's last block is
+        parsed, so many small files keep both cores busy as one big file does). An error is
+        a unit too, finished (raised) after the units before it; nothing is made after it."""
+        try:
+            for src in self._sources:
+                yield _Start(src)
+                yield from self._file_units(src, bar)
+        except Exception as exc:  # raised by its unit, in order
+            yield _Raise(exc)
 
     def read_all(self) -> pa.Table:
         """Everything as one Table (files with different formats: columns unified, missing
@@ -738,7 +850,10 @@ class FlowLogReader:
             raise FlowLogError(f"{path}, line {line}: {reason} (line: {shown[:200]!r})")
         self.stats._skip(path, line, reason, text)
 
-    def _read_file(self, src: SourceFile, bar: Any) -> Iterator[pa.Table]:
+    def _file_units(self, src: SourceFile, bar: Any) -> Iterator[_Unit]:
+        """One file's units: its text blocks, or its Parquet, Insights or JSON-wrapped
+        records read as one unit (when its turn comes)."""
+        raw_stream: Any
         try:
             raw_stream = src.opener()
         except OSError as exc:
@@ -750,19 +865,84 @@ class FlowLogReader:
             except OSError as exc:
                 raise FlowLogError(f"cannot read {src.path}: {exc}") from exc
             if head.startswith(b"PAR1"):
-                yield from self._read_parquet(src, raw_stream, head)
-                if bar is not None and src.size:
-                    bar.update(src.size)
+                parquet, raw_stream = raw_stream, None  # the unit closes it
+                yield _Tables(self._parquet_file(src, parquet, head, bar))
                 return
             raw = _Counting(raw_stream, head)
             stream = open_gzip(raw, reopen=src.opener if src.path != "-" else None) \
                 if head.startswith(b"\x1f\x8b") else raw
-            yield from self._read_text(src, stream, raw, bar)
+            lines = _LineBuffer(stream, _buffer_size(src.size, head))
+            kind, payload, bom = self._text_kind(lines)
+            if kind == "gzip":  # gzip inside gzip: Firehose's GZIP over CloudWatch Logs' own
+                inner = open_gzip(_Counting(stream, bytes(lines.view[:lines.filled])))
+                nested = (inner, stream, raw_stream)
+                stream = raw_stream = None  # the unit closes them
+                yield _Tables(self._nested_file(src, nested, raw, bar))
+            elif kind != "text":
+                owned = (stream, raw_stream)
+                stream = raw_stream = None
+                yield _Tables(self._other_file(src, kind, lines, bom, raw, owned, bar))
+            else:
+                yield from self._text_units(src, lines, payload, bom, raw, bar)
         finally:
             if stream is not None and stream is not raw_stream:
                 stream.close()  # stops isal's decompression thread if we stopped early
+            if raw_stream is not None and src.path != "-":
+                raw_stream.close()
+
+    def _parquet_file(self, src: SourceFile, raw_stream: Any, head: bytes,
+                      bar: Any) -> Iterator[pa.Table]:
+        try:
+            yield from self._read_parquet(src, raw_stream, head)
+            if bar is not None and src.size:
+                bar.update(src.size)
+        finally:
             if src.path != "-":
                 raw_stream.close()
+
+    def _nested_file(self, src: SourceFile, owned: tuple[Any, Any, Any], raw: _Counting,
+                     bar: Any) -> Iterator[pa.Table]:
+        """A gzip file inside a gzip file, read whole in its turn (its units in this thread)."""
+        inner, stream, raw_stream = owned
+        try:
+            lines = _LineBuffer(inner)
+            kind, payload, bom = self._text_kind(lines)
+            if kind == "text":
+                for unit in self._text_units(src, lines, payload, bom, raw, bar):
+                    yield from unit.finish(self, _parse_unit(unit))
+            elif kind == "gzip":
+                raise FlowLogError(f"{src.path}: gzip inside gzip inside gzip is not read")
+            else:
+                yield from self._other_file(src, kind, lines, bom, raw, None, bar)
+        finally:
+            inner.close()
+            _close(stream, raw_stream, src)
+
+    def _other_file(self, src: SourceFile, kind: str, lines: _LineBuffer, bom: int,
+                    raw: _Counting, owned: tuple[Any, Any] | None,
+                    bar: Any) -> Iterator[pa.Table]:
+        """Logs Insights results or JSON-wrapped records, read in their turn (then the
+        ``owned`` streams closed)."""
+        try:
+            lines.whole_lines = kind == JSON_LINES  # the others: blocks cut anywhere
+            yield from self._read_other(src, kind, self._blocks(src, raw, lines), bom, raw, bar)
+        finally:
+            if owned is not None:
+                _close(owned[0], owned[1], src)
+
+    def _text_kind(self, lines: _LineBuffer) -> tuple[str, Any, int]:
+        """What the stream behind ``lines`` holds, from its start: ``gzip`` (compressed
+        again), ``text`` (with its fields, header length and CloudWatch prefix), or the kind
+        of Insights or JSON data; and the length of a byte-order mark before it."""
+        head = lines.peek()
+        if head.startswith(b"\x1f\x8b"):
+            return "gzip", None, 0
+        # a byte-order mark before the first line is looked past to tell the format; the
+        # line rule removes it from a first line that is not a header
+        bom = len(_BOM) if head.startswith(_BOM) else 0
+        first_end = head.find(b"\n", bom)
+        kind, payload = self._sniff(head[bom:max(first_end + 1, bom + 65536)])
+        return kind, payload, bom
 
     def _blocks(self, src: SourceFile, raw: _Counting,
                 lines: _LineBuffer) -> Iterator[memoryview]:
@@ -787,62 +967,40 @@ class FlowLogReader:
                 f"point were produced{tail_note}"
             )
 
-    def _read_text(
-        self, src: SourceFile, stream: Any, raw: _Counting, bar: Any
-    ) -> Iterator[pa.Table]:
-        """A file that is not Parquet: its format told from its start (:meth:`_sniff`), then
-        text lines parsed block by block, or Insights results or JSON-wrapped records read."""
-        lines = _LineBuffer(stream)
-        head = lines.peek()
-        if head.startswith(b"\x1f\x8b"):  # gzip inside gzip: Firehose's GZIP over CloudWatch
-            inner = open_gzip(_Counting(stream, bytes(lines.view[:lines.filled])))  # Logs' own
-            try:
-                yield from self._read_text(src, inner, raw, bar)
-            finally:
-                inner.close()
-            return
-        # a byte-order mark before the first line is looked past to tell the format; the
-        # line rule removes it from a first line that is not a header
-        bom = len(_BOM) if head.startswith(_BOM) else 0
-        first_end = head.find(b"\n", bom)
-        kind, payload = self._sniff(head[bom:max(first_end + 1, bom + 65536)])
-        if kind != "text":
-            lines.whole_lines = kind == JSON_LINES  # the others: blocks cut anywhere
-            yield from self._read_other(src, kind, self._blocks(src, raw, lines), bom, raw, bar)
-            return
+    def _text_units(self, src: SourceFile, lines: _LineBuffer, payload: Any, bom: int,
+                    raw: _Counting, bar: Any) -> Iterator[_Unit]:
+        """A text file's blocks as units (the header line taken out of the first), then its
+        end (bytes read) or the error that stopped it."""
         fields, header_len, cloudwatch = payload
         parser = self._text_parser(fields, cloudwatch)
         state = _FileState(src.path)
         pieces = _Pieces(self._blocks(src, raw, lines), raw, bar)
-
-        def parse(piece: _Piece) -> Parsed | None:  # in a worker thread
-            return parser.plain(piece.buffer) if piece.plain else parser.fast(piece.text())
-
         if header_len:  # the first block's first line
             pieces.header = bom + header_len
-        workers = 2 if self.use_threads else 1  # the next block parsed while this one is
-        for piece, parsed in ordered_map(parse, pieces, workers=workers):
-            count = piece.lines
-            if pieces.header_line is not None:
-                header = pieces.header_line
-                parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r")
-                                                 else header)
-                pieces.header_line = None
-                state.line = 1
-                self.stats.lines += 1
-                self.stats.header_lines += 1
-            self.stats.lines += count
-            if parsed is not None:
-                yield from self._emit(self._counted(parsed, count), state.path)
-            else:  # the lines the fast path could not take, found by bisecting
-                text = piece.text()
-                for table in self._bisect(parser, text, 0, len(text), state.path, state.line,
-                                          count, _needs_spacing(text)):
-                    yield from self._emit(table, state.path)
-            state.line += count
-        if pieces.error is not None:
-            raise pieces.error
-        self.stats.bytes_read += raw.pos
+        for piece in pieces:
+            header, pieces.header_line = pieces.header_line, None
+            yield _Block(parser, state, piece, header)
+        yield _Raise(pieces.error) if pieces.error is not None else _Done(raw)
+
+    def _block(self, block: _Block, parsed: Parsed | None) -> Iterator[pa.Table]:
+        """A text block's records, in its file's turn: fast-path ones as parsed, else those
+        the bisection and the line rule keep."""
+        parser, state, count = block.parser, block.state, block.piece.lines
+        if block.header is not None:
+            header = block.header
+            parser.header = parser.fields_of(header[:-1] if header.endswith(b"\r") else header)
+            state.line = 1
+            self.stats.lines += 1
+            self.stats.header_lines += 1
+        self.stats.lines += count
+        if parsed is not None:
+            yield from self._emit(self._counted(parsed, count), state.path)
+        else:  # the lines the fast path could not take, found by bisecting
+            text = block.piece.text()
+            for table in self._bisect(parser, text, 0, len(text), state.path, state.line,
+                                      count, _needs_spacing(text)):
+                yield from self._emit(table, state.path)
+        state.line += count
 
     def _text_parser(self, fields: tuple[str, ...], cloudwatch: bool) -> _Parser:
         """The parser of a file's lines (its fields not in the catalogue noted in stats)."""
@@ -1136,30 +1294,30 @@ def account(table: pa.Table, stats: FlowLogStats, options: ReaderOptions) -> pa.
 
 
 def _count_statuses(table: pa.Table, stats: FlowLogStats) -> None:
-    """NODATA/SKIPDATA/INCOMPLETEDATA rows and their spans into ``stats`` (one comparison
-    when every row is OK, the common case)."""
+    """NODATA/SKIPDATA/INCOMPLETEDATA rows and their spans into ``stats`` (one count of the
+    values when every row is OK, the common case: few Arrow calls per block, as each gives
+    the GIL up to the parsing threads)."""
     import pyarrow.compute as pc
 
     from ..arrowutil import string_scalar
 
     status = table.column("log_status")
-    ok = pc.sum(pc.equal(status, string_scalar("OK"))).as_py() or 0
-    if ok == len(status) - status.null_count:
-        return
+    counts = pc.value_counts(status)
+    seen = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                    strict=True))
+    times = [c for c in ("start", "end") if c in table.column_names]
     for value, attr in _STATUS_COUNTS:
-        mask = pc.equal(status, string_scalar(value))
-        n = pc.sum(mask).as_py() or 0
-        if n:
-            setattr(stats, attr, getattr(stats, attr) + n)
-            names = table.column_names  # only the two columns filtered, not the table
-            lo = _seconds(pc.min(table.column("start").filter(mask))) if "start" in names \
-                else None
-            hi = _seconds(pc.max(table.column("end").filter(mask))) if "end" in names \
-                else None
-            lo = lo if lo is not None else hi
-            hi = hi if hi is not None else lo
-            span_attr = f"{attr}_span"
-            setattr(stats, span_attr, _widen(getattr(stats, span_attr), lo, hi))
+        n = seen.get(value, 0)
+        if not n:
+            continue
+        setattr(stats, attr, getattr(stats, attr) + n)
+        sub = table.select(times).filter(pc.equal(status, string_scalar(value)))
+        lo = _seconds(pc.min(sub.column("start"))) if "start" in times else None
+        hi = _seconds(pc.max(sub.column("end"))) if "end" in times else None
+        lo = lo if lo is not None else hi
+        hi = hi if hi is not None else lo
+        span_attr = f"{attr}_span"
+        setattr(stats, span_attr, _widen(getattr(stats, span_attr), lo, hi))
 
 
 _STATUS_COUNTS = (("NODATA", "nodata"), ("SKIPDATA", "skipdata"),
