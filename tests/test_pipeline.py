@@ -58,3 +58,24 @@ def test_ordered_map_raises_a_call_error_at_its_item() -> None:
         for _, value in ordered_map(fail_on_three, range(6), 2):
             got.append(value)
     assert got == [0, 1, 2]
+
+
+def test_light_items_run_here_in_order_and_do_not_hold_the_workers() -> None:
+    # Heavy items (even numbers) wait for each other on a barrier of two: they can only
+    # finish if two run at once, which the light items (odd, run in this thread at their
+    # turn) must not prevent by taking a place among the two.
+    barrier = threading.Barrier(2, timeout=5)
+    here = threading.get_ident()
+    where: dict[int, int] = {}
+
+    def work(i: int) -> int:
+        where[i] = threading.get_ident()
+        if i % 2 == 0:
+            barrier.wait()
+        return i * 10
+
+    items = [0, 1, 3, 5, 2, 7, 4, 9, 11, 6]
+    got = list(ordered_map(work, items, workers=2, heavy=lambda i: i % 2 == 0))
+    assert got == [(i, i * 10) for i in items]
+    assert all(where[i] == here for i in items if i % 2)
+    assert all(where[i] != here for i in items if i % 2 == 0)
