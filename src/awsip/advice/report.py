@@ -632,7 +632,7 @@ def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool
 
 def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollector,
              gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context,
-             inventory: Any = None, dns: _Dns = _Dns()) -> None:
+             inventory: Any, dns: _Dns) -> None:
     """The NAT section, its notes and the advice, into ``result``."""
     figures = _figures(groups, collector, gateways, nat.masked)
     inside = attribute(gateways, collector.legs(), collector.address_table(), ctx.local,
