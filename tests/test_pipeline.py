@@ -79,3 +79,19 @@ def test_light_items_run_here_in_order_and_do_not_hold_the_workers() -> None:
     assert got == [(i, i * 10) for i in items]
     assert all(where[i] == here for i in items if i % 2)
     assert all(where[i] != here for i in items if i % 2 == 0)
+
+
+def test_light_items_are_not_taken_far_ahead_of_the_one_given_out() -> None:
+    # An item can hold an open file: however light, only a few are taken ahead.
+    taken = 0
+
+    def items() -> Iterator[int]:
+        nonlocal taken
+        for i in range(100):
+            taken += 1
+            yield i
+
+    ahead = []
+    for done, _ in ordered_map(lambda i: i, items(), workers=2, heavy=lambda i: False):
+        ahead.append(taken - done - 1)
+    assert max(ahead) <= 8

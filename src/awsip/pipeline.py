@@ -65,7 +65,9 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2,
     before any item arrives (a set-up that can overlap reading the first item). ``heavy``: the
     items worth a thread (default: all); the others are done in this thread at their turn and
     do not count against ``workers``, so cheap items between heavy ones do not keep the
-    threads idle. An exception of ``fn`` is raised here, at its item's turn."""
+    threads idle; at most ``4 * workers`` items are taken ahead of the one given out, whatever
+    their kind (an item can hold an open file). An exception of ``fn`` is raised here, at its
+    item's turn."""
     if workers <= 1:
         if first is not None:
             first()
@@ -86,7 +88,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2,
                 busy += 1
             else:
                 inflight.append((item, None))
-            while busy > workers:
+            while busy > workers or len(inflight) > 4 * workers:
                 done, future = inflight.popleft()
                 if future is not None:
                     busy -= 1
