@@ -2,7 +2,7 @@
 
     python benchmarks/bench_nat_detect.py [--days 2] [--windows-per-hour 60] [--repeat 3]
 
-Writes whole-VPC flow logs with tests/whole_vpc.py (a zonal NAT gateway in ap-southeast-1,
+Writes whole-VPC flow logs with examples/whole_vpc.py (a zonal NAT gateway in ap-southeast-1,
 instances in two AZs; custom version 5 format with ``pkt-*``, ``az-id``, ``subnet-id``,
 ``instance-id``; 60 windows per hour for 2 days is ~550,000 records) and times, as whole
 processes, interleaved so background load hits all alike:
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "examples"))
 PY = sys.executable
 
 

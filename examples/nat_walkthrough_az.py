@@ -16,9 +16,9 @@ describe-nat-gateways``):
 - a bastion with its own public IP (no NAT), private traffic between the AZs, a probe the NAT
   rejects, an idle interface.
 
-The generator is the test suite's (``tests/whole_vpc.py``): each NAT crossing is logged on the
-legs of AWS's NAT gateway example, and the script prints the figures a report must find,
-computed from the generator's plan, not from the files.
+The generator is ``examples/whole_vpc.py``, the one the tests check: each NAT crossing is
+logged on the legs of AWS's NAT gateway example, and the script prints the figures a report
+must find, computed from the generator's plan, not from the files.
 
     python examples/nat_walkthrough_az.py /tmp/nat-az
     python -m awsip report /tmp/nat-az/AWSLogs --offline
@@ -27,11 +27,9 @@ computed from the generator's plan, not from the files.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import whole_vpc  # the test suite's generator (see the module doc)
+import whole_vpc  # next to this script; the tests check its truth (see the module doc)
 
 GIB = 1 << 30
 

@@ -2,7 +2,7 @@
 (awsip/traffic/names.py): NAT bytes by DNS name, and ECR pulls found by name.
 
 The query logs are AWS's documented example record (kept as published) and records written
-here in the documented format; the flow logs are tests/whole_vpc.py's generated VPC. Expected
+here in the documented format; the flow logs are examples/whole_vpc.py's generated VPC. Expected
 figures come from the generator's plan (its crossings) and the naming table below, never from
 awsip's reader or join.
 """
@@ -72,7 +72,7 @@ def record(host: wv.Host, name: str, answers: list[tuple[str, str]], when: str,
 
 
 def vpc_queries() -> list[dict[str, Any]]:
-    """What the hosts of tests/whole_vpc.py asked. Hosts 0 and 1 pull ECR images: the layer
+    """What the hosts of examples/whole_vpc.py asked. Hosts 0 and 1 pull ECR images: the layer
     bucket (through a CNAME chain) on the S3 address, the registry three times and the API
     once on one AWS address. Host 2 asks an ordinary bucket on the same S3 address, and
     GitHub. Host 3 asks nothing (its queries go elsewhere)."""

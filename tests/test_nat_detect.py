@@ -175,7 +175,7 @@ def test_named_nat_skips_detection() -> None:
 
 # --------------------------------------------------------------- generated whole-VPC logs
 def whole_vpc_report(scenario: Any, *args: str) -> dict[str, Any]:
-    """``awsip report --json`` of a generated scenario (tests/whole_vpc.py), in-process."""
+    """``awsip report --json`` of a generated scenario (examples/whole_vpc.py), in-process."""
     import contextlib
     import io
     import json

@@ -1,7 +1,7 @@
 """The second walkthrough (docs/walkthrough.md, "Second walkthrough: a zonal NAT gateway in
 Singapore, across zones"):
 examples/nat_walkthrough_az.py run into a temporary directory, then ``awsip report --json``
-on its logs, checked against the truth of tests/whole_vpc.py (computed from the generator's
+on its logs, checked against the truth of examples/whole_vpc.py (computed from the generator's
 plan, not from the files).
 
 The parts that need issue 13's NAT detection, inside attribution, regional prices or

@@ -1,4 +1,4 @@
-"""tests/whole_vpc.py: the generated whole-VPC logs say what their truth says.
+"""examples/whole_vpc.py: the generated whole-VPC logs say what their truth says.
 
 The files are read back with gzip and ``str.split`` (not awsip's reader): each crossing is on
 exactly the legs AWS's NAT example logs, the NAT's public legs add up to the truth's bytes,

@@ -1,10 +1,12 @@
 """Whole-VPC flow logs through a NAT gateway, generated with the truth computed independently.
 
-A test helper like :mod:`flowlog_factory`: it writes S3-delivered flow-log files (gzip, a header
-line, one file per hour under ``AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/``) for one
-VPC in ap-southeast-1, and returns a :class:`Scenario` whose :class:`Truth` is computed from the
-*plan* (the list of connections), never from the written lines, so a reader or detector that
-gets a line wrong cannot agree with it by accident.
+The generator of the second walkthrough (``examples/nat_walkthrough_az.py``) and of the tests'
+whole-VPC checks (``tests/test_whole_vpc.py`` and others): it writes S3-delivered flow-log
+files (gzip, a header line, one file per hour under
+``AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/``) for one VPC in ap-southeast-1, and
+returns a :class:`Scenario` whose :class:`Truth` is computed from the *plan* (the list of
+connections), never from the written lines, so a reader or detector that gets a line wrong
+cannot agree with it by accident.
 
 Three scenarios (issue 13, item 9):
 
