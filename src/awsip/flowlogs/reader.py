@@ -631,9 +631,9 @@ class _Pieces:
 
 
 def _buffer_size(size: int | None, head: bytes) -> int:
-    """The first line buffer of a file of ``size`` stored bytes: a small file's text in one
-    block (gzip'd flow logs inflate about 4x; the buffer grows when a block fills it), else
-    :data:`BLOCK_SIZE`; at least 1 MiB."""
+    """The first line buffer of a file of ``size`` stored bytes: room for a small file's text
+    in one block (gzip'd flow logs inflate about 4x: 6x leaves a margin; the buffer grows when
+    a block fills it), else :data:`BLOCK_SIZE`; at least 1 MiB."""
     if size is None:
         return BLOCK_SIZE
     text = 6 * size if head.startswith(b"\x1f\x8b") else size + 1
