@@ -640,7 +640,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
     result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)
     if price.nat_per_gb is None:  # said, not guessed: which option gives the price
         result.notes.append(price.source)
-    if price.table is not None:  # NAT hours when the span and gateway count are known (J)
+    if price.table is not None:  # NAT hours when the span and gateway count are known
         result.nat.hours = nat_hours_cost(price.table, len(gateways), result.span_seconds)
     if figures["hours"] is not None:
         result.hourly = figures["hours"]
@@ -658,7 +658,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
     azs = {g.az_id for g in gateways if g.az_id} | (
         {a for a in inside.by_inside.column("az_id").to_pylist() if a}
         if "az_id" in inside.by_inside.column_names else set())
-    result.recommendations = advise(  # prices.py/recommend.py (J): the region's prices
+    result.recommendations = advise(  # at the region's prices (advice.prices)
         result.nat.by_service.to_pylist(), result.vpc_region, price_per_gb=price.nat_per_gb,
         gb_bytes=gb_bytes, monthly_factor=result.monthly_factor, prices=price.table,
         cross_az_bytes=inside.cross_az_bytes, cross_az_by_nat=inside.cross_az_by_nat(),
