@@ -358,11 +358,13 @@ def merge_stats(parts: Iterable[FlowLogStats]) -> FlowLogStats:
 
 def _read_one(path: str, spec: ReadSpec) -> Any:
     """The local reader over the one file ``path`` (an ``s3://`` key is listed as a prefix:
-    only the object of that exact name is kept), never with a progress bar."""
+    only the object of that exact name is kept), never with a progress bar, and on one thread:
+    Spark runs a task per core, so a task's own parsing threads would only compete with the
+    other tasks (the records and counts do not depend on it)."""
     from ..flowlogs.paths import expand
     from ..flowlogs.reader import FlowLogReader
 
-    opts = dataclasses.replace(spec.options, progress=False)
+    opts = dataclasses.replace(spec.options, progress=False, use_threads=False)
     found = [f for f in expand(path, region=opts.region, endpoint_override=opts.endpoint_override)
              if f.path == path]
     if not found:
