@@ -634,3 +634,15 @@ def test_an_unreadable_file_stops_the_read_after_the_records_of_the_files_before
             seen.extend(table.column("bytes").to_pylist())
     assert seen[:2] == [1, 2] and 9999 not in seen and len(seen) > 2
     assert reader.files == [str(first), str(broken)]
+
+
+@pytest.mark.parametrize("times", [2, 3])
+def test_text_compressed_again_and_again_is_read(tmp_path: Path, times: int) -> None:
+    data = text([record(bytes=5), record(bytes=6)])
+    for _ in range(times):
+        data = gzip.compress(data)
+    path = tmp_path / "nested.log.gz"
+    path.write_bytes(data)
+    reader = read_flow_logs(path, progress=False)
+    assert reader.read_all().column("bytes").to_pylist() == [5, 6]
+    assert (reader.stats.files, reader.stats.records) == (1, 2)

@@ -3,8 +3,10 @@
 Design: the raw bytes of each file are decompressed (:mod:`awsip.flowlogs.decompress`: isal in
 a thread, zlib where isal is missing; chosen by the gzip magic bytes, not the name; after
 damage, everything zlib can read comes out first) into one reused buffer of whole lines.
-Each block goes to pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded,
-typed columns); address columns are checked by the vectorised address parser
+The blocks of all the files form one pipeline: made in file order in the reading thread, parsed
+in two workers, counted and emitted in order (:meth:`FlowLogReader._units`). Each block goes to
+pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded, typed columns);
+address columns are checked by the vectorised address parser
 (:func:`awsip.addr.columns.invalid_addresses`). A block the fast path rejects
 (wrong field count, non-numeric count, bad address, invalid UTF-8) is bisected at line
 boundaries until the failing pieces are small (16 KiB), and only those are re-read line by
@@ -905,18 +907,28 @@ class FlowLogReader:
         """A gzip file inside a gzip file, read whole in its turn (its units in this thread)."""
         inner, stream, raw_stream = owned
         try:
-            lines = _LineBuffer(inner)
-            kind, payload, bom = self._text_kind(lines)
-            if kind == "text":
-                for unit in self._text_units(src, lines, payload, bom, raw, bar):
-                    yield from unit.finish(self, _parse_unit(unit))
-            elif kind == "gzip":
-                raise FlowLogError(f"{src.path}: gzip inside gzip inside gzip is not read")
-            else:
-                yield from self._other_file(src, kind, lines, bom, raw, None, bar)
+            yield from self._inner_file(src, inner, raw, bar)
         finally:
             inner.close()
             _close(stream, raw_stream, src)
+
+    def _inner_file(self, src: SourceFile, stream: Any, raw: _Counting,
+                    bar: Any) -> Iterator[pa.Table]:
+        """The decompressed content of a gzip file inside another, as its start tells: text,
+        Insights or JSON-wrapped records, or gzip again (read the same way)."""
+        lines = _LineBuffer(stream)
+        kind, payload, bom = self._text_kind(lines)
+        if kind == "gzip":
+            deeper = open_gzip(_Counting(stream, bytes(lines.view[:lines.filled])))
+            try:
+                yield from self._inner_file(src, deeper, raw, bar)
+            finally:
+                deeper.close()
+        elif kind == "text":
+            for unit in self._text_units(src, lines, payload, bom, raw, bar):
+                yield from unit.finish(self, _parse_unit(unit))
+        else:
+            yield from self._other_file(src, kind, lines, bom, raw, None, bar)
 
     def _other_file(self, src: SourceFile, kind: str, lines: _LineBuffer, bom: int,
                     raw: _Counting, owned: tuple[Any, Any] | None,
