@@ -35,7 +35,6 @@ file, line (for wrapped deliveries: the log event's number) and reason of the fi
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -44,9 +43,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..addr import format_address, parse_address
 from ..arrowutil import from_numpy
 from ..encoding import jsonable
-from ..errors import FlowLogError, UsageError
+from ..errors import FlowLogError, InvalidAddressError, UsageError
 from .decompress import GzipDamage, open_gzip
 from .reader import MAX_SKIPPED_KEPT, SkippedLine
 from .wrapped import BadEvent, Messages, WrappedDecoder, sniff_json
@@ -526,7 +526,8 @@ def _targets(rdata: Any, rtype: Any, parents: Any, records: int, name: Any, at: 
 
 
 def _addresses(rdata: Any) -> Any:
-    """Answer addresses as flow logs write them (IPv6 compressed); not an address: null."""
+    """Answer addresses as flow logs write them (IPv6 compressed), by awsip's one address rule
+    (:func:`awsip.addr.parse_address`); not an address: null."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -535,8 +536,8 @@ def _addresses(rdata: Any) -> Any:
     canon: list[str | None] = []
     for v in distinct.to_pylist():  # distinct addresses only
         try:
-            canon.append(ipaddress.ip_address(v).compressed)
-        except ValueError:
+            canon.append(format_address(*parse_address(v)))
+        except InvalidAddressError:
             canon.append(None)
     if canon == distinct.to_pylist():
         return values
