@@ -34,7 +34,6 @@ was expected; nothing is skipped silently.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -42,7 +41,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import AwsipError
+from ..addr import format_address, parse_address
+from ..errors import AwsipError, InvalidAddressError
 
 _NAT_DESCRIPTION = re.compile(r"Interface for NAT Gateway (nat-[0-9a-f]+)")
 _EXPECTED = ("the JSON output of `aws ec2 describe-network-interfaces` or `aws ec2 "
@@ -298,8 +298,8 @@ def _address(value: str | None, where: str) -> str | None:
     if value is None:
         return None
     try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
+        return format_address(*parse_address(value))  # the one address rule, as flow logs
+    except InvalidAddressError:
         raise InventoryError(f"inventory file {where}: {value!r} is not an IP address") from None
 
 
