@@ -97,6 +97,10 @@ def test_valid_nat_identifiers_are_normalised() -> None:
     assert check_eni(" ENI-0A1B ") == "eni-0a1b"
     assert check_nat_ip("100.64.0.5") == "100.64.0.5"  # shared address space is not public
     assert check_nat_ip("FD00::1") == "fd00::1"
+    # awsip's one address rule (awsip.addr.parse_address), written as flow logs write it: an
+    # IPv4-mapped IPv6 address is its IPv4 address, an IPv6 zone is dropped
+    assert check_nat_ip("::ffff:10.0.0.5") == "10.0.0.5"
+    assert check_nat_ip("fe80::1%eth0") == "fe80::1"
     assert NatSpec.of("eni-1", "10.0.0.1") == NatSpec(("eni-1",), ("10.0.0.1",))
 
 

@@ -1,11 +1,12 @@
 """awsip inside Spark (``pip install 'awsip[spark]'``): the same answers as ``awsip lookup``,
-:func:`awsip.classify`, :func:`awsip.summarize` and the NAT section of :func:`awsip.report`,
+:func:`awsip.classify`, :func:`awsip.summarize` and :func:`awsip.report`,
 computed by awsip's own engine on the workers (see :mod:`awsip.engines.spark` for how).
 
     from awsip import spark as awsip_spark
     logs = awsip_spark.read_flow_logs(spark, "s3://bucket/AWSLogs/")
     labelled = awsip_spark.classify_columns(logs.df, ["srcaddr", "dstaddr"])
     awsip_spark.summarize(logs.df, by=["service", "region"]).show()
+    print(awsip_spark.report(logs).to_dict()["nat"])
 
 ``ranges`` defaults, as everywhere, to :func:`awsip.default_ranges`, resolved on the driver;
 on a cluster pin a publication (``ranges=awsip.load_ranges("ip-ranges-....json")``) so every
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
+    from .advice.report import Report
     from .engines.spark import SparkFlowLogs, SparkNatReport
     from .ranges.model import Ranges
 
@@ -72,28 +74,56 @@ def summarize(df: DataFrame, by: str | Iterable[str] | None = ("service", "regio
     return run(df, by, _or_default(ranges), vpc_cidrs)
 
 
-def nat_report(df: DataFrame, *, nat_enis: Iterable[str] = (), nat_ips: Iterable[str] = (),
-               ranges: Ranges | None = None, vpc_cidrs: Iterable[str] | None = None,
-               vpc_region: str | None = None, price_per_gb: float | None = None,
-               gb_bytes: int | None = None) -> SparkNatReport:
-    """The NAT section of :func:`awsip.report` over a DataFrame of flow-log records: bytes the
-    NAT gateway processed (each counted once, on its public-facing leg), in and out, per
-    service and region and per day, their cost at the VPC region's price (as the local report:
-    ``price_per_gb`` wins; unknown stays None, docs/prices.md), and the endpoint advice."""
-    import warnings
-
+def report(logs: SparkFlowLogs | DataFrame, *,
+           by: str | Iterable[str] | None = ("service", "region"), top: int | None = None,
+           ranges: Ranges | None = None,
+           vpc_cidrs: Iterable[str] | None = None, vpc_region: str | None = None,
+           nat_enis: Iterable[str] = (), nat_ips: Iterable[str] = (), nat_ids: Iterable[str] = (),
+           price_per_gb: float | None = None, gb_bytes: int | None = None, hourly: bool = False,
+           prices: Any = None, inventory: Any = None, dns_logs: Any = None) -> Report:
+    """:func:`awsip.report` over flow logs in Spark: the same :class:`awsip.advice.report.Report`
+    (summary, the NAT gateways named or detected, who inside caused their bytes, cross-AZ
+    bytes, prices, advice; ``to_dict()`` is ``awsip report --json``), computed by the local
+    report's code on the workers and merged on the driver. ``logs``: what
+    :func:`read_flow_logs` returns (its counts are the report's) or any DataFrame of flow-log
+    records (its rows are the records). ``inventory`` and ``dns_logs`` are read on the driver
+    (:func:`awsip.traffic.inventory.Inventory.load`, Resolver query-log paths or a
+    ``DnsLog``)."""
     from .advice.prices import GB_BYTES
-    from .engines.spark import nat_report as run
+    from .advice.report import ReportPlan, check_prices, read_dns
+    from .engines.spark import SparkFlowLogs
+    from .engines.spark import report as run
     from .traffic.nat import NatSpec
 
-    result = run(df, _or_default(ranges), NatSpec.of(nat_enis, nat_ips), vpc_cidrs=vpc_cidrs,
-                 vpc_region=vpc_region, price_per_gb=price_per_gb,
-                 gb_bytes=GB_BYTES if gb_bytes is None else gb_bytes)
-    for name in result.unmatched:
-        kind = "interface" if name.startswith("eni-") else "IP"
-        warnings.warn(f"NAT gateway {kind} {name!r} appears in no flow-log record: check the "
-                      "value and that the NAT's interface is logged", UserWarning, stacklevel=2)
-    return result
+    gb = GB_BYTES if gb_bytes is None else gb_bytes
+    check_prices(price_per_gb, gb)
+    plan = ReportPlan.of(by, NatSpec.of(nat_enis, nat_ips, nat_ids), hourly, vpc_cidrs,
+                         inventory)
+    dns_log = read_dns(dns_logs)
+    if isinstance(logs, SparkFlowLogs):
+        return run(logs.df, _or_default(ranges), plan, stats=logs.stats, files=logs.files,
+                   source=logs.files, top=top, vpc_region=vpc_region,
+                   price_per_gb=price_per_gb, gb_bytes=gb, prices=prices,
+                   inventory=inventory, dns_log=dns_log)
+    return run(logs, _or_default(ranges), plan, top=top, vpc_region=vpc_region,
+               price_per_gb=price_per_gb, gb_bytes=gb, prices=prices, inventory=inventory,
+               dns_log=dns_log)
+
+
+def nat_report(df: SparkFlowLogs | DataFrame, *, nat_enis: Iterable[str] = (),
+               nat_ips: Iterable[str] = (), ranges: Ranges | None = None,
+               vpc_cidrs: Iterable[str] | None = None, vpc_region: str | None = None,
+               price_per_gb: float | None = None, gb_bytes: int | None = None,
+               nat_ids: Iterable[str] = ()) -> SparkNatReport:
+    """The NAT section of :func:`report` and its advice (``.nat``: None when no NAT gateway is
+    named or found, ``.notes`` then names the likely ones), with the identifiers no record
+    mentions (``.unmatched``, also warned)."""
+    from .engines.spark import SparkNatReport
+
+    return SparkNatReport.of(report(
+        df, by=[], ranges=ranges, vpc_cidrs=vpc_cidrs, vpc_region=vpc_region,
+        nat_enis=nat_enis, nat_ips=nat_ips, nat_ids=nat_ids, price_per_gb=price_per_gb,
+        gb_bytes=gb_bytes))
 
 
 def awsip_errors() -> AbstractContextManager[None]:
@@ -106,4 +136,5 @@ def awsip_errors() -> AbstractContextManager[None]:
     return run()
 
 
-__all__ = ["awsip_errors", "classify_columns", "nat_report", "read_flow_logs", "summarize"]
+__all__ = ["awsip_errors", "classify_columns", "nat_report", "read_flow_logs", "report",
+           "summarize"]

@@ -47,7 +47,7 @@ from ..traffic.detect import (
 from ..traffic.inside import Inside, attribute, hourly_by_inside
 from ..traffic.names import NameCollector, Names, name_bytes
 from ..traffic.nat import NO_NAT, NatSpec, Seen
-from ..traffic.peers import Context, columns_needed, normalize_keys
+from ..traffic.peers import Context, LocalNets, columns_needed, normalize_keys
 from ..traffic.summary import Aggregator, peer_views
 from .prices import (
     GB_BYTES,
@@ -239,6 +239,7 @@ class Report(Observed):
     top: int | None = None
     reconciliation: Reconciliation | None = None  # --cur/--metrics (advice/reconcile.py)
     dns_logs: DnsLog | None = None  # --dns-log (flowlogs/dns.py)
+    nat_unmatched: list[str] = field(default_factory=list)  # named, in no record (warned)
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.groups.to_pylist()
@@ -323,6 +324,13 @@ class _Groups:
             if agg is not None:
                 agg.add(nat_rows)
 
+    def merge(self, other: _Groups) -> None:
+        for mine, theirs in ((self.main, other.main), (self.nat_service, other.nat_service),
+                             (self.nat_day, other.nat_day), (self.nat_dir, other.nat_dir),
+                             (self.hours, other.hours)):
+            if mine is not None and theirs is not None:
+                mine.merge(theirs)
+
 
 @dataclass
 class _Regions:
@@ -334,13 +342,23 @@ class _Regions:
 
     def see(self, table: pa.Table) -> None:
         path = (table.schema.metadata or {}).get(b"awsip.file")
-        if path is not None and path not in self.files:
+        if path is not None:
+            self.see_file(path)
+        if "region" in table.column_names:
+            self.from_field.update(r for r in pc.unique(table.column("region")).to_pylist() if r)
+
+    def see_file(self, path: bytes) -> None:
+        """A file the records come from (its S3 delivery path may name the region)."""
+        if path not in self.files:
             self.files.add(path)
             found = region_from_path(path.decode("utf-8", "replace"))
             if found:
                 self.from_path.add(found)
-        if "region" in table.column_names:
-            self.from_field.update(r for r in pc.unique(table.column("region")).to_pylist() if r)
+
+    def merge(self, other: _Regions) -> None:
+        self.from_field |= other.from_field
+        self.from_path |= other.from_path
+        self.files |= other.files
 
     def resolve(self, given: str | None, notes: list[str]) -> tuple[str | None, str | None]:
         """``(region, where it came from)``; a note when the evidence is missing or mixed."""
@@ -475,7 +493,7 @@ def _given_gateways(nat: NatSpec, collector: NatCollector) -> list[Gateway]:
         else:
             warnings.warn(f"NAT gateway id {nat_id!r} appears in no record's resource-id (a "
                           "zonal NAT gateway's records name its interface, not its id): pass "
-                          "its interface with --nat-eni", UserWarning, stacklevel=3)
+                          "its interface with --nat-eni", UserWarning, stacklevel=4)
     return out
 
 
@@ -527,43 +545,132 @@ def report(
     ``hourly``: bytes per hour and peer service (the NAT's when one is found, else all).
     ``dns_logs``: Resolver query logs (paths or a ``DnsLog``) naming the NAT's peers
     (:mod:`awsip.traffic.names`). :func:`awsip.report`: this with the defaults resolved."""
-    _check_prices(price_per_gb, gb_bytes)
-    keys = normalize_keys(by)
-    reasons: dict[str, tuple[bool, str]] = {}
-    if inventory is not None:
-        nat, reasons = with_inventory(nat, inventory)
-    groups = _Groups(keys, nat.masked, hourly)
-    ctx = Context.build(ranges, vpc_cidrs, nat.addressed)
-    dns = _Dns.of(dns_logs, options, ctx)
-    need = groups.keys_needed(keys, nat.masked, hourly) | NatCollector.keys_needed() | dns.need
-    records = open_records(source, options,
-                           columns=report_columns(need, nat=nat.masked) | NAT_FIELDS)
-    regions = _Regions()
-    seen = Seen(nat)
-    collector = NatCollector(ctx.local, nat, public_legs=not nat.masked, hourly=hourly)
-    for table, view in peer_views(records, ctx, need):
-        regions.see(table)
-        seen.see(table)
-        groups.add(view)
-        for fold in (collector, dns):
-            fold.add(table, view)
-    check_read(records.stats, source)
-    notes: list[str] = []
-    _warn_unmatched(seen.unmatched(nat))
-    region, region_source = regions.resolve(vpc_region, notes)
-    if records.stats.listing.describe():
-        notes.append(records.stats.listing.describe())
-    result = _assemble(records.stats, groups, keys, top, region, region_source, regions, notes)
-    result.dns_logs = dns.log
-    gateways = [inventory_gateway(g, inventory, reasons)
-                for g in _find_gateways(nat, collector, notes)]
-    if nat or gateways:
-        _add_nat(result, nat, groups, collector, gateways,
-                 region_prices(region, price_per_gb, prices), gb_bytes, ctx, inventory, dns)
-    return result
+    check_prices(price_per_gb, gb_bytes)
+    plan = ReportPlan.of(by, nat, hourly, vpc_cidrs, inventory)
+    ctx = Context.build(ranges, vpc_cidrs, plan.nat.addressed)
+    dns_log = read_dns(dns_logs, options)
+    fold = plan.fold(dns_log is not None)
+    records = open_records(source, options, columns=plan.columns(fold))
+    for table, view in peer_views(records, ctx, fold.need):
+        fold.add(table, view)
+    return fold.finish(plan, records.stats, source, top=top, vpc_region=vpc_region,
+                       price_per_gb=price_per_gb, gb_bytes=gb_bytes, prices=prices,
+                       inventory=inventory, dns_log=dns_log)
 
 
-def _check_prices(price_per_gb: float | None, gb_bytes: int) -> None:
+@dataclass(frozen=True)
+class ReportPlan:
+    """What one report asks, settled before the records are read: the group keys, the NAT
+    gateways named (``inventory``'s added, with why), whether hourly, the inside networks."""
+
+    keys: list[str]
+    nat: NatSpec
+    hourly: bool
+    local: LocalNets
+    reasons: dict[str, tuple[bool, str]]
+
+    @classmethod
+    def of(cls, by: str | Iterable[str] | None, nat: NatSpec, hourly: bool,
+           vpc_cidrs: Iterable[str] | None, inventory: Any = None) -> ReportPlan:
+        reasons: dict[str, tuple[bool, str]] = {}
+        if inventory is not None:
+            nat, reasons = with_inventory(nat, inventory)
+        if isinstance(vpc_cidrs, str):
+            vpc_cidrs = [vpc_cidrs]
+        return cls(normalize_keys(by), nat, hourly, LocalNets.build(vpc_cidrs), reasons)
+
+    def fold(self, dns: bool) -> ReportFold:
+        """An empty fold for this plan (``dns``: gather the NAT legs query logs will name)."""
+        return ReportFold(_Groups(self.keys, self.nat.masked, self.hourly), _Regions(),
+                          Seen(self.nat),
+                          NatCollector(self.local, self.nat, public_legs=not self.nat.masked,
+                                       hourly=self.hourly),
+                          NameCollector(self.local) if dns else None)
+
+    def columns(self, fold: ReportFold) -> frozenset[str]:
+        """The flow-log fields the report reads."""
+        return report_columns(fold.need, nat=self.nat.masked) | NAT_FIELDS
+
+
+@dataclass
+class ReportFold:
+    """The streaming state of one report: every group-by and collector the records feed.
+    :meth:`add` folds a table and its peer view in; :meth:`merge` folds in another fold of
+    the same plan (Spark folds each partition on a worker, then merges them on the driver:
+    every part is a group-by, so the order does not change the answer); :meth:`finish`
+    builds the :class:`Report`."""
+
+    groups: _Groups
+    regions: _Regions
+    seen: Seen
+    collector: NatCollector
+    names: NameCollector | None = None
+
+    @property
+    def need(self) -> set[str]:
+        """The peer-view keys the fold reads."""
+        g = self.groups
+        need = g.keys_needed(g.main.keys, g.nat, g.hours is not None)
+        need |= NatCollector.keys_needed()
+        return need | (self.names.keys_needed() if self.names is not None else set())
+
+    def add(self, table: pa.Table, view: pa.Table) -> None:
+        self.regions.see(table)
+        self.seen.see(table)
+        self.groups.add(view)
+        self.collector.add(table, view)
+        if self.names is not None:
+            self.names.add(table, view)
+
+    def merge(self, other: ReportFold) -> None:
+        self.regions.merge(other.regions)
+        self.seen.merge(other.seen)
+        self.groups.merge(other.groups)
+        self.collector.merge(other.collector)
+        if self.names is not None and other.names is not None:
+            self.names.merge(other.names)
+
+    def finish(self, plan: ReportPlan, stats: FlowLogStats, source: Any, *,
+               top: int | None = None, vpc_region: str | None = None,
+               price_per_gb: float | None = None, gb_bytes: int = GB_BYTES,
+               prices: Any = None, inventory: Any = None, dns_log: DnsLog | None = None
+               ) -> Report:
+        """The report of everything folded in; ``stats``: the reader's counts (an error when
+        they say nothing was read, :func:`check_read`)."""
+        check_read(stats, source)
+        nat = plan.nat
+        notes: list[str] = []
+        unmatched = self.seen.unmatched(nat)
+        _warn_unmatched(unmatched)
+        region, region_source = self.regions.resolve(vpc_region, notes)
+        if stats.listing.describe():
+            notes.append(stats.listing.describe())
+        result = _assemble(stats, self.groups, plan.keys, top, region, region_source,
+                           self.regions, notes)
+        result.dns_logs, result.nat_unmatched = dns_log, unmatched
+        gateways = [inventory_gateway(g, inventory, plan.reasons)
+                    for g in _find_gateways(nat, self.collector, notes)]
+        if nat or gateways:
+            _add_nat(result, nat, self.groups, self.collector, gateways,
+                     region_prices(region, price_per_gb, prices), gb_bytes, plan.local,
+                     inventory, _Dns(dns_log, self.names))
+        return result
+
+
+def read_dns(dns_logs: Any, options: ReaderOptions | None = None) -> DnsLog | None:
+    """Resolver query logs read (paths) or as given (a ``DnsLog``); None when not given."""
+    from ..flowlogs.dns import DnsLog, read_dns_logs
+
+    if dns_logs is None or (isinstance(dns_logs, (list, tuple)) and not dns_logs):
+        return None
+    if isinstance(dns_logs, DnsLog):
+        return dns_logs
+    return read_dns_logs(dns_logs, region=options.region if options else None,
+                         endpoint_override=options.endpoint_override if options else None)
+
+
+def check_prices(price_per_gb: float | None, gb_bytes: int) -> None:
+    """A usage error for a negative price or a non-positive GB size, before any reading."""
     if price_per_gb is not None and price_per_gb < 0:
         raise UsageError("price per GB must not be negative")
     if gb_bytes <= 0:
@@ -576,29 +683,6 @@ class _Dns:
 
     log: DnsLog | None = None
     collector: NameCollector | None = None
-
-    @classmethod
-    def of(cls, dns_logs: Any, options: ReaderOptions | None, ctx: Context) -> _Dns:
-        """``dns_logs`` read (paths) or as given (a DnsLog), with a collector; empty when
-        not given."""
-        from ..flowlogs.dns import DnsLog, read_dns_logs
-
-        if dns_logs is None or (isinstance(dns_logs, (list, tuple)) and not dns_logs):
-            return cls()
-        if not isinstance(dns_logs, DnsLog):
-            dns_logs = read_dns_logs(
-                dns_logs, region=options.region if options else None,
-                endpoint_override=options.endpoint_override if options else None)
-        return cls(dns_logs, NameCollector(ctx.local))
-
-    @property
-    def need(self) -> set[str]:
-        """Peer-view keys the collector reads (none without query logs)."""
-        return self.collector.keys_needed() if self.collector is not None else set()
-
-    def add(self, table: pa.Table, view: pa.Table) -> None:
-        if self.collector is not None:
-            self.collector.add(table, view)
 
 
 def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool
@@ -631,11 +715,11 @@ def _names(result: Report, dns: _Dns, gateways: list[Gateway], masked: bool
 
 
 def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollector,
-             gateways: list[Gateway], price: _Price, gb_bytes: int, ctx: Context,
+             gateways: list[Gateway], price: _Price, gb_bytes: int, local: LocalNets,
              inventory: Any, dns: _Dns) -> None:
     """The NAT section, its notes and the advice, into ``result``."""
     figures = _figures(groups, collector, gateways, nat.masked)
-    inside = attribute(gateways, collector.legs(), collector.address_table(), ctx.local,
+    inside = attribute(gateways, collector.legs(), collector.address_table(), local,
                        collector.fields, inventory)
     result.nat = _nat_section(nat, figures, gateways, inside, price, result.vpc_region, gb_bytes)
     if price.nat_per_gb is None:  # said, not guessed: which option gives the price
@@ -644,7 +728,7 @@ def _add_nat(result: Report, nat: NatSpec, groups: _Groups, collector: NatCollec
         result.nat.hours = nat_hours_cost(price.table, len(gateways), result.span_seconds)
     if figures["hours"] is not None:
         result.hourly = figures["hours"]
-        result.hourly_by_inside = hourly_by_inside(gateways, collector.legs(), ctx.local)
+        result.hourly_by_inside = hourly_by_inside(gateways, collector.legs(), local)
     result.notes.extend(inside.notes)
     if figures["bytes"] and inside.by_inside.num_rows == 0:
         result.notes.append("the records cannot tell which inside address caused the NAT "
@@ -674,7 +758,7 @@ def _warn_unmatched(names: list[str]) -> None:
     for name in names:
         kind = "interface" if name.startswith("eni-") else "IP"
         warnings.warn(f"NAT gateway {kind} {name!r} appears in no flow-log record: check the "
-                      "value and that the NAT's interface is logged", UserWarning, stacklevel=3)
+                      "value and that the NAT's interface is logged", UserWarning, stacklevel=4)
 
 
 def _known_formats() -> dict[int, tuple[str, tuple[str, ...]]]:
@@ -748,4 +832,5 @@ def _assemble(stats: FlowLogStats, groups: _Groups, keys: list[str], top: int | 
         notes=notes, top=top)
 
 
-__all__ = ["NatReport", "Report", "check_read", "log_format_hint", "report", "report_columns"]
+__all__ = ["NatReport", "Report", "ReportFold", "ReportPlan", "check_prices", "check_read",
+           "log_format_hint", "read_dns", "report", "report_columns"]

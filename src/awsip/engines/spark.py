@@ -20,10 +20,15 @@ are the local engine's by construction (and the tests check it row for row):
   by file (a file's stats replace, never add to, an earlier report of the same file, so task
   retries and a DataFrame used twice do not double-count); :meth:`SparkFlowLogs.stats` reads
   the files no action has read completely yet, so the counts are always exact.
-* :func:`summarize` and :func:`nat_report`: each partition turns its batches into peer views
+* :func:`summarize`: each partition turns its batches into peer views
   (:func:`~awsip.traffic.peers.peer_view`: the same peer, direction and NAT-leg rules) and
   groups them with the local :class:`~awsip.traffic.summary.Aggregator`; Spark sums the
   partial groups (bytes, packets, flows; min first seen, max last seen).
+* :func:`report`: each partition folds its batches into the local report's
+  :class:`~awsip.advice.report.ReportFold` (summary, NAT detection evidence, legs by inside
+  source, DNS legs), sent back pickled; the driver merges the folds and finishes the report
+  with the local code, so detection, inside attribution, cross-AZ bytes and advice are the
+  local report's.
 
 Workers must run the same Python and awsip version as the driver (``spark.pyspark.python``
 or ``PYSPARK_PYTHON``): the shipped index says which awsip wrote it and a worker with another
@@ -39,7 +44,7 @@ import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,13 +55,13 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pyarrow as pa
 
-from ..advice.report import Observed
+from ..advice.report import Observed, Report, ReportPlan
 from ..classification.engine import distinct, dotted, label_arrays, label_codes
 from ..errors import AwsipError, FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.reader import FlowLogStats
 from ..index.bulk import BulkIndex, bulk_index
-from ..traffic.nat import NO_NAT, NatSpec, Seen
+from ..traffic.nat import NO_NAT, NatSpec
 from ..traffic.peers import Context, LocalNets, columns_needed, normalize_keys, peer_view
 from ..traffic.summary import Aggregator, empty_summary
 
@@ -67,6 +72,7 @@ if TYPE_CHECKING:
 
     from ..advice.recommend import Recommendation
     from ..advice.report import NatReport
+    from ..flowlogs.dns import DnsLog
     from ..ranges.model import Ranges
 
 #: Suffixes of the columns :func:`classify_columns` adds per address column, in order.
@@ -487,8 +493,9 @@ class _ShippedContext(Context):
 
 
 def _context(spark: SparkSession, ranges: Ranges, vpc_cidrs: Iterable[str] | None,
-             nat: NatSpec = NO_NAT) -> _ShippedContext:
-    return _ShippedContext(cast("Ranges", None), LocalNets.build(vpc_cidrs), nat,
+             nat: NatSpec = NO_NAT, local: LocalNets | None = None) -> _ShippedContext:
+    """``local``: the inside networks already built (else from ``vpc_cidrs``)."""
+    return _ShippedContext(cast("Ranges", None), local or LocalNets.build(vpc_cidrs), nat,
                            ship_index(spark, ranges))
 
 
@@ -512,9 +519,6 @@ def _local_batch(batch: pa.RecordBatch | pa.Table) -> pa.Table:
 
 
 # ====================================================================== summarize
-_SUMMARY_VALUES = ("bytes", "packets", "flows", "first_seen", "last_seen")
-
-
 def _summary_batches(ctx: _ShippedContext, keys: list[str], target: pa.Schema,
                      batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Worker: the partition's partial summary (the local group-by over peer views)."""
@@ -551,57 +555,67 @@ def summarize(df: DataFrame, by: str | Iterable[str] | None, ranges: Ranges,
             .orderBy(F.col("bytes").desc(), *[F.col(k).asc_nulls_last() for k in keys]))
 
 
-# ====================================================================== nat_report
-#: Partial rows of :func:`nat_report`: what each row is (``part``), its keys, its sums.
-_NAT_PARTS = ("total", "service", "day", "direction", "seen", "region")
+# ====================================================================== report
+def report(df: DataFrame, ranges: Ranges, plan: ReportPlan, *,
+           stats: Callable[[], FlowLogStats] | None = None,
+           files: Sequence[str] = (), source: Any = None, top: int | None = None,
+           vpc_region: str | None = None, price_per_gb: float | None = None,
+           gb_bytes: int, prices: Any = None, inventory: Any = None,
+           dns_log: DnsLog | None = None) -> Report:
+    """:func:`awsip.advice.report.report` over ``df``'s records: each partition folds its
+    batches into the local report's :class:`~awsip.advice.report.ReportFold` (the same peer
+    views, group-bys and NAT collectors) on a worker and sends it back pickled; the driver
+    merges the folds and finishes the report with the local code. ``stats``: the reader's
+    counts (:meth:`SparkFlowLogs.stats`, asked after the job, which has read every file to
+    its end; without them the rows are counted as the local report counts records given as
+    tables: records, NODATA/SKIPDATA...); ``files``: the
+    files read (their S3 delivery paths may name the region)."""
+    import pickle
+
+    spark = df.sparkSession
+    ctx = _context(spark, ranges, None, plan.nat.addressed, plan.local)
+    empty = plan.fold(dns_log is not None)
+    parts = _inputs(df, plan.columns(empty)).mapInArrow(
+        partial(_report_batches, ctx, plan, dns_log is not None), "fold binary")
+    with awsip_errors():
+        rows = parts.collect()
+    fold, counted = empty, FlowLogStats()
+    for row in rows:
+        part, part_counts = pickle.loads(row[0])
+        fold.merge(part)
+        counted.add(part_counts)
+    for f in files:
+        fold.regions.see_file(f.encode("utf-8"))
+    counts = counted if stats is None else stats()
+    return fold.finish(plan, counts, source, top=top, vpc_region=vpc_region,
+                       price_per_gb=price_per_gb, gb_bytes=gb_bytes, prices=prices,
+                       inventory=inventory, dns_log=dns_log)
 
 
-def _nat_schema() -> pa.Schema:
-    ts = pa.timestamp("s", tz="UTC")
-    return pa.schema([("part", pa.string()), ("service", pa.string()), ("region", pa.string()),
-                      ("day", pa.date32()), ("direction", pa.string()), ("bytes", pa.int64()),
-                      ("packets", pa.int64()), ("flows", pa.int64()), ("first_seen", ts),
-                      ("last_seen", ts)])
+def _report_batches(ctx: _ShippedContext, plan: ReportPlan, dns: bool,
+                    batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Worker: the partition's batches folded into one report fold and counted as records
+    given as tables are (:func:`awsip.flowlogs.reader.account`), as one pickled row."""
+    import pickle
 
+    from ..flowlogs.reader import account
 
-def _nat_batches(ctx: _ShippedContext, target: pa.Schema,
-                 batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Worker: the partition's partial NAT groups, as the local report keeps them (all
-    traffic for the observed span; the NAT's public-facing legs per service and region, day
-    and direction), the NAT identifiers seen, and the ``region`` values of the records."""
-    aggs = {"total": Aggregator([]), "service": Aggregator(["service", "region"]),
-            "day": Aggregator(["day"]), "direction": Aggregator(["direction"])}
-    seen = Seen(ctx.nat)
-    regions: set[str] = set()
+    fold, counts, options = plan.fold(dns), FlowLogStats(), ReaderOptions()
+    need = list(fold.need)
     for batch in batches:
-        table = _local_batch(batch)
-        seen.see(table)
-        if "region" in table.column_names:
-            regions.update(r for r in table.column("region").unique().to_pylist() if r)
-        view = peer_view(table, ctx, ["service", "region", "day", "direction"])
-        aggs["total"].add(view)
-        nat_rows = view.filter(view.column("nat"))
-        for name in ("service", "day", "direction"):
-            aggs[name].add(nat_rows)
-    parts = [agg.result().drop_columns(["share"]) for agg in aggs.values()]
-    parts = [p.append_column("part", pa.array([name] * p.num_rows, pa.string()))
-             for name, p in zip(aggs, parts, strict=True)]
-    mentioned = [i for i in (*ctx.nat.enis, *ctx.nat.ips) if i not in seen.unmatched(ctx.nat)]
-    parts.append(pa.table({"part": ["seen"] * len(mentioned), "service": mentioned},
-                          schema=pa.schema([("part", pa.string()), ("service", pa.string())])))
-    parts.append(pa.table({"part": ["region"] * len(regions), "region": sorted(regions)},
-                          schema=pa.schema([("part", pa.string()), ("region", pa.string())])))
-    for part in parts:
-        yield from conform(part, target)[0].to_batches()
+        table = account(_local_batch(batch), counts, options)
+        if table.num_rows:
+            fold.add(table, peer_view(table, ctx, need))
+    state = pickle.dumps((fold, counts), protocol=pickle.HIGHEST_PROTOCOL)
+    yield pa.record_batch([pa.array([state], pa.binary())], names=["fold"])
 
 
 @dataclass
 class SparkNatReport(Observed):
-    """The NAT figures of :func:`awsip.report` computed in Spark: the :class:`NatReport`
-    (bytes counted once, in/out, per service and region, per day, cost), the advice from
-    them, and the advice's inputs (observed span, the VPC's region)."""
+    """The NAT section of :func:`report` and its advice, with their inputs (observed span,
+    the VPC's region), the NAT identifiers no record mentions, and the notes."""
 
-    nat: NatReport
+    nat: NatReport | None
     recommendations: list[Recommendation]
     first_seen: datetime | None
     last_seen: datetime | None
@@ -609,101 +623,12 @@ class SparkNatReport(Observed):
     unmatched: list[str]
     notes: list[str] = field(default_factory=list)
 
-
-
-def nat_report(df: DataFrame, ranges: Ranges, nat: NatSpec, *,
-               vpc_cidrs: Iterable[str] | None = None, vpc_region: str | None = None,
-               price_per_gb: float | None, gb_bytes: int) -> SparkNatReport:
-    """The NAT section and advice of :func:`awsip.report` over ``df``'s records
-    (``price_per_gb`` None: the VPC region's price from :func:`awsip.advice.prices.prices_for`)."""
-    from pyspark.sql import functions as F
-
-    if not nat:
-        raise UsageError("nat_report: name the NAT gateway by nat_enis and/or nat_ips")
-    if price_per_gb is not None and price_per_gb < 0:
-        raise UsageError("price per GB must not be negative")
-    if gb_bytes <= 0:
-        raise UsageError("gb_bytes must be positive")
-    spark = df.sparkSession
-    ctx = _context(spark, ranges, vpc_cidrs, nat)
-    need = columns_needed(["service", "region", "day", "direction"], nat=True) | {"region"}
-    target = _arrow_schema(_spark_schema(_nat_schema()))
-    parts = _inputs(df, need).mapInArrow(partial(_nat_batches, ctx, target),
-                                         _spark_schema(target))
-    merged = parts.groupBy("part", "service", "region", "day", "direction").agg(
-        F.sum("bytes").alias("bytes"), F.sum("packets").alias("packets"),
-        F.sum("flows").alias("flows"), F.min("first_seen").alias("first_seen"),
-        F.max("last_seen").alias("last_seen"))
-    with awsip_errors():
-        collected = to_arrow(merged)
-    return _nat_result(conform(_local_batch(collected), _nat_schema())[0], nat, vpc_region,
-                       price_per_gb, gb_bytes)
-
-
-def _merged(table: pa.Table, part: str, keys: list[str]) -> pa.Table:
-    """One kind of merged partial as the local aggregator's result (share, order)."""
-    import pyarrow.compute as pc
-
-    rows = table.filter(pc.equal(table.column("part"), part)).select(
-        [*keys, *_SUMMARY_VALUES])
-    return Aggregator(keys, parts=[rows] if rows.num_rows else []).result()
-
-
-def _nat_result(table: pa.Table, nat: NatSpec, vpc_region: str | None,
-                price_per_gb: float | None, gb_bytes: int) -> SparkNatReport:
-    """The report's NAT section, advice and notes from the merged partial groups (as
-    :func:`awsip.advice.report.report` builds them)."""
-    import pyarrow.compute as pc
-
-    from ..advice.prices import prices_for
-    from ..advice.recommend import advise
-    from ..advice.report import NatReport
-
-    total = _merged(table, "total", [])
-    by_service = _merged(table, "service", ["service", "region"])
-    by_dir = {r["direction"]: r["bytes"]
-              for r in _merged(table, "direction", ["direction"]).to_pylist()}
-    seen = set(table.filter(pc.equal(table.column("part"), "seen"))
-               .column("service").to_pylist())
-    regions = sorted({r for r in table.filter(pc.equal(table.column("part"), "region"))
-                      .column("region").to_pylist() if r})
-    notes: list[str] = []
-    region = _region(vpc_region, regions, notes)
-    prices = prices_for(region, price_per_gb=price_per_gb)
-    nat_section = NatReport(
-        enis=nat.enis, ips=nat.ips, bytes=int(pc.sum(by_service.column("bytes")).as_py() or 0),
-        bytes_in=by_dir.get("ingress", 0), bytes_out=by_dir.get("egress", 0),
-        flows=int(pc.sum(by_service.column("flows")).as_py() or 0),
-        price_per_gb=prices.nat_per_gb, gb_bytes=gb_bytes, by_service=by_service,
-        by_day=_merged(table, "day", ["day"]).select(["day", "bytes", "packets", "flows"]),
-        region=region, price_source=prices.source)
-    first = total.column("first_seen")[0].as_py() if total.num_rows else None
-    last = total.column("last_seen")[0].as_py() if total.num_rows else None
-    result = SparkNatReport(nat_section, [], first, last, region,
-                            [i for i in (*nat.enis, *nat.ips) if i not in seen], notes)
-    # The local report also passes what only its inside attribution knows (the AZs spanned,
-    # cross-AZ bytes, the gateways found); Spark gives the span and the named gateways.
-    result.recommendations = advise(by_service.to_pylist(), region, prices=prices,
-                                    gb_bytes=gb_bytes, monthly_factor=result.monthly_factor,
-                                    span_seconds=result.span_seconds,
-                                    nat_count=1 if nat else 0)
-    return result
-
-
-def _region(given: str | None, seen: list[str], notes: list[str]) -> str | None:
-    """The VPC's region: given, else the one ``region`` value of the records (the S3 path,
-    which the local report also consults, is not kept by Spark); a note otherwise."""
-    if given:
-        return given
-    if len(seen) == 1:
-        return seen[0]
-    notes.append(f"records come from several regions ({', '.join(seen)}); pass vpc_region "
-                 "to get endpoint advice" if seen else
-                 "the VPC's region is unknown (no region field); pass vpc_region to get "
-                 "endpoint advice")
-    return None
+    @classmethod
+    def of(cls, result: Report) -> SparkNatReport:
+        return cls(result.nat, result.recommendations, result.first_seen, result.last_seen,
+                   result.vpc_region, result.nat_unmatched, result.notes)
 
 
 __all__ = ["SUFFIXES", "ReadSpec", "ShippedIndex", "SparkFlowLogs", "SparkNatReport",
            "awsip_errors", "classify_columns", "conform", "label_column", "merge_stats",
-           "nat_report", "read_flow_logs", "ship_index", "summarize", "to_arrow"]
+           "read_flow_logs", "report", "ship_index", "summarize", "to_arrow"]

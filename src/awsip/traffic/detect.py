@@ -327,6 +327,17 @@ class NatCollector:
         if len(self.address_parts) > 64:
             self.address_parts = [self.address_table()]
 
+    def merge(self, other: NatCollector) -> None:
+        """Fold in another collector's aggregates (another partition's, in Spark): every
+        result is a group-by of the parts, so the order of folding does not matter."""
+        self.fields |= other.fields
+        self.evidence_parts.extend(other.evidence_parts)
+        self.hop_parts.extend(other.hop_parts)
+        self.legs_parts.extend(other.legs_parts)
+        self.nat_addr_parts.extend(other.nat_addr_parts)
+        self.address_parts.extend(other.address_parts)
+        self.legs_public.merge(other.legs_public)
+
     # ------------------------------------------------------------------ results
     def evidence(self) -> pa.Table:
         """Per interface: public, internal, translated and NAT-typed bytes."""
@@ -369,9 +380,10 @@ class NatCollector:
         rows = group(pa.concat_tables(self.nat_addr_parts), ["interface_id", "local"],
                      [("bytes", "sum", "bytes")]).to_pylist()
         best: dict[str | None, tuple[int, str]] = {}
-        for r in rows:
-            if r["local"] and (r["interface_id"] not in best
-                               or r["bytes"] > best[r["interface_id"]][0]):
+        for r in rows:  # most bytes; a tie goes to the lesser address (any order of parts)
+            known = best.get(r["interface_id"])
+            if r["local"] and (known is None or r["bytes"] > known[0] or (
+                    r["bytes"] == known[0] and r["local"] < known[1])):
                 best[r["interface_id"]] = (r["bytes"], r["local"])
         return {k: v for k, (_, v) in best.items()}
 

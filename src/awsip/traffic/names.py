@@ -111,6 +111,11 @@ class NameCollector:
         if len(self.inside_parts) > 64:
             self.inside_parts = [_merge(self.inside_parts, _INSIDE_KEYS)]
 
+    def merge(self, other: NameCollector) -> None:
+        """Fold in another collector's legs (another partition's, in Spark)."""
+        self.public_parts.extend(other.public_parts)
+        self.inside_parts.extend(other.inside_parts)
+
     def _inside(self, t: pa.Table, view: pa.Table, resource: Any, ok: Any) -> None:
         """Translating records and regional NAT records: (inside, peer) and their bytes."""
         src, dst = _strings(t, "srcaddr"), _strings(t, "dstaddr")

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
+from ..addr import format_address, parse_address
 from ..arrowutil import from_numpy, string_array, string_scalar
-from ..errors import UsageError
+from ..errors import InvalidAddressError, UsageError
 
 _ENI = re.compile(r"eni-[0-9a-f]+")
 _NAT_ID = re.compile(r"nat-[0-9a-f]+")
@@ -51,15 +52,15 @@ def check_nat_ip(value: object) -> str:
     if text is not None and "/" in text:
         raise UsageError(f"NAT IP {value!r} is a CIDR; give the NAT gateway's private address "
                          f"(find it with {_FIND_PRIVATE_IP})")
-    try:
-        address = ipaddress.ip_address(text or "")
-    except ValueError:
+    try:  # awsip's one address rule (what classify and the reader accept), written as
+        address = format_address(*parse_address(text or ""))  # flow logs write it
+    except InvalidAddressError:
         raise UsageError(f"NAT IP {value!r} is not an IPv4 or IPv6 address") from None
-    if address.is_global:
+    if ipaddress.ip_address(address).is_global:  # IANA's special-purpose registries
         raise UsageError(f"NAT IP {value!r} is a public address: flow logs carry the NAT "
                          f"gateway's private address, not its Elastic IP; find it with "
                          f"{_FIND_PRIVATE_IP}")
-    return str(address)
+    return address
 
 
 def check_nat_id(value: object) -> str:
@@ -154,6 +155,11 @@ class Seen:
         if self.missing_ips:
             columns = [table.column(c) for c in ("srcaddr", "dstaddr") if c in names]
             self.missing_ips -= _present(self.missing_ips, columns)
+
+    def merge(self, other: Seen) -> None:
+        """Fold in what another partition saw: missing only if missing from both."""
+        self.missing_enis &= other.missing_enis
+        self.missing_ips &= other.missing_ips
 
     def unmatched(self, nat: NatSpec) -> list[str]:
         """The identifiers no record mentioned, in the order given."""

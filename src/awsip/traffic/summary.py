@@ -87,6 +87,13 @@ class Aggregator:
         if self.rows > _MERGE_ROWS or len(self.parts) > _MERGE_PARTS:
             self._merge()
 
+    def merge(self, other: Aggregator) -> None:
+        """Fold in ``other``'s partial groups (same keys): another partition's, in Spark."""
+        self.parts.extend(other.parts)
+        self.rows += other.rows
+        if self.rows > _MERGE_ROWS or len(self.parts) > _MERGE_PARTS:
+            self._merge()
+
     def _merge(self) -> None:
         if len(self.parts) <= 1:
             return
