@@ -10,7 +10,10 @@ written once as ``--files`` Parquet files under ``--dir`` (default /tmp/awsip-be
 - ``classify``: ``awsip.spark.classify_columns(df, ["srcaddr", "dstaddr"])`` into the noop sink,
   against ``pyarrow.parquet.read_table`` + ``awsip.classify`` of both columns in this process;
 - ``summarize``: ``awsip.spark.summarize(df, by=["service", "region"])`` collected, against
-  ``awsip.summarize`` of the same table in this process (answers checked equal first).
+  ``awsip.summarize`` of the same table in this process (answers checked equal first);
+- ``report``: ``awsip.spark.report(df, vpc_region=...)`` (each partition folds the local
+  report's state, the driver merges and finishes it), against ``awsip.report`` of the same
+  table in this process (the two reports' JSON checked equal).
 
 It prints records/s, records/s per core (Spark: 2 cores; the local classify runs on one, the
 local summarize on up to two threads) and how Spark partitions the work (partitions = tasks
@@ -132,6 +135,8 @@ def run(n: int, files: int, folder: Path) -> dict[str, float]:
                                          for c in ("srcaddr", "dstaddr")])
     t_local_summary, want = timed(lambda: awsip.summarize(table, by=["service", "region"],
                                                           ranges=ranges))
+    t_local_report, want_report = timed(lambda: awsip.report(table, ranges=ranges,
+                                                             vpc_region="us-east-1"))
     t_start, spark = timed(lambda: session(files))
     df = spark.read.parquet(*[str(p) for p in paths])
     parts, rows = partitioning(df)
@@ -143,16 +148,20 @@ def run(n: int, files: int, folder: Path) -> dict[str, float]:
     t_classify, _ = timed(lambda: labelled.write.format("noop").mode("overwrite").save())
     t_summary, got = timed(lambda: to_arrow(awsip_spark.summarize(df, by=["service", "region"],
                                                                   ranges=ranges)))
+    t_report, got_report = timed(lambda: awsip_spark.report(df, ranges=ranges,
+                                                            vpc_region="us-east-1"))
     same = got.column("bytes").to_pylist() == want.column("bytes").to_pylist() and \
-        got.column("service").to_pylist() == want.column("service").to_pylist()
+        got.column("service").to_pylist() == want.column("service").to_pylist() and \
+        got_report.to_dict() == want_report.to_dict()
     spark.stop()
-    report(n, parts, rows, same, {
+    print_table(n, parts, rows, same, {
         "read": t_read, "local_classify": t_local_classify, "local_summary": t_local_summary,
-        "start": t_start, "scan": t_scan, "classify": t_classify, "summary": t_summary})
-    return {"classify": t_classify, "summary": t_summary}
+        "local_report": t_local_report, "start": t_start, "scan": t_scan,
+        "classify": t_classify, "summary": t_summary, "report": t_report})
+    return {"classify": t_classify, "summary": t_summary, "report": t_report}
 
 
-def report(n: int, parts: int, rows: list[int], same: bool, t: dict[str, float]) -> None:
+def print_table(n: int, parts: int, rows: list[int], same: bool, t: dict[str, float]) -> None:
     """The results as a Markdown table."""
     def rate(seconds: float, cores: int) -> str:
         return f"{n / seconds / 1e6:.2f}M/s ({n / seconds / cores / 1e6:.2f}M/s per core)"
@@ -160,7 +169,8 @@ def report(n: int, parts: int, rows: list[int], same: bool, t: dict[str, float])
     local_classify = t["read"] + t["local_classify"]
     print(f"\n{n:,} records; Spark local[2]: {parts} partitions = tasks per stage, "
           f"{min(rows):,}-{max(rows):,} rows per task; Spark start {t['start']:.1f}s; "
-          f"summaries equal: {same}; {platform.python_version()}, {os.cpu_count()} CPUs\n")
+          f"summaries and reports equal: {same}; {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs\n")
     print("| step | single process | Spark local[2] | Spark / single |")
     print("|---|---|---|---|")
     print(f"| scan only (Parquet, noop sink) | read_table {t['read']:.1f}s | "
@@ -171,6 +181,9 @@ def report(n: int, parts: int, rows: list[int], same: bool, t: dict[str, float])
     print(f"| summarize by service, region | {t['local_summary']:.1f}s, "
           f"{rate(t['local_summary'], 2)} | {t['summary']:.1f}s, {rate(t['summary'], 2)} | "
           f"{t['summary'] / t['local_summary']:.1f}x |")
+    print(f"| report (summary, NAT evidence, advice) | {t['local_report']:.1f}s, "
+          f"{rate(t['local_report'], 2)} | {t['report']:.1f}s, {rate(t['report'], 2)} | "
+          f"{t['report'] / t['local_report']:.1f}x |")
 
 
 def main(argv: list[str] | None = None) -> int:
