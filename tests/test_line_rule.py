@@ -293,3 +293,71 @@ def test_the_readers_address_check_refuses_exactly_what_classify_calls_invalid(
     refused = invalid_addresses(values).tolist()
     assert refused == [t is not None and not ok for t, ok in zip(texts * repeat, valid,
                                                                  strict=True)]
+
+
+_FILE = st.tuples(_LINES, st.booleans(), st.sampled_from(["default", "custom"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.lists(_FILE, min_size=2, max_size=6), group_bytes=st.sampled_from([64, 1 << 20]))
+def test_small_files_read_together_give_each_files_records_and_counts_as_alone(
+        files: list[tuple[list[bytes], bool, str]], group_bytes: int) -> None:
+    # Small files of one format are parsed several at a time (reader._Group); what each file
+    # gives, and every count, is what reading it alone gives, whatever its lines.
+    from unittest import mock
+
+    from awsip.flowlogs import reader as reader_module
+    from awsip.flowlogs.reader import FlowLogStats
+
+    folder = Path(tempfile.mkdtemp(prefix="together-", dir=_TMP))
+    paths = []
+    for k, (lines, header, fmt) in enumerate(files):
+        if fmt == "custom":  # a custom format needs its header; its lines: another format's
+            head = " ".join(_CUSTOM).encode() + b"\n"
+        else:
+            head = (_HEADER.encode() + b"\n") if header else b""
+        path = folder / f"f{k:02d}.log"
+        path.write_bytes(head + b"\n".join(lines) + b"\n")
+        paths.append(path)
+    with mock.patch.object(reader_module, "GROUP_BYTES", group_bytes):
+        together = awsip.read_flow_logs(folder, progress=False)
+        got = [t.to_pylist() for t in together.tables()]
+    want, total = [], FlowLogStats()
+    for path in paths:
+        alone = awsip.read_flow_logs(path, progress=False)
+        want += [t.to_pylist() for t in alone.tables()]
+        total.add(alone.stats)
+    assert [r for t in got for r in t] == [r for t in want for r in t]
+    assert together.stats == total
+    assert together.files == [str(p) for p in paths]
+
+
+def test_clean_small_files_are_parsed_in_one_call_and_each_keeps_its_name_and_lines(
+        tmp_path: Path) -> None:
+    from unittest import mock
+
+    from awsip.flowlogs import reader as reader_module
+
+    for k in range(5):
+        recs = [line(record(bytes=10 * k + i)) for i in range(3)]
+        (tmp_path / f"f{k}.log").write_text(_HEADER + "\n" + "\n".join(recs) + "\n")
+    (tmp_path / "f2.log").write_text(_HEADER + "\n" + line(record(bytes=20)) + "\nnot one\n")
+    made: list[Any] = []
+    grouped = reader_module._grouped
+
+    def spy(units: Any) -> Any:
+        for unit in grouped(units):
+            made.append(unit)
+            yield unit
+
+    with mock.patch.object(reader_module, "_grouped", spy):
+        reader = awsip.read_flow_logs(tmp_path, progress=False)
+        tables = list(reader.tables())
+    groups = [u for u in made if isinstance(u, reader_module._Group)]
+    assert [len(g.files) for g in groups] == [5]  # the bad line: f2 then parsed alone
+    names = [t.schema.metadata[b"awsip.file"].decode().rsplit("/", 1)[1] for t in tables]
+    assert names == ["f0.log", "f1.log", "f2.log", "f3.log", "f4.log"]
+    assert [t.column("bytes").to_pylist() for t in tables] == [
+        [0, 1, 2], [10, 11, 12], [20], [30, 31, 32], [40, 41, 42]]
+    assert [(s.file.rsplit("/", 1)[1], s.line) for s in reader.stats.skipped_lines] == [
+        ("f2.log", 3)]

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..addr import parse_address
 from ..errors import FlowLogError, InvalidAddressError, UsageError
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 _BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark
 BLOCK_SIZE = 8 << 20  # bytes of decompressed text parsed at a time
 EXACT_BYTES = 16 << 10  # a failing range this small goes line by line
+SMALL_FILE_BYTES = 2 << 20  # a file whose text is one block this small is parsed with others
+GROUP_BYTES = BLOCK_SIZE  # up to this much of small files' text parsed in one call
 MAX_SKIPPED_KEPT = 20
 
 
@@ -715,14 +717,104 @@ class _Raise(_Unit):
         raise self.error
 
 
+@dataclass
+class _Group(_Unit):
+    """Small text files of one format, each a single plain block, parsed in one call (a parse
+    has a cost per call that dominates a file of a few thousand records) and finished file by
+    file, as each alone: its start, its block's records (its rows of the parsed table), its
+    end. Each line gives at most one row, so a table with a row per line gives each file its
+    own; when the call refuses the text, or an empty line gave no row, each file's block is
+    parsed alone in its turn (the bisection finds the bad lines, blank lines are counted)."""
+
+    files: list[tuple[_Start, _Block, _Done]]
+
+    def finish(self, reader: FlowLogReader, parsed: Parsed | None) -> Iterator[pa.Table]:
+        lines = sum(block.piece.lines for _, block, _ in self.files)
+        if parsed is not None and parsed.table.num_rows != lines:
+            parsed = None  # an empty line somewhere: which file's is not known
+        offset, millis = 0, 0 if parsed is None else parsed.millisecond_times
+        for start, block, done in self.files:
+            yield from start.finish(reader, None)
+            if parsed is None:
+                yield from block.finish(reader, _parse_unit(block))
+            else:
+                count = block.piece.lines
+                part = Parsed(parsed.table.slice(offset, count), millis)
+                offset, millis = offset + count, 0  # the count is the reader's, not a file's
+                yield from block.finish(reader, part)
+            yield from done.finish(reader, None)
+
+    def buffer(self) -> pa.Buffer:
+        """The files' text, one after the other, in one Arrow buffer."""
+        import pyarrow as pa
+
+        pieces = [block.piece.buffer for _, block, _ in self.files]
+        out = pa.allocate_buffer(sum(p.size for p in pieces))
+        view, at = memoryview(out).cast("B"), 0
+        for p in pieces:
+            view[at:at + p.size] = memoryview(p).cast("B")
+            at += p.size
+        return out
+
+
+def _groupable(block: _Block) -> bool:
+    return block.piece.plain and block.piece.buffer.size <= SMALL_FILE_BYTES
+
+
+def _grouped(units: Iterator[_Unit]) -> Iterator[_Unit]:
+    """``units`` with runs of small text files of one format (start, one groupable block,
+    end) made :class:`_Group` units of up to :data:`GROUP_BYTES` of text; every other unit
+    passes in its order."""
+    held: list[_Unit] = []  # a file's units while it may still be a small one
+    group: list[tuple[_Start, _Block, _Done]] = []
+    size = 0
+
+    def flush() -> Iterator[_Unit]:
+        nonlocal group, size
+        if len(group) == 1:
+            yield from group[0]
+        elif group:
+            yield _Group(group)
+        group, size = [], 0
+
+    for unit in units:
+        held.append(unit)
+        n = len(held)
+        if (n == 1 and isinstance(unit, _Start)) or (
+                n == 2 and isinstance(unit, _Block) and _groupable(unit)):
+            continue
+        if n == 3 and isinstance(unit, _Done):
+            start, block = cast(_Start, held[0]), cast(_Block, held[1])
+            nbytes = block.piece.buffer.size
+            if group and (size + nbytes > GROUP_BYTES or _format_of(group[0][1]) !=
+                          _format_of(block)):
+                yield from flush()
+            group.append((start, block, unit))
+            size += nbytes
+            held = []
+            continue
+        yield from flush()
+        yield from held
+        held = []
+    yield from flush()
+    yield from held
+
+
+def _format_of(block: _Block) -> tuple[tuple[str, ...], bool]:
+    return block.parser.fields, block.parser.cloudwatch
+
+
 def _is_block(unit: _Unit) -> bool:
-    """Whether a unit has work for a worker thread (a text block to parse)."""
-    return isinstance(unit, _Block)
+    """Whether a unit has work for a worker thread (text to parse)."""
+    return isinstance(unit, (_Block, _Group))
 
 
 def _parse_unit(unit: _Unit) -> Parsed | None:
-    """A worker's part: a text block parsed by the fast path (None: the bisection decides, in
+    """A worker's part: a text block (or a group of small files' blocks, by the first's
+    parser: they share a format) parsed by the fast path (None: the bisection decides, in
     the block's turn); nothing for other units."""
+    if isinstance(unit, _Group):
+        return unit.files[0][1].parser.plain(unit.buffer(), respace=False)
     if not isinstance(unit, _Block):
         return None
     piece = unit.piece
@@ -801,8 +893,8 @@ class FlowLogReader:
                        desc="flow logs", leave=False)
         workers = 2 if self.use_threads else 1  # the next blocks parsed while this one is
         try:
-            for unit, parsed in ordered_map(_parse_unit, self._units(bar), workers=workers,
-                                            heavy=_is_block):
+            for unit, parsed in ordered_map(_parse_unit, _grouped(self._units(bar)),
+                                            workers=workers, heavy=_is_block):
                 yield from unit.finish(self, parsed)
         finally:
             if bar is not None:
