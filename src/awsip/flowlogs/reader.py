@@ -4,7 +4,9 @@ Design: the raw bytes of each file are decompressed (:mod:`awsip.flowlogs.decomp
 a thread, zlib where isal is missing; chosen by the gzip magic bytes, not the name; after
 damage, everything zlib can read comes out first) into one reused buffer of whole lines.
 The blocks of all the files form one pipeline: made in file order in the reading thread, parsed
-in two workers, counted and emitted in order (:meth:`FlowLogReader._units`). Each block goes to
+in two workers, counted and emitted in order (:meth:`FlowLogReader._units`); small files of
+one format are parsed several at a time and finished each as alone (:func:`_grouped`). Each
+block goes to
 pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded, typed columns);
 address columns are checked by the vectorised address parser
 (:func:`awsip.addr.columns.invalid_addresses`). A block the fast path rejects
