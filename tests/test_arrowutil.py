@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awsip.arrowutil import from_numpy, string_array, string_scalar
@@ -37,3 +37,30 @@ def test_string_helpers() -> None:
     arr = string_array(["OK", "", "NODATA", "é"])
     assert arr.equals(pa.array(["OK", "", "NODATA", "é"]))
     assert pc.equal(arr, string_scalar("OK")).to_pylist() == [True, False, False, False]
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.booleans()), max_size=80),
+       cut=st.integers(0, 20), chunks=st.integers(1, 3))
+def test_numpy_bools_reads_the_bitmaps_as_to_numpy_does_null_as_false(
+        values: list[bool | None], cut: int, chunks: int) -> None:
+    from awsip.arrowutil import numpy_bools
+
+    whole = pa.array(values, pa.bool_()).slice(min(cut, len(values)))  # an offset in bits
+    want = [bool(v) for v in whole.to_pylist()]
+    assert numpy_bools(whole).tolist() == want
+    step = max(1, len(whole) // chunks)
+    parts = [whole.slice(i, step) for i in range(0, len(whole), step)] or [whole]
+    assert numpy_bools(pa.chunked_array(parts, pa.bool_())).tolist() == want
+
+
+@given(values=st.lists(st.integers(-2**31, 2**31 - 1), max_size=50), cut=st.integers(0, 10))
+def test_numpy_ints_and_int_scalar_give_arrows_values(values: list[int], cut: int) -> None:
+    from awsip.arrowutil import bool_scalar, int_scalar, null_scalar, numpy_ints
+
+    arr = pa.array(values, pa.int32()).slice(min(cut, len(values)))
+    assert numpy_ints(arr).tolist() == arr.to_pylist()
+    assert int_scalar(7, pa.int32()).equals(pa.scalar(7, pa.int32()))
+    assert int_scalar(2**40).equals(pa.scalar(2**40, pa.int64()))
+    assert bool_scalar(True).as_py() is True and bool_scalar(False).as_py() is False
+    assert null_scalar(pa.string()).as_py() is None and null_scalar(pa.string()).type == pa.string()

@@ -403,6 +403,26 @@ def test_import_awsip_does_not_import_pyarrow() -> None:
     assert out.strip() == "False"
 
 
+def test_reading_text_and_parquet_flow_logs_does_not_make_pyarrow_import_pandas(
+        tmp_path: Path) -> None:
+    # pyarrow imports pandas (~0.15 s) when it converts Python values (pa.array, pa.scalar,
+    # to_numpy) and pandas is installed; the reader builds its Arrow values from buffers
+    # (awsip.arrowutil), so a script that only reads flow logs does not pay for it.
+    pytest.importorskip("pandas", reason="pandas is not installed: nothing to import")
+    recs = [record(bytes=5), record(bytes=6, start=T0 * 1000, end=T0 * 1000 + 60_000),
+            nodata(T0, T0 + 60), record(srcaddr="999.1.2.3")]
+    gz = write(tmp_path / "a.log.gz", text(recs))
+    parquet = write_parquet(tmp_path / "b.parquet", recs)
+    code = ("import sys, awsip\n"
+            "for path in sys.argv[1:]:\n"
+            "    reader = awsip.read_flow_logs(path, progress=False)\n"
+            "    assert reader.read_all().num_rows == 3 and reader.stats.skipped == 1\n"
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(gz), str(parquet)],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 def test_public_api_reads(tmp_path: Path) -> None:
     p = write(tmp_path / "a.gz", text([record(bytes=5)]))
     assert awsip.read_flow_logs(p, progress=False).read_all().column("bytes").to_pylist() == [5]

@@ -72,6 +72,53 @@ def string_scalar(text: str) -> Any:
     return string_array([text])[0]
 
 
+@functools.lru_cache(maxsize=256)
+def int_scalar(value: int, type_: Any = None) -> Any:
+    """A pyarrow integer scalar (int64 unless ``type_``: any integer or timestamp type), for
+    compute functions: ``pa.scalar`` makes pyarrow import pandas (see the module doc)."""
+    scalar = from_numpy(np.array([value], dtype=np.int64))
+    return (scalar if type_ is None else scalar.cast(type_))[0]
+
+
+@functools.lru_cache(maxsize=2)
+def bool_scalar(value: bool) -> Any:
+    """A pyarrow boolean scalar (for ``fill_null`` and the like: a Python ``True`` given to a
+    compute function goes through ``pa.scalar``, which imports pandas)."""
+    return from_numpy(np.array([value], dtype=bool))[0]
+
+
+def null_scalar(type_: Any) -> Any:
+    """A null pyarrow scalar of ``type_`` (without ``pa.scalar``)."""
+    return pa.nulls(1, type_)[0]
+
+
+def numpy_bools(values: Any) -> Any:
+    """A pyarrow boolean array (or chunked array) as a numpy bool array, null as False, read
+    from its bitmaps: pyarrow's ``to_numpy`` imports pandas (see the module doc)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    parts = [_bits(c.buffers()[1], c.offset, len(c)) & (
+        _bits(c.buffers()[0], c.offset, len(c)) if c.null_count else True) for c in chunks]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _bits(buffer: Any, offset: int, n: int) -> Any:
+    """``n`` bits of an Arrow bitmap from bit ``offset``, as numpy bools."""
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    raw = np.frombuffer(buffer, dtype=np.uint8, count=(offset + n + 7) // 8)
+    return np.unpackbits(raw, count=offset + n, bitorder="little")[offset:].view(bool)
+
+
+def numpy_ints(values: Any) -> Any:
+    """A pyarrow integer array without nulls as a numpy array over its buffer (zero-copy),
+    without ``to_numpy`` (see :func:`numpy_bools`)."""
+    dtype = np.dtype(values.type.to_pandas_dtype())
+    return np.frombuffer(values.buffers()[1], dtype=dtype, count=values.offset + len(values)
+                         )[values.offset:]
+
+
 def from_numpy(values: Any, mask: Any = None) -> Any:
     """A pyarrow array over a 1-D numpy array of booleans or numbers (zero-copy except for
     booleans, which Arrow packs into bits); null where ``mask`` is True."""

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowutil import bit_count, from_numpy, is_view
+from ..arrowutil import bit_count, from_numpy, is_view, numpy_bools, numpy_ints
 from ..errors import InvalidAddressError
 from . import parse_address
 
@@ -67,8 +67,7 @@ def parse_strings(arr: pa.Array, values: bool = True) -> Parsed:
         arr = arr.cast(pa.large_string())
     offsets = _offsets(arr)
     lengths = np.diff(offsets)
-    notnull = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool) \
-        if arr.null_count else np.ones(n, dtype=bool)
+    notnull = numpy_bools(arr.is_valid()) if arr.null_count else np.ones(n, dtype=bool)
     version, v4, fast = _parse_short(arr, lengths, notnull, values)
     if fast.all():
         return Parsed(version, v4, hi, lo, 0)
@@ -150,12 +149,12 @@ def invalid_addresses(values: pa.Array | pa.ChunkedArray) -> NDArray[np.bool_]:
         bad_value = parse_strings(encoded.dictionary, values=False).version == 0
         if not bad_value.any():
             return np.zeros(n, dtype=bool)
-        codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        codes = numpy_ints(encoded.indices.fill_null(0))
         bad: NDArray[np.bool_] = bad_value[codes]
     else:
         bad = parse_strings(arr, values=False).version == 0
     if arr.null_count:
-        bad &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        bad &= numpy_bools(arr.is_valid())
     return bad
 
 

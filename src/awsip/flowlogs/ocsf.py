@@ -217,8 +217,11 @@ def _put(columns: dict[str, pa.Array], column: str, values: pa.Array | None) -> 
 def _lookup(values: pa.Array | None, table: dict[Any, str] | dict[Any, int],
             out_type: pa.DataType) -> pa.Array | None:
     """``values`` looked up in ``table`` (keys compared as text, lower case); null elsewhere."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from ..arrowutil import from_numpy, string_array
 
     if values is None:
         return None
@@ -228,9 +231,12 @@ def _lookup(values: pa.Array | None, table: dict[Any, str] | dict[Any, int],
         text = pc.utf8_lower(values.cast(pa.string()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # a type that cannot be one of the keys
-    keys = pa.array([str(k) for k in table], pa.string())
+    keys = string_array([str(k) for k in table])
     index = pc.index_in(text, value_set=keys)
-    return pa.array(list(table.values()), out_type).take(index)
+    mapped = list(table.values())
+    values_array = string_array([str(v) for v in mapped]) if out_type == pa.string() \
+        else from_numpy(np.array(mapped)).cast(out_type)
+    return values_array.take(index)
 
 
 def _coalesced(*arrays: pa.Array | None) -> pa.Array | None:
@@ -359,6 +365,8 @@ def _class_check(batch: pa.RecordBatch) -> list[Check]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..arrowutil import bool_scalar, string_array, string_scalar
+
     values = batch.column("class_uid")
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
@@ -366,8 +374,9 @@ def _class_check(batch: pa.RecordBatch) -> list[Check]:
         text = values.cast(pa.int64()).cast(pa.string()) if pa.types.is_floating(values.type) \
             else values.cast(pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        text = pa.array(["?"] * len(values), pa.string())  # not a class number at all
-    bad = pc.fill_null(pc.not_equal(text, pa.scalar(str(NETWORK_ACTIVITY))), False)
+        text = string_array(["?"] * len(values))  # not a class number at all
+    bad = pc.fill_null(pc.not_equal(text, string_scalar(str(NETWORK_ACTIVITY))),
+                       bool_scalar(False))
 
     def why(value: Any) -> str:
         return (f"class_uid is {value!r}, not {NETWORK_ACTIVITY} (OCSF Network Activity): "

@@ -309,6 +309,8 @@ def canonical_batch(batch: pa.RecordBatch, plan: _Plan, path: str, first_row: in
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..arrowutil import bool_scalar, from_numpy
+
     by_name = plan.read is not None
     arrays, millis = [], []
     checks = list(first_checks or [])
@@ -322,10 +324,10 @@ def canonical_batch(batch: pa.RecordBatch, plan: _Plan, path: str, first_row: in
             millis += [] if ms is None else [ms]
         arrays.append(values)
         if bad is not None:
-            checks.append((pc.fill_null(bad, False), raw, why))
+            checks.append((pc.fill_null(bad, bool_scalar(False)), raw, why))
     table = pa.Table.from_arrays(arrays, names=[c.column for c in plan.columns]) if arrays \
         else pa.Table.from_batches([batch.select([])])  # no column: the rows still are
-    bad_rows = pa.array(np.zeros(batch.num_rows, dtype=bool)) if not checks else checks[0][0]
+    bad_rows = from_numpy(np.zeros(batch.num_rows, dtype=bool)) if not checks else checks[0][0]
     for bad, _, _ in checks[1:]:
         bad_rows = pc.or_(bad_rows, bad)
     for ms in millis:
@@ -389,6 +391,8 @@ def _convert(values: pa.Array, f: Field
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..arrowutil import bool_scalar, int_scalar
+
     column = f.column
     if f.kind == "string":
         return (*_to_text(values, column), None)
@@ -399,8 +403,8 @@ def _convert(values: pa.Array, f: Field
         return ints.cast(arrow_type(f.kind)), bad, _number_why(f), None
     not_time = _or(bad, bad_times(ints))
     ints = _null_where(ints, not_time)
-    millis = pc.fill_null(pc.greater_equal(ints, pa.scalar(MILLISECONDS_FROM, pa.int64())),
-                          False)
+    millis = pc.fill_null(pc.greater_equal(ints, int_scalar(MILLISECONDS_FROM)),
+                          bool_scalar(False))
     return seconds(ints).cast(arrow_type("timestamp")), not_time, _number_why(f), millis
 
 
@@ -425,15 +429,17 @@ def _to_ints(values: pa.Array, f: Field) -> tuple[pa.Array, pa.Array | None]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..arrowutil import int_scalar
+
     t = values.type
     top = INT_MAX[f.kind]
     if pa.types.is_null(t):
         return values.cast(pa.int64()), None
     if pa.types.is_integer(t):
         signed = pa.types.is_signed_integer(t)
-        bad = pc.less(values, pa.scalar(0, t)) if signed else None
+        bad = pc.less(values, int_scalar(0, t)) if signed else None
         if 2 ** (t.bit_width - signed) - 1 > top:  # the type holds more than the field
-            bad = _or(bad, pc.greater(values, pa.scalar(top, t)))
+            bad = _or(bad, pc.greater(values, int_scalar(top, t)))
         return _null_where(values, bad).cast(pa.int64()), bad
     if pa.types.is_floating(t):
         x = values.cast(pa.float64())
@@ -457,11 +463,12 @@ def _from_timestamps(values: pa.Array, column: str) -> tuple[pa.Array, pa.Array,
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..arrowutil import int_scalar
+
     unit = values.type.unit
     raw = values.cast(pa.int64())
-    secs = pc.divide(raw, pa.scalar(_UNIT_DIVISOR[unit], pa.int64()))
-    bad = pc.or_(pc.less(raw, pa.scalar(0, pa.int64())),
-                 pc.greater(secs, pa.scalar(LAST_SECOND, pa.int64())))
+    secs = pc.divide(raw, int_scalar(_UNIT_DIVISOR[unit]))
+    bad = pc.or_(pc.less(raw, int_scalar(0)), pc.greater(secs, int_scalar(LAST_SECOND)))
 
     def why(value: Any) -> str:
         return f"{column} is not a time from 1970 to the year 9999: {value} {unit} since 1970"
@@ -474,6 +481,8 @@ def _to_text(values: pa.Array, column: str) -> tuple[pa.Array, pa.Array | None, 
     column also has the :data:`NULL_TEXT` spellings null and must look like an address."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from ..arrowutil import from_numpy, string_array, string_scalar
 
     t = values.type
     bad: pa.Array | None = None
@@ -489,13 +498,13 @@ def _to_text(values: pa.Array, column: str) -> tuple[pa.Array, pa.Array | None, 
         short = pc.match_substring_regex(text, "^[0-9]{1,11}$")
         text = pc.if_else(short, pc.utf8_lpad(text, width=12, padding="0"), text)
     if column not in ADDRESS_COLUMNS:
-        text = _null_where(text, pc.equal(text, pa.scalar("-", pa.string())))
+        text = _null_where(text, pc.equal(text, string_scalar("-")))
         return text, bad, lambda value: f"{why}: {_shown(value)}"
     from ..addr.columns import invalid_addresses  # the one address rule (awsip.classify's)
 
-    not_address = pa.array(invalid_addresses(text))
+    not_address = from_numpy(invalid_addresses(text))
     if pc.any(not_address).as_py():  # only then can a null spelling be among them
-        null = pc.is_in(pc.utf8_lower(text), value_set=pa.array(NULL_TEXT, pa.string()))
+        null = pc.is_in(pc.utf8_lower(text), value_set=string_array(list(NULL_TEXT)))
         text = _null_where(text, null)
         bad = _or(bad, pc.and_(not_address, pc.invert(null)))
     why = f"{column} is not an IP address"
@@ -539,18 +548,22 @@ def _or(a: pa.Array | None, b: pa.Array) -> pa.Array:
     """``a`` or ``b``, null read as false (``a`` None: none)."""
     import pyarrow.compute as pc
 
-    b = pc.fill_null(b, False)
-    return b if a is None else pc.or_(pc.fill_null(a, False), b)
+    from ..arrowutil import bool_scalar
+
+    no = bool_scalar(False)
+    b = pc.fill_null(b, no)
+    return b if a is None else pc.or_(pc.fill_null(a, no), b)
 
 
 def _null_where(values: pa.Array, mask: pa.Array | None) -> pa.Array:
     """``values`` with null where ``mask`` is true."""
-    import pyarrow as pa
     import pyarrow.compute as pc
+
+    from ..arrowutil import bool_scalar, null_scalar
 
     if mask is None or not pc.any(mask).as_py():
         return values
-    return pc.if_else(pc.fill_null(mask, False), pa.scalar(None, values.type), values)
+    return pc.if_else(pc.fill_null(mask, bool_scalar(False)), null_scalar(values.type), values)
 
 
 def _number_why(f: Field) -> _Why:
@@ -573,10 +586,12 @@ def _report(bad_rows: pa.Array, checks: list[tuple[pa.Array, pa.Array, _Why]], p
     """``on_bad`` for each bad row, in row order, with the first rule it breaks."""
     import numpy as np
 
-    rows = np.flatnonzero(bad_rows.to_numpy(zero_copy_only=False))
+    from ..arrowutil import numpy_bools
+
+    rows = np.flatnonzero(numpy_bools(bad_rows))
     reasons: list[tuple[str, str] | None] = [None] * len(rows)
     for bad, raw, why in checks:
-        here = bad.filter(bad_rows).to_numpy(zero_copy_only=False)
+        here = numpy_bools(bad.filter(bad_rows))
         if not here.any():
             continue
         shown = _raw_values(raw.filter(bad_rows))

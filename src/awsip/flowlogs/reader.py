@@ -341,6 +341,7 @@ class _Parser:
         import pyarrow.compute as pc
 
         from ..addr.columns import invalid_addresses
+        from ..arrowutil import int_scalar
 
         millis = 0
         for i in self.text_idx:
@@ -360,7 +361,7 @@ class _Parser:
             if kind == "timestamp":
                 if _any(bad_times(typed)):
                     return None
-                millis += _count(pc.greater_equal(typed, pa.scalar(MILLISECONDS_FROM, pa.int64())))
+                millis += _count(pc.greater_equal(typed, int_scalar(MILLISECONDS_FROM)))
                 typed = seconds(typed).cast(self.ts_type)
             table = table.set_column(i, table.column_names[i], typed)
         table = table.select(self.read_idx)

@@ -64,14 +64,14 @@ def seconds(values: Any) -> Any:
     """``values`` (int64, Unix seconds or milliseconds by :data:`MILLISECONDS_FROM`) as
     seconds; call :func:`bad_times` first: values at or above :data:`TIME_LIMIT` stay as
     they are."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    limit = pa.scalar(MILLISECONDS_FROM, pa.int64())
-    big = pc.greater_equal(values, limit)
+    from ..arrowutil import int_scalar
+
+    big = pc.greater_equal(values, int_scalar(MILLISECONDS_FROM))
     if not pc.any(big).as_py():
         return values
-    return pc.if_else(big, pc.divide(values, pa.scalar(1000, pa.int64())), values)
+    return pc.if_else(big, pc.divide(values, int_scalar(1000)), values)
 
 
 def numbers_from_text(values: Any, kind: Kind) -> tuple[Any, Any]:
@@ -81,25 +81,29 @@ def numbers_from_text(values: Any, kind: Kind) -> tuple[Any, Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..arrowutil import bool_scalar, int_scalar, null_scalar, string_array, string_scalar
+
     null = pc.or_(pc.is_null(values), pc.is_in(pc.utf8_lower(values),
-                                                value_set=pa.array(NULL_TEXT, pa.string())))
+                                                value_set=string_array(list(NULL_TEXT))))
     digits = pc.match_substring_regex(values, f"^[0-9]{{1,{DIGITS[kind]}}}$")
-    widest = pc.equal(pc.binary_length(values), DIGITS[kind])
-    over = pc.and_(widest, pc.greater(values, pa.scalar(str(INT_MAX[kind]), pa.string())))
+    lengths = pc.binary_length(values)
+    widest = pc.equal(lengths, int_scalar(DIGITS[kind], lengths.type))
+    over = pc.and_(widest, pc.greater(values, string_scalar(str(INT_MAX[kind]))))
     good = pc.and_(digits, pc.invert(over))
-    bad = pc.fill_null(pc.and_(pc.invert(null), pc.invert(good)), False)
-    kept = pc.if_else(pc.and_(good, pc.invert(null)), values, pa.scalar(None, pa.string()))
+    bad = pc.fill_null(pc.and_(pc.invert(null), pc.invert(good)), bool_scalar(False))
+    kept = pc.if_else(pc.and_(good, pc.invert(null)), values, null_scalar(pa.string()))
     return pc.cast(kept, pa.int64()), bad
 
 
 def bad_times(values: Any) -> Any:
     """A boolean mask of the values that are not times (negative or at/above
     :data:`TIME_LIMIT`); null where the value is null."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.or_(pc.less(values, pa.scalar(0, pa.int64())),
-                  pc.greater_equal(values, pa.scalar(TIME_LIMIT, pa.int64())))
+    from ..arrowutil import int_scalar
+
+    return pc.or_(pc.less(values, int_scalar(0)),
+                  pc.greater_equal(values, int_scalar(TIME_LIMIT)))
 
 
 __all__ = ["DIGITS", "INT_MAX", "LAST_SECOND", "MILLISECONDS_FROM", "NULL_TEXT", "TIME_LIMIT",

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..addr import netmask, parse_cidr
-from ..arrowutil import from_numpy, string_array, string_scalar
+from ..arrowutil import bool_scalar, from_numpy, numpy_ints, string_array, string_scalar
 from ..classification.engine import label_codes
 from ..errors import UsageError
 from ..index.bulk import BulkIndex, bulk_index
@@ -254,7 +254,8 @@ def _traffic_rows(data: pa.Table | pa.RecordBatch, want: set[str], *, nat: bool)
     keep = pc.and_(pc.is_valid(t.column("srcaddr")), pc.is_valid(t.column("dstaddr")))
     if "log_status" in t.column_names:
         status = t.column("log_status")
-        keep = pc.and_(keep, pc.fill_null(pc.equal(status, string_scalar("OK")), True))
+        keep = pc.and_(keep, pc.fill_null(pc.equal(status, string_scalar("OK")),
+                                          bool_scalar(True)))
     used = columns_needed(want, nat=nat) - {"log_status"}  # that one is in ``keep`` already
     t = t.select([c for c in t.column_names if c in used])  # filter only what is used
     if not pc.all(keep).as_py():
@@ -271,7 +272,7 @@ def _sides(t: pa.Table, ctx: Context) -> _Sides:
     encoded = pa.concat_arrays([src, dst]).dictionary_encode()
     parsed, codes_u = label_codes(encoded.dictionary, ctx.index)
     local_u = ctx.local.mask(parsed)
-    rows = encoded.indices.to_numpy(zero_copy_only=False)
+    rows = numpy_ints(encoded.indices)
     si, di = rows[:n], rows[n:]
     src_local, dst_local = local_u[si], local_u[di]
     both = src_local & dst_local
