@@ -547,7 +547,7 @@ def report(
     (:mod:`awsip.traffic.names`). :func:`awsip.report`: this with the defaults resolved."""
     check_prices(price_per_gb, gb_bytes)
     plan = ReportPlan.of(by, nat, hourly, vpc_cidrs, inventory)
-    ctx = Context.build(ranges, vpc_cidrs, plan.nat.addressed)
+    ctx = Context(ranges, plan.local, plan.nat.addressed)
     dns_log = read_dns(dns_logs, options)
     fold = plan.fold(dns_log is not None)
     records = open_records(source, options, columns=plan.columns(fold))
