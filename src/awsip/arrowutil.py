@@ -80,6 +80,11 @@ def int_scalar(value: int, type_: Any = None) -> Any:
     return (scalar if type_ is None else scalar.cast(type_))[0]
 
 
+def float_scalar(value: float) -> Any:
+    """A pyarrow float64 scalar (without ``pa.scalar``, see :func:`int_scalar`)."""
+    return from_numpy(np.array([value], dtype=np.float64))[0]
+
+
 @functools.lru_cache(maxsize=2)
 def bool_scalar(value: bool) -> Any:
     """A pyarrow boolean scalar (for ``fill_null`` and the like: a Python ``True`` given to a

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowutil import string_array
+from ..arrowutil import bool_scalar, string_array
 from ..encoding import jsonable
 from ..errors import FlowLogError, UsageError
 from ..flowlogs.options import ReaderOptions
@@ -425,9 +425,10 @@ def _figures(groups: _Groups, collector: NatCollector, gateways: list[Gateway],
         enis = string_array(sorted({g.interface_id for g in gateways if g.interface_id}))
         rids = string_array(sorted({g.resource_id for g in gateways
                                     if g.resource_id and not g.interface_id}))
-        mine = pc.or_(pc.fill_null(pc.is_in(legs.column("interface_id"), enis), False),
+        no = bool_scalar(False)
+        mine = pc.or_(pc.fill_null(pc.is_in(legs.column("interface_id"), enis), no),
                       pc.and_(pc.is_null(legs.column("interface_id")),
-                              pc.fill_null(pc.is_in(legs.column("resource_id"), rids), False)))
+                              pc.fill_null(pc.is_in(legs.column("resource_id"), rids), no)))
         legs = legs.filter(mine)
         by_service = _regroup(legs, ["service", "region"])
         by_dir = {r["direction"]: r["bytes"]

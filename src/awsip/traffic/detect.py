@@ -41,7 +41,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowutil import from_numpy, string_array, string_scalar
+from ..arrowutil import (
+    bool_scalar,
+    from_numpy,
+    int_scalar,
+    null_scalar,
+    numpy_bools,
+    numpy_ints,
+    string_array,
+    string_scalar,
+)
 from .nat import NatSpec
 from .peers import LocalNets
 from .summary import Aggregator, group
@@ -80,11 +89,11 @@ def nullable_strings(values: list[str | None]) -> Any:
     if all(v is not None for v in values):
         return arr
     mask = from_numpy(np.array([v is None for v in values], dtype=bool))
-    return pc.if_else(mask, pa.scalar(None, pa.string()), arr)
+    return pc.if_else(mask, null_scalar(pa.string()), arr)
 
 
 def _bytes_where(mask: Any, nbytes: Any) -> Any:
-    return pc.if_else(mask, nbytes, pa.scalar(0, pa.int64()))
+    return pc.if_else(mask, nbytes, int_scalar(0))
 
 
 @dataclass
@@ -117,7 +126,7 @@ def _direction_is(view: pa.Table) -> tuple[Any, Any]:
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_dictionary(arr.type):
         words = arr.dictionary.to_pylist()
-        codes = arr.indices.to_numpy(zero_copy_only=False)
+        codes = numpy_ints(arr.indices)
         return (from_numpy(codes == words.index("internal")),
                 from_numpy(codes == words.index("ingress")))
     text = arr.cast(pa.string())
@@ -171,12 +180,13 @@ class NatCollector:
         keep = pc.and_(pc.is_valid(t.column("srcaddr")), pc.is_valid(t.column("dstaddr")))
         if "log_status" in names:
             keep = pc.and_(keep, pc.fill_null(
-                pc.equal(t.column("log_status"), string_scalar("OK")), True))
+                pc.equal(t.column("log_status"), string_scalar("OK")), bool_scalar(True)))
         if pc.all(keep).as_py() is False:
             t = t.filter(keep)
         if t.num_rows != view.num_rows or t.num_rows == 0:
             return None
-        ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")), True)
+        ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")),
+                          bool_scalar(True))
         public = pc.invert(view.column("peer_local"))
         internal, ingress = _direction_is(view)
         return _Batch(t, view, ok, public, internal, ingress, _strings(t, "srcaddr"),
@@ -195,12 +205,11 @@ class NatCollector:
                 out.append(from_numpy(np.zeros(b.t.num_rows, dtype=bool)))
                 continue
             p = _strings(b.t, pkt)
-            differs = pc.fill_null(pc.not_equal(p, addr), False)
+            differs = pc.fill_null(pc.not_equal(p, addr), bool_scalar(False))
             if not pc.any(differs).as_py():
                 out.append(differs)
                 continue
-            public = from_numpy(~self.local.contains(p) & np.asarray(
-                pc.is_valid(p).to_numpy(zero_copy_only=False), dtype=bool))
+            public = from_numpy(~self.local.contains(p) & numpy_bools(pc.is_valid(p)))
             out.append(pc.and_(differs, public))
         return out[0], out[1]
 
@@ -214,7 +223,7 @@ class NatCollector:
         cols["interface_id"] = b.view.column("interface_id")
         cols["public"] = _bytes_where(pc.and_(b.public, b.ok), nbytes)
         cols["internal"] = _bytes_where(b.internal, nbytes)
-        zero = pa.scalar(0, pa.int64())
+        zero = int_scalar(0)
         cols["translated"] = _bytes_where(pc.and_(pc.or_(tsrc, tdst), b.ok), nbytes) \
             if self._translating else pc.multiply(nbytes, zero)
         if "interface_type" in b.t.column_names:
@@ -268,7 +277,8 @@ class NatCollector:
 
     def _legs(self, b: _Batch) -> None:
         resource = _strings(b.t, "resource_id")
-        regional = pc.and_(pc.fill_null(pc.starts_with(resource, "nat-"), False), b.public)
+        regional = pc.and_(pc.fill_null(pc.starts_with(resource, "nat-"), bool_scalar(False)),
+                           b.public)
         translated = pc.or_(self._tsrc, self._tdst)
         keep = pc.or_(translated, regional)
         given = self._given(b) if self.nat else None

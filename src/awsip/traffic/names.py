@@ -45,7 +45,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowutil import from_numpy, string_array, string_scalar
+from ..arrowutil import (
+    bool_scalar,
+    from_numpy,
+    int_scalar,
+    numpy_bools,
+    string_array,
+    string_scalar,
+)
 from .detect import Gateway, nullable_strings
 from .peers import LocalNets
 from .summary import group
@@ -97,7 +104,8 @@ class NameCollector:
         t = _traffic(table)
         if t is None or t.num_rows != view.num_rows or not t.num_rows:
             return
-        ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")), True)
+        ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")),
+                          bool_scalar(True))
         public = pc.and_(pc.invert(view.column("peer_local")), ok)
         resource = _strings(t, "resource_id")
         legs = pa.table({"interface_id": view.column("interface_id"), "resource_id": resource,
@@ -121,7 +129,7 @@ class NameCollector:
         src, dst = _strings(t, "srcaddr"), _strings(t, "dstaddr")
         psrc, pdst = _strings(t, "pkt_srcaddr"), _strings(t, "pkt_dstaddr")
         tsrc, tdst = self._translated(psrc, src), self._translated(pdst, dst)
-        regional = pc.and_(pc.fill_null(pc.starts_with(resource, "nat-"), False),
+        regional = pc.and_(pc.fill_null(pc.starts_with(resource, "nat-"), bool_scalar(False)),
                            pc.invert(view.column("peer_local")))
         keep = pc.and_(pc.or_(pc.or_(tsrc, tdst), regional), ok)
         if not pc.any(keep).as_py():
@@ -134,11 +142,10 @@ class NameCollector:
 
     def _translated(self, pkt: Any, addr: Any) -> Any:
         """Per row: the ``pkt-*`` address is public and differs from the logged one."""
-        differs = pc.fill_null(pc.not_equal(pkt, addr), False)
+        differs = pc.fill_null(pc.not_equal(pkt, addr), bool_scalar(False))
         if not pc.any(differs).as_py():
             return differs
-        outside = from_numpy(~self.local.contains(pkt) & np.asarray(
-            pc.is_valid(pkt).to_numpy(zero_copy_only=False), dtype=bool))
+        outside = from_numpy(~self.local.contains(pkt) & numpy_bools(pc.is_valid(pkt)))
         return pc.and_(differs, outside)
 
     def legs(self, gateways: list[Gateway], masked: bool) -> tuple[pa.Table, pa.Table]:
@@ -179,9 +186,10 @@ def _mask(legs: pa.Table, gateways: list[Gateway]) -> Any:
     enis = string_array(sorted({g.interface_id for g in gateways if g.interface_id}))
     rids = string_array(sorted({g.resource_id for g in gateways
                                 if g.resource_id and not g.interface_id}))
-    return pc.or_(pc.fill_null(pc.is_in(legs.column("interface_id"), enis), False),
+    no = bool_scalar(False)
+    return pc.or_(pc.fill_null(pc.is_in(legs.column("interface_id"), enis), no),
                   pc.and_(pc.is_null(legs.column("interface_id")),
-                          pc.fill_null(pc.is_in(legs.column("resource_id"), rids), False)))
+                          pc.fill_null(pc.is_in(legs.column("resource_id"), rids), no)))
 
 
 # ------------------------------------------------------------------------------ the join
@@ -250,7 +258,7 @@ def name_bytes(public: pa.Table, inside: pa.Table, answers: pa.Table) -> Names:
                                       for c in named.column_names])
         named = named.join(by_src, keys=["inside", "peer"], join_type="left outer")
         asked = pc.is_in(named.column("inside"), pc.unique(answers.column("srcaddr")))
-        own = pc.fill_null(asked, False)
+        own = pc.fill_null(asked, bool_scalar(False))
         for c in ("name", "target", "names"):
             named = named.set_column(named.column_names.index(c), c, pc.if_else(
                 own, named.column(c), named.column(f"a_{c}")))
@@ -276,7 +284,7 @@ def _summarise(named: pa.Table, join: str, total: int, via_address: Any) -> Name
     ecr: dict[str, int] = {}
     for r in by.filter(pc.is_valid(by.column("ecr"))).to_pylist():
         ecr[r["ecr"]] = ecr.get(r["ecr"], 0) + r["bytes"]
-    ambiguous = pc.fill_null(pc.greater(named.column("names"), 1), False)
+    ambiguous = pc.fill_null(pc.greater(named.column("names"), int_scalar(1)), bool_scalar(False))
     return Names(by.select(["name", "bytes", "ecr"]), join, total, total_of(has),
                  total_of(ambiguous), total_of(via_address), ecr)
 

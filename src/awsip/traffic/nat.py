@@ -26,7 +26,12 @@ import numpy as np
 import pyarrow.compute as pc
 
 from ..addr import format_address, parse_address
-from ..arrowutil import from_numpy, string_array, string_scalar
+from ..arrowutil import (
+    bool_scalar,
+    from_numpy,
+    string_array,
+    string_scalar,
+)
 from ..errors import InvalidAddressError, UsageError
 
 _ENI = re.compile(r"eni-[0-9a-f]+")
@@ -127,7 +132,8 @@ def nat_mask(interface_id: Any, src: Any, dst: Any, peer_local: Any, nat: NatSpe
     if not nat:
         return on_nat
     if nat.enis:
-        on_nat = pc.fill_null(pc.is_in(interface_id, string_array(sorted(nat.enis))), False)
+        on_nat = pc.fill_null(pc.is_in(interface_id, string_array(sorted(nat.enis))),
+                              bool_scalar(False))
     if nat.ips:
         ips = string_array(sorted(nat.ips))
         involves = pc.or_(pc.is_in(src, ips), pc.is_in(dst, ips))

@@ -35,7 +35,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..addr import netmask, parse_cidr
-from ..arrowutil import bool_scalar, from_numpy, numpy_ints, string_array, string_scalar
+from ..arrowutil import (
+    bool_scalar,
+    from_numpy,
+    int_scalar,
+    numpy_bools,
+    numpy_ints,
+    string_array,
+    string_scalar,
+)
 from ..classification.engine import label_codes
 from ..errors import UsageError
 from ..index.bulk import BulkIndex, bulk_index
@@ -136,7 +144,7 @@ class LocalNets:
         if indices.null_count:
             out = np.append(out, False)
             indices = indices.fill_null(len(uniques))
-        result: NDArray[np.bool_] = out[indices.to_numpy(zero_copy_only=False)]
+        result: NDArray[np.bool_] = out[numpy_ints(indices)]
         return result
 
     def mask(self, parsed: Parsed) -> NDArray[np.bool_]:
@@ -282,8 +290,8 @@ def _sides(t: pa.Table, ctx: Context) -> _Sides:
         fd = t.column("flow_direction").cast(pa.string())
 
         def is_(value: str) -> NDArray[np.bool_]:
-            same = pc.fill_null(pc.equal(fd, string_scalar(value)), False)
-            return np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+            same: NDArray[np.bool_] = numpy_bools(pc.equal(fd, string_scalar(value)))
+            return same  # null: False
 
         fd_in = is_("ingress") & ~both
         fd_out = is_("egress") & ~both
@@ -346,9 +354,9 @@ def _record_columns(t: pa.Table, sides: _Sides, want: set[str]) -> dict[str, Any
         out["hour"] = pc.floor_temporal(start, unit="hour")
     if "day" in want:
         out["day"] = pc.floor_temporal(start, unit="day").cast(pa.date32()) if t.num_rows \
-            else pa.array([], pa.date32())
-    out["bytes"] = pc.fill_null(_column(t, "bytes", pa.int64()), 0)
-    out["packets"] = pc.fill_null(_column(t, "packets", pa.int64()), 0)
+            else pa.nulls(0, pa.date32())
+    out["bytes"] = pc.fill_null(_column(t, "bytes", pa.int64()), int_scalar(0))
+    out["packets"] = pc.fill_null(_column(t, "packets", pa.int64()), int_scalar(0))
     out["start"] = start
     out["end"] = _column(t, "end", _TS)
     return out

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowutil import from_numpy
+from ..arrowutil import float_scalar, from_numpy
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.records import Records, open_records
 from ..pipeline import ordered_map
@@ -109,7 +109,7 @@ class Aggregator:
             if pa.types.is_dictionary(f.type):
                 t = t.set_column(i, f.name, t.column(i).cast(f.type.value_type))
         total = pc.sum(t.column("bytes")).as_py() or 0
-        share = pc.divide(t.column("bytes").cast(pa.float64()), float(total)) if total else \
+        share = pc.divide(t.column("bytes").cast(pa.float64()), float_scalar(total)) if total else \
             from_numpy(np.zeros(t.num_rows))
         t = t.append_column("share", share)
         order = [("bytes", "descending"), *[(k, "ascending") for k in self.keys]]
