@@ -119,6 +119,8 @@ def _bits(buffer: Any, offset: int, n: int) -> Any:
 def numpy_ints(values: Any) -> Any:
     """A pyarrow integer array without nulls as a numpy array over its buffer (zero-copy),
     without ``to_numpy`` (see :func:`numpy_bools`)."""
+    if values.null_count:
+        raise ValueError("numpy_ints takes an array without nulls (fill them first)")
     type_ = values.type  # (not ``to_pandas_dtype``: on older pyarrow it imports pandas)
     dtype = np.dtype(f"{'i' if pa.types.is_signed_integer(type_) else 'u'}{type_.bit_width // 8}")
     return np.frombuffer(values.buffers()[1], dtype=dtype, count=values.offset + len(values)
