@@ -280,7 +280,9 @@ def tricky_publication(draw: st.DrawFn) -> dict[str, Any]:
         net = ipaddress.ip_network(parent["ip_prefix" if version == 4 else "ipv6_prefix"])
         length = draw(st.integers(net.prefixlen, bits))
         offset = draw(st.integers(0, net.num_addresses - 1))
-        sub = ipaddress.ip_network((int(net.network_address) + offset, length), strict=False)
+        # the family given, not guessed from the number (under ::/0 a small one reads as IPv4)
+        family_network = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
+        sub: Any = family_network((int(net.network_address) + offset, length), strict=False)
         if draw(st.integers(0, 9)) == 0:
             sub = ipaddress.ip_network("0.0.0.0/0" if version == 4 else "::/0")
         if version == 6 and draw(st.integers(0, 4)) == 0:
