@@ -48,7 +48,7 @@ from ..traffic.inside import Inside, attribute, hourly_by_inside
 from ..traffic.names import NameCollector, Names, name_bytes
 from ..traffic.nat import NO_NAT, NatSpec, Seen
 from ..traffic.peers import Context, LocalNets, columns_needed, normalize_keys
-from ..traffic.summary import Aggregator, peer_views
+from ..traffic.summary import Aggregator, Viewed, traffic_views
 from .prices import (
     GB_BYTES,
     MONTH_DAYS,
@@ -552,8 +552,8 @@ def report(
     dns_log = read_dns(dns_logs, options)
     fold = plan.fold(dns_log is not None)
     records = open_records(source, options, columns=plan.columns(fold))
-    for table, view in peer_views(records, ctx, fold.need):
-        fold.add(table, view)
+    for item in traffic_views(records, ctx, fold.need):
+        fold.add(item)
     return fold.finish(plan, records.stats, source, top=top, vpc_region=vpc_region,
                        price_per_gb=price_per_gb, gb_bytes=gb_bytes, prices=prices,
                        inventory=inventory, dns_log=dns_log)
@@ -615,13 +615,15 @@ class ReportFold:
         need |= NatCollector.keys_needed()
         return need | (self.names.keys_needed() if self.names is not None else set())
 
-    def add(self, table: pa.Table, view: pa.Table) -> None:
-        self.regions.see(table)
-        self.seen.see(table)
-        self.groups.add(view)
-        self.collector.add(table, view)
+    def add(self, item: Viewed) -> None:
+        """One table: what any of its records says (region, NAT identifiers), its traffic
+        rows and their peer view."""
+        self.regions.see(item.table)
+        self.seen.see(item.table)
+        self.groups.add(item.view)
+        self.collector.add(item.traffic, item.view)
         if self.names is not None:
-            self.names.add(table, view)
+            self.names.add(item.traffic, item.view)
 
     def merge(self, other: ReportFold) -> None:
         self.regions.merge(other.regions)

@@ -63,7 +63,7 @@ from ..flowlogs.reader import FlowLogStats
 from ..index.bulk import BulkIndex, bulk_index
 from ..traffic.nat import NO_NAT, NatSpec
 from ..traffic.peers import Context, LocalNets, columns_needed, normalize_keys, peer_view
-from ..traffic.summary import Aggregator, empty_summary
+from ..traffic.summary import Aggregator, empty_summary, viewed
 
 if TYPE_CHECKING:
     from pyspark.accumulators import Accumulator
@@ -605,7 +605,7 @@ def _report_batches(ctx: _ShippedContext, plan: ReportPlan, dns: bool,
     for batch in batches:
         table = account(_local_batch(batch), counts, options)
         if table.num_rows:
-            fold.add(table, peer_view(table, ctx, need))
+            fold.add(viewed(table, ctx, need))
     state = pickle.dumps((fold, counts), protocol=pickle.HIGHEST_PROTOCOL)
     yield pa.record_batch([pa.array([state], pa.binary())], names=["fold"])
 

@@ -1,9 +1,10 @@
 """Evidence about NAT gateways gathered while a report reads the records, and what it shows.
 
-A report reads the flow logs once. :class:`NatCollector` is fed each table with its peer view
-(:mod:`awsip.traffic.peers`) and keeps only small aggregates, grouped by interface (never by
-record), so that after the read the NAT gateways can be named (:func:`detect`) and their bytes,
-inside sources and zones worked out (:mod:`awsip.traffic.inside`):
+A report reads the flow logs once. :class:`NatCollector` is fed each table's traffic rows with
+their peer view (:mod:`awsip.traffic.peers`) and keeps only small aggregates, grouped by
+interface (never by record), so that after the read the NAT gateways can be named
+(:func:`detect`) and their bytes, inside sources and zones worked out
+(:mod:`awsip.traffic.inside`):
 
 - **evidence** per interface (``interface_id``, ``resource_id``, ``interface_type``, ``az_id``,
   ``subnet_id``): bytes with a public peer (ACCEPTed), bytes between two inside addresses, and
@@ -157,12 +158,13 @@ class NatCollector:
         """Peer-view keys the collector reads."""
         return {"service", "region", "direction", "interface_id", "action"}
 
-    def add(self, table: pa.Table, view: pa.Table) -> None:
-        """Fold one table (as read) and its peer view in."""
-        batch = self._batch(table, view)
+    def add(self, rows: pa.Table, view: pa.Table) -> None:
+        """Fold in one table's traffic rows (:func:`awsip.traffic.peers.traffic`) and their
+        peer view."""
+        batch = self._batch(rows, view)
         if batch is None:
             return
-        self.fields |= set(table.column_names) & NAT_FIELDS
+        self.fields |= set(rows.column_names) & NAT_FIELDS
         self._evidence(batch)
         if "next_hop_interface_type" in batch.t.column_names:
             self._next_hops(batch)
@@ -174,15 +176,8 @@ class NatCollector:
         if capable or self.nat:
             self._addresses(batch)
 
-    def _batch(self, table: pa.Table, view: pa.Table) -> _Batch | None:
-        names = table.column_names
-        t = table.select([c for c in names if c in NAT_FIELDS or c in _BASE])
-        keep = pc.and_(pc.is_valid(t.column("srcaddr")), pc.is_valid(t.column("dstaddr")))
-        if "log_status" in names:
-            keep = pc.and_(keep, pc.fill_null(
-                pc.equal(t.column("log_status"), string_scalar("OK")), bool_scalar(True)))
-        if pc.all(keep).as_py() is False:
-            t = t.filter(keep)
+    def _batch(self, rows: pa.Table, view: pa.Table) -> _Batch | None:
+        t = rows.select([c for c in rows.column_names if c in NAT_FIELDS or c in _BASE])
         if t.num_rows != view.num_rows or t.num_rows == 0:
             return None
         ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")),

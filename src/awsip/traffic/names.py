@@ -2,8 +2,9 @@
 
 A report given Resolver query logs (:mod:`awsip.flowlogs.dns`) names the public peers of the
 NAT's bytes by the query names the VPC's resolver answered with those addresses.
-:class:`NameCollector` is fed each table with its peer view while the report reads the flow
-logs (as :class:`awsip.traffic.detect.NatCollector` is) and keeps two small aggregates:
+:class:`NameCollector` is fed each table's traffic rows with their peer view while the report
+reads the flow logs (as :class:`awsip.traffic.detect.NatCollector` is) and keeps two small
+aggregates:
 
 - the **public legs** per interface/resource and peer address (what the NAT bytes are, counted
   once, as in the report's NAT section);
@@ -99,10 +100,10 @@ class NameCollector:
         """Peer-view keys the collector reads."""
         return {"peer", "local", "interface_id", "action"}
 
-    def add(self, table: pa.Table, view: pa.Table) -> None:
-        """Fold one table (as read) and its peer view in."""
-        t = _traffic(table)
-        if t is None or t.num_rows != view.num_rows or not t.num_rows:
+    def add(self, t: pa.Table, view: pa.Table) -> None:
+        """Fold in one table's traffic rows (:func:`awsip.traffic.peers.traffic`) and their
+        peer view."""
+        if t.num_rows != view.num_rows or not t.num_rows:
             return
         ok = pc.fill_null(pc.not_equal(view.column("action"), string_scalar("REJECT")),
                           bool_scalar(True))
@@ -158,18 +159,6 @@ class NameCollector:
         public = public.filter(public.column("nat") if masked else _mask(public, gateways))
         return (group(public, ["peer"], _SUM),
                 group(inside.filter(mine), ["inside", "peer"], _SUM))
-
-
-def _traffic(table: pa.Table) -> pa.Table | None:
-    """The rows of ``table`` the peer view keeps (both addresses, status OK or absent)."""
-    names = table.column_names
-    if "srcaddr" not in names or "dstaddr" not in names:
-        return None
-    keep = pc.and_(pc.is_valid(table.column("srcaddr")), pc.is_valid(table.column("dstaddr")))
-    if "log_status" in names:
-        keep = pc.and_(keep, pc.fill_null(
-            pc.equal(table.column("log_status"), string_scalar("OK")), True))
-    return table if pc.all(keep).as_py() is not False else table.filter(keep)
 
 
 def _merge(parts: list[pa.Table], keys: list[str]) -> pa.Table:

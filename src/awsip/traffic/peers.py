@@ -254,21 +254,25 @@ def peer_view(data: pa.Table | pa.RecordBatch, ctx: Context,
 
 
 def _traffic_rows(data: pa.Table | pa.RecordBatch, want: set[str], *, nat: bool) -> pa.Table:
-    """The records that are traffic (both addresses, status OK or absent), only the columns
-    used."""
+    """The records that are traffic (:func:`traffic`), only the columns used."""
     t = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
-    if "srcaddr" not in t.column_names or "dstaddr" not in t.column_names:
+    used = columns_needed(want, nat=nat) - {"log_status"}  # that one is in the rule already
+    return traffic(t, [c for c in t.column_names if c in used])  # filter only what is used
+
+
+def traffic(table: pa.Table, columns: list[str] | None = None) -> pa.Table:
+    """The rows of ``table`` that are traffic: both addresses present, ``log_status`` OK or
+    not logged (NODATA/SKIPDATA rows carry no flow); ``columns``: only these (default all).
+    The one rule of the peer view and of the report's collectors."""
+    names = table.column_names
+    if "srcaddr" not in names or "dstaddr" not in names:
         raise UsageError("flow-log records need srcaddr and dstaddr fields to be summarized")
-    keep = pc.and_(pc.is_valid(t.column("srcaddr")), pc.is_valid(t.column("dstaddr")))
-    if "log_status" in t.column_names:
-        status = t.column("log_status")
-        keep = pc.and_(keep, pc.fill_null(pc.equal(status, string_scalar("OK")),
-                                          bool_scalar(True)))
-    used = columns_needed(want, nat=nat) - {"log_status"}  # that one is in ``keep`` already
-    t = t.select([c for c in t.column_names if c in used])  # filter only what is used
-    if not pc.all(keep).as_py():
-        t = t.filter(keep)
-    return t
+    keep = pc.and_(pc.is_valid(table.column("srcaddr")), pc.is_valid(table.column("dstaddr")))
+    if "log_status" in names:
+        keep = pc.and_(keep, pc.fill_null(pc.equal(table.column("log_status"),
+                                                   string_scalar("OK")), bool_scalar(True)))
+    t = table if columns is None else table.select(columns)
+    return t if pc.all(keep).as_py() else t.filter(keep)
 
 
 def _sides(t: pa.Table, ctx: Context) -> _Sides:
@@ -377,4 +381,4 @@ def _string_array(column: Any) -> pa.Array:
 
 
 __all__ = ["ALIASES", "GROUP_KEYS", "INTERNET", "PRIVATE", "VALUE_COLUMNS", "Context",
-           "LocalNets", "columns_needed", "field_keys", "normalize_keys", "peer_view"]
+           "LocalNets", "columns_needed", "field_keys", "normalize_keys", "peer_view", "traffic"]

@@ -29,7 +29,7 @@ from ..arrowutil import float_scalar, from_numpy
 from ..flowlogs.options import ReaderOptions
 from ..flowlogs.records import Records, open_records
 from ..pipeline import ordered_map
-from .peers import Context, columns_needed, normalize_keys, peer_view
+from .peers import Context, columns_needed, normalize_keys, peer_view, traffic
 
 if TYPE_CHECKING:
     from ..ranges.model import Ranges
@@ -137,6 +137,34 @@ def peer_views(records: Records, ctx: Context, need: Iterable[str] | None = None
                        first=lambda: ctx.index)  # built while reading starts
 
 
+@dataclass(frozen=True)
+class Viewed:
+    """A table as read, its traffic rows (:func:`awsip.traffic.peers.traffic`, every column)
+    and their peer view (row for row)."""
+
+    table: pa.Table
+    traffic: pa.Table
+    view: pa.Table
+
+
+def viewed(table: pa.Table, ctx: Context, need: list[str] | None) -> Viewed:
+    """``table``'s traffic rows and their peer view, the rows filtered once (in a worker
+    thread, by :func:`traffic_views` and Spark's tasks)."""
+    rows = traffic(table)
+    return Viewed(table, rows, peer_view(rows, ctx, need))
+
+
+def traffic_views(records: Records, ctx: Context, need: Iterable[str] | None = None,
+                  workers: int = 2) -> Iterator[Viewed]:
+    """:func:`viewed` of every table of ``records``, in order, up to ``workers`` at once in
+    threads (what the report folds: the tables for what any record says, the traffic rows
+    for its collectors, the views for its group-bys)."""
+    wanted = None if need is None else list(need)
+    for _, item in ordered_map(lambda table: viewed(table, ctx, wanted), records.tables(),
+                               workers, first=lambda: ctx.index):
+        yield item
+
+
 def summarize(source: Any, ranges: Ranges, by: str | Iterable[str] | None = ("service", "region"),
               vpc_cidrs: Iterable[str] | None = None, options: ReaderOptions | None = None
               ) -> pa.Table:
@@ -167,4 +195,5 @@ def top(summary: pa.Table, n: int, by: str = "bytes") -> pa.Table:
     return summary.sort_by([(by, "descending")]).slice(0, n)
 
 
-__all__ = ["Aggregator", "empty_summary", "group", "peer_views", "summarize", "top"]
+__all__ = ["Aggregator", "Viewed", "empty_summary", "group", "peer_views", "summarize",
+           "top", "traffic_views", "viewed"]
