@@ -308,3 +308,19 @@ def test_the_base_publication_loads() -> None:
     ranges = checks.downloaded(encoded(BASE, True))
     assert ranges is not None and len(ranges) == len(BASE["prefixes"]) + len(
         BASE["ipv6_prefixes"])
+
+
+@pytest.mark.parametrize("prefix", ["::20:0/107", "::102:304/128", "::ffff:0/112"])
+def test_an_ipv4_compatible_ipv6_prefix_is_written_as_the_publication_writes_it(
+        prefix: str) -> None:
+    # glibc's inet_ntop writes ::/96 addresses as ::a.b.c.d; AWS and ipaddress write hex (a
+    # falsifying example of the tricky-publication test above)
+    doc = copy.deepcopy(BASE)
+    doc["ipv6_prefixes"] = [{"ipv6_prefix": prefix, "region": "us-east-1", "service": "EC2",
+                             "network_border_group": "us-east-1"}]
+    ranges = checks.downloaded(encoded(doc, True))
+    assert ranges is not None
+    address = prefix.split("/")[0]
+    match = ranges.lookup(address)
+    assert (match.ip, match.prefix) == (str(ipaddress.IPv6Address(address)), prefix)
+    checks.check_engines_agree(ranges)

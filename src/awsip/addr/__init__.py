@@ -83,7 +83,12 @@ def format_address(version: int, number: int) -> str:
     """Format an integer address the canonical way (``ipaddress``' text form)."""
     if version == 4:
         return socket.inet_ntop(socket.AF_INET, number.to_bytes(4, "big"))
-    return socket.inet_ntop(socket.AF_INET6, number.to_bytes(16, "big"))
+    text = socket.inet_ntop(socket.AF_INET6, number.to_bytes(16, "big"))
+    if number >> 32 == 0 and "." in text:  # glibc writes ::/96 as ::a.b.c.d, ipaddress as hex
+        import ipaddress
+
+        return str(ipaddress.IPv6Address(number))
+    return text
 
 
 # --------------------------------------------------------------------------- prefix math

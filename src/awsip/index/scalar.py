@@ -62,8 +62,9 @@ class ScalarIndex:
     def __init__(self, ranges: Ranges) -> None:
         self._ranges = ranges
         self._trees = {4: pytricia.PyTricia(32), 6: pytricia.PyTricia(128)}
+        # each prefix's own text kept with it: the tree's keys write ::/96 as ::a.b.c.d
         for prefix, entries in ranges.prefixes.items():
-            self._trees[entries[0].version][prefix] = entries
+            self._trees[entries[0].version][prefix] = (prefix, entries)
 
     def lookup(self, ip: object) -> Match:
         """Longest-prefix match; raises :class:`~awsip.errors.InvalidAddressError`."""
@@ -77,18 +78,19 @@ class ScalarIndex:
             return Match(ip=text, aws=False)
         covering: list[Entry] = []
         services: set[str] = set()
+        best: str = tree[key][0]
         prefix: str | None = key
         while prefix is not None:
-            entries = tree[prefix]
+            entries = tree[prefix][1]
             covering.extend(entries)
             services.update(e.service for e in entries)
             prefix = tree.parent(prefix)
-        label = self._ranges.label(key)
+        label = self._ranges.label(best)
         services.discard(label.service)
         return Match(
             ip=text,
             aws=True,
-            prefix=key,
+            prefix=best,
             service=label.service,
             services=(label.service, *self._ranges.rank_services(services, version)),
             region=label.region,
