@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import os
 import platform
 import resource
@@ -197,6 +198,8 @@ CHILD = """
 import resource, sys, time
 t = time.perf_counter()
 import awsip
+if sys.argv[2:] == ["pandas"]:  # what the first read cost while it made pyarrow import pandas
+    import pandas
 n = 0
 for b in awsip.read_flow_logs(sys.argv[1], progress=False):
     n += b.num_rows
@@ -209,11 +212,15 @@ print(n, took, hwm)
 """
 
 
-def awsip_child(path: Path) -> tuple[int, float, float, int]:
-    """Rows, wall time of the whole process, in-process time, peak RSS in KiB."""
+PANDAS_CHILD = "awsip, fresh process that also imports pandas (the read's cost before run 7)"
+
+
+def awsip_child(path: Path, *extra: str) -> tuple[int, float, float, int]:
+    """Rows, wall time of the whole process, in-process time, peak RSS in KiB (``extra``:
+    ``"pandas"`` to import pandas too, as the reader made pyarrow do before run 7)."""
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                          text=True)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path), *extra],
+                          capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"the awsip child process failed:\n{done.stderr}")
     out = done.stdout.split()
@@ -320,9 +327,13 @@ def main(argv: list[str] | None = None) -> int:
     split = ensure_split(d / f"flow-{args.records}-in-100-files", args.records)
     assert awsip_read(flat) == awsip_read(lake) == args.records
     walls: list[tuple[int, float, float, int]] = []
+    with_pandas: list[float] = []
 
     def child() -> None:
         walls.append(awsip_child(small))
+
+    def child_pandas() -> None:
+        with_pandas.append(awsip_child(small, "pandas")[1])
 
     assert isal_floor(small) == isal_one_shot(small) == zlib_stream(small)  # same bytes
     text = decompressed(small)
@@ -341,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         "awsip, the same records in 100 gzip files (a directory of S3-like objects)":
             lambda: awsip_read(split),
         "awsip, fresh `python -c` process (imports included)": child,
+        PANDAS_CHILD: child_pandas,
         "pyarrow.csv.read_csv (gzip stream, inferred types)": lambda: pyarrow_csv(small),
         "awsip, one bad line per 8 MiB block (bisect to 16 KiB)": lambda: awsip_read(damaged),
         "awsip, same records as an AWS Parquet delivery (flat columns)":
@@ -352,8 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.skip_slow:
         del contenders["awsip, same file, per-line path for the whole failing block"]
+    if importlib.util.find_spec("pandas") is None:
+        del contenders[PANDAS_CHILD]
     results, cpu = best_of(contenders, args.repeat)
     results["awsip, fresh `python -c` process (imports included)"] = min(w[1] for w in walls)
+    if with_pandas:
+        results[PANDAS_CHILD] = min(with_pandas)
     if not args.skip_slow:
         n = min(args.flr_records, args.records)
         t = time.perf_counter()

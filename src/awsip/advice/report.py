@@ -596,10 +596,10 @@ class ReportPlan:
 @dataclass
 class ReportFold:
     """The streaming state of one report: every group-by and collector the records feed.
-    :meth:`add` folds a table and its peer view in; :meth:`merge` folds in another fold of
-    the same plan (Spark folds each partition on a worker, then merges them on the driver:
-    every part is a group-by, so the order does not change the answer); :meth:`finish`
-    builds the :class:`Report`."""
+    :meth:`add` folds in a table (as read, its traffic rows, their peer view); :meth:`merge`
+    folds in another fold of the same plan (Spark folds each partition on a worker, then
+    merges them on the driver: every part is a group-by, so the order does not change the
+    answer); :meth:`finish` builds the :class:`Report`."""
 
     groups: _Groups
     regions: _Regions

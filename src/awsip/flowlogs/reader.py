@@ -2,18 +2,16 @@
 
 Design: the raw bytes of each file are decompressed (:mod:`awsip.flowlogs.decompress`: isal in
 a thread, zlib where isal is missing; chosen by the gzip magic bytes, not the name; after
-damage, everything zlib can read comes out first) into one reused buffer of whole lines.
-The blocks of all the files form one pipeline: made in file order in the reading thread, parsed
-in two workers, counted and emitted in order (:meth:`FlowLogReader._units`); small files of
-one format are parsed several at a time and finished each as alone (:func:`_grouped`). Each
-block goes to
-pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded, typed columns);
-address columns are checked by the vectorised address parser
-(:func:`awsip.addr.columns.invalid_addresses`). A block the fast path rejects
-(wrong field count, non-numeric count, bad address, invalid UTF-8) is bisected at line
-boundaries until the failing pieces are small (16 KiB), and only those are re-read line by
-line in Python (exact path), so every bad line is reported with its file and line number and
-every good one is kept.
+damage, everything zlib can read comes out first) into one reused buffer of whole lines. The
+blocks of all the files form one pipeline: made in file order in the reading thread, parsed in
+two workers, counted and emitted in order (:meth:`FlowLogReader._units`); small files of one
+format are parsed several at a time and finished each as alone (:func:`_grouped`). Each block
+goes to pyarrow's CSV parser in space-delimited mode (fast path, multi-threaded, typed
+columns); address columns are checked by the vectorised address parser
+(:func:`awsip.addr.columns.invalid_addresses`). A block the fast path rejects (wrong field
+count, non-numeric count, bad address, invalid UTF-8) is bisected at line boundaries until the
+failing pieces are small (16 KiB), and only those are re-read line by line in Python (exact
+path), so every bad line is reported with its file and line number and every good one is kept.
 """
 
 from __future__ import annotations
@@ -981,11 +979,8 @@ class FlowLogReader:
                 yield _Tables(self._other_file(src, kind, lines, bom, raw, owned, bar))
             else:
                 yield from self._text_units(src, lines, payload, bom, raw, bar)
-        finally:
-            if stream is not None and stream is not raw_stream:
-                stream.close()  # stops isal's decompression thread if we stopped early
-            if raw_stream is not None and src.path != "-":
-                raw_stream.close()
+        finally:  # (stops isal's decompression thread if we stopped early)
+            _close(stream, raw_stream, src)
 
     def _parquet_file(self, src: SourceFile, raw_stream: Any, head: bytes,
                       bar: Any) -> Iterator[pa.Table]:

@@ -225,7 +225,7 @@ _ALWAYS = frozenset({"bytes", "packets", "start", "end", "peer_local", "nat"})
 
 
 def peer_view(data: pa.Table | pa.RecordBatch, ctx: Context,
-              need: Iterable[str] | None = None) -> pa.Table:
+              need: Iterable[str] | None = None, *, rows_are_traffic: bool = False) -> pa.Table:
     """Traffic records of ``data`` with peer-view columns: the keys of :data:`GROUP_KEYS` named
     in ``need`` (default: all), ``bytes``, ``packets``, ``start``, ``end``, ``peer_local`` and
     ``nat`` (the record is a NAT gateway's public-facing leg; see :mod:`awsip.traffic.nat`).
@@ -235,9 +235,10 @@ def peer_view(data: pa.Table | pa.RecordBatch, ctx: Context,
     :func:`awsip.classification.engine.label_codes`, so the same primary service rule). The
     service, region, border group, prefix and direction columns come dictionary-encoded (the
     same values for every batch of a run), which is cheaper to build and to group; summaries
-    hold plain strings."""
+    hold plain strings. ``rows_are_traffic``: ``data`` is :func:`traffic`'s result already
+    (the rule is not applied again)."""
     want = set(GROUP_KEYS if need is None else need)
-    t = _traffic_rows(data, want, nat=bool(ctx.nat))
+    t = _traffic_rows(data, want, nat=bool(ctx.nat), checked=rows_are_traffic)
     sides = _sides(t, ctx)
     out = _label_columns(sides, ctx.index, want)
     out.update(_record_columns(t, sides, want))
@@ -253,11 +254,14 @@ def peer_view(data: pa.Table | pa.RecordBatch, ctx: Context,
     return pa.table({k: v for k, v in out.items() if k in want or k in _ALWAYS})
 
 
-def _traffic_rows(data: pa.Table | pa.RecordBatch, want: set[str], *, nat: bool) -> pa.Table:
-    """The records that are traffic (:func:`traffic`), only the columns used."""
+def _traffic_rows(data: pa.Table | pa.RecordBatch, want: set[str], *, nat: bool,
+                  checked: bool = False) -> pa.Table:
+    """The records that are traffic (:func:`traffic`; ``checked``: they are already), only
+    the columns used."""
     t = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
     used = columns_needed(want, nat=nat) - {"log_status"}  # that one is in the rule already
-    return traffic(t, [c for c in t.column_names if c in used])  # filter only what is used
+    columns = [c for c in t.column_names if c in used]
+    return t.select(columns) if checked else traffic(t, columns)  # filter only what is used
 
 
 def traffic(table: pa.Table, columns: list[str] | None = None) -> pa.Table:

@@ -81,7 +81,10 @@ class Aggregator:
     def add(self, t: pa.Table) -> None:
         if t.num_rows == 0:
             return
-        part = group(t, self.keys, _AGGS)
+        self._take(group(t, self.keys, _AGGS))
+
+    def _take(self, part: pa.Table) -> None:
+        """Keep one partial group table, merging the parts when they grow."""
         self.parts.append(part)
         self.rows += part.num_rows
         if self.rows > _MERGE_ROWS or len(self.parts) > _MERGE_PARTS:
@@ -89,10 +92,8 @@ class Aggregator:
 
     def merge(self, other: Aggregator) -> None:
         """Fold in ``other``'s partial groups (same keys): another partition's, in Spark."""
-        self.parts.extend(other.parts)
-        self.rows += other.rows
-        if self.rows > _MERGE_ROWS or len(self.parts) > _MERGE_PARTS:
-            self._merge()
+        for part in other.parts:
+            self._take(part)
 
     def _merge(self) -> None:
         if len(self.parts) <= 1:
@@ -151,7 +152,7 @@ def viewed(table: pa.Table, ctx: Context, need: list[str] | None) -> Viewed:
     """``table``'s traffic rows and their peer view, the rows filtered once (in a worker
     thread, by :func:`traffic_views` and Spark's tasks)."""
     rows = traffic(table)
-    return Viewed(table, rows, peer_view(rows, ctx, need))
+    return Viewed(table, rows, peer_view(rows, ctx, need, rows_are_traffic=True))
 
 
 def traffic_views(records: Records, ctx: Context, need: Iterable[str] | None = None,
